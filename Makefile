@@ -1,0 +1,78 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# usb-offload-backport: out-of-tree build and project tasks.
+# The modules themselves are built by kbuild from ./Kbuild; this file only
+# chooses the kernel and delegates.  `make help` lists the targets.
+
+KVER ?= $(shell uname -r)
+KDIR ?= /lib/modules/$(KVER)/build
+# Reference kernel (Debian bookworm 6.12 LTS).
+REF_KVER := 6.12.111+deb12-amd64
+
+PROJECT_DIR := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+UOB_VERSION := $(shell cat $(PROJECT_DIR)/VERSION)
+
+# Out-of-tree builds select every module; Kconfig does it in tree.
+UOB_KCONFIG := CONFIG_USB_OFFLOAD_BACKPORT=m
+
+KBUILD_ARGS := -C $(KDIR) M=$(PROJECT_DIR) $(UOB_KCONFIG)
+
+.PHONY: all modules clean install help check kunit run patches \
+	check-patches provision headers-check
+
+all: modules
+
+help:
+	@echo "usb-offload-backport $(UOB_VERSION)"
+	@echo ""
+	@echo "Building (KVER=$(KVER), KDIR=$(KDIR)):"
+	@echo "  make                   build the modules for KVER (default: running kernel)"
+	@echo "  make KVER=$(REF_KVER)   build for the reference kernel"
+	@echo "  make W=1               extra warnings (kbuild W=, C=, V= pass through)"
+	@echo "  make install           kbuild modules_install (INSTALL_MOD_PATH honoured)"
+	@echo "  make clean"
+	@echo ""
+	@echo "Project tasks (reference kernel, provisioned on demand):"
+	@echo "  make run               boot 6.12 in QEMU (qemu-xhci + usb-audio), load, show state"
+	@echo "  make check             everything CI runs: builds, static checks, KUnit"
+	@echo "  make kunit             KUnit suites under kunit.py in QEMU"
+	@echo "  make patches           regenerate patches/ (in-tree integration series)"
+	@echo "  make provision         install/unpack the pinned reference kernel pieces"
+
+headers-check:
+	@if [ ! -f "$(KDIR)/Makefile" ]; then \
+		echo "error: no kernel build tree at $(KDIR) (KVER=$(KVER))." >&2; \
+		inst=$$(ls -d /lib/modules/*/build 2>/dev/null | sed 's|/lib/modules/||;s|/build||' | tr '\n' ' '); \
+		echo "  kernels with headers installed: $${inst:-none}" >&2; \
+		echo "  build for one of them with: make KVER=<version>" >&2; \
+		echo "  reference kernel: apt-get install linux-headers-$(REF_KVER) && make KVER=$(REF_KVER)" >&2; \
+		exit 1; \
+	fi
+
+modules: headers-check
+	$(MAKE) $(KBUILD_ARGS) modules
+
+install: headers-check
+	$(MAKE) $(KBUILD_ARGS) modules_install
+
+clean:
+	@if [ -f "$(KDIR)/Makefile" ]; then $(MAKE) $(KBUILD_ARGS) clean; fi
+	rm -rf compat/generated
+
+provision:
+	scripts/provision.sh
+
+patches:
+	scripts/mkpatches.sh patches
+
+check-patches:
+	scripts/mkpatches.sh --check patches
+
+kunit:
+	scripts/kunit.sh
+
+run:
+	scripts/run.sh
+
+check:
+	scripts/check.sh

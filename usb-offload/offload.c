@@ -1,0 +1,285 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * usb-offload: offload usage tracking for USB devices.
+ *
+ * Backport of drivers/usb/core/offload.c with the contract of "[RFC PATCH v2
+ * 1/2] usb: offload: move device locking to callers in offload.c": the
+ * caller holds the USB device lock, these functions assert it and never take
+ * it.  That makes them usable from an interface driver's disconnect path,
+ * which usbcore runs with the lock held (the self-deadlock the series fixes).
+ *
+ * Lock order, everywhere in this project: udev device lock -> parent before
+ * child (usb_offload_check()) -> module-private locks.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/atomic.h>
+#include <linux/debugfs.h>
+#include <linux/module.h>
+#include <linux/pm_runtime.h>
+#include <linux/seq_file.h>
+#include <linux/usb.h>
+
+#include <uob/usb_offload.h>
+#include <uob_compat.h>
+
+#include "offload_internal.h"
+#include "offload_state.h"
+
+static struct dentry *uob_debugfs_root;
+static atomic_t uob_lock_violations = ATOMIC_INIT(0);
+
+/*
+ * The two helpers below do what usbcore's usb_autoresume_device() and
+ * usb_autosuspend_device() do; those are private to usbcore (not exported
+ * on any kernel), so we use the runtime-PM calls they are made of.
+ */
+static int usb_offload_autoresume(struct usb_device *udev)
+{
+	int ret = pm_runtime_resume_and_get(&udev->dev);
+
+	return ret < 0 ? ret : 0;
+}
+
+static void usb_offload_autosuspend(struct usb_device *udev)
+{
+	usb_mark_last_busy(udev);
+	pm_runtime_put_sync_autosuspend(&udev->dev);
+}
+
+/**
+ * uob_offload_lock_violations() - number of calls refused for a missing lock
+ *
+ * Return: how many usb_offload_get()/usb_offload_put() calls were made
+ * without the device lock and refused since the module was loaded.
+ */
+int uob_offload_lock_violations(void)
+{
+	return atomic_read(&uob_lock_violations);
+}
+
+/*
+ * The checks shared by get and put, in upstream's order.  A caller without
+ * the device lock gets device_lock_assert()'s lockdep splat on debug kernels
+ * and, on every kernel, a refusal: the count is never changed unlocked.
+ */
+static int usb_offload_precheck(struct usb_device *udev)
+{
+	device_lock_assert(&udev->dev);
+	if (!uob_device_lock_held(&udev->dev)) {
+		atomic_inc(&uob_lock_violations);
+		dev_err_ratelimited(&udev->dev,
+				    "offload usage change without the device lock refused\n");
+		return -ENOLCK;
+	}
+
+	if (udev->state == USB_STATE_NOTATTACHED)
+		return -ENODEV;
+
+	if (udev->state == USB_STATE_SUSPENDED || uob_state_at_suspend(udev))
+		return -EBUSY;
+
+	return 0;
+}
+
+/**
+ * usb_offload_get() - take a reference on a USB device's offload usage
+ * @udev: the USB device
+ *
+ * Marks that another entity (e.g. an audio DSP) is actively handling USB
+ * transfers of @udev.  The device is runtime-resumed around the change,
+ * because the usage alters the device's suspend behaviour.
+ *
+ * Context: process context.  The caller must hold @udev's device lock
+ * (usb_lock_device()); it is asserted and never taken here.
+ *
+ * Return: 0 on success; -ENOLCK if the caller does not hold the device lock;
+ * -ENODEV if @udev is not attached; -EBUSY if it is suspended or marked
+ * offload-at-suspend; -ENOMEM; or the runtime-resume error.  On error the
+ * usage is unchanged.
+ */
+int usb_offload_get(struct usb_device *udev)
+{
+	int *usage;
+	int ret;
+
+	ret = usb_offload_precheck(udev);
+	if (ret)
+		return ret;
+
+	usage = uob_state_usage(udev, true);
+	if (IS_ERR(usage))
+		return PTR_ERR(usage);
+
+	ret = usb_offload_autoresume(udev);
+	if (ret < 0) {
+		uob_state_release_idle(udev);
+		return ret;
+	}
+
+	WRITE_ONCE(*usage, *usage + 1);
+	usb_offload_autosuspend(udev);
+
+	return 0;
+}
+EXPORT_SYMBOL_GPL(usb_offload_get);
+
+/**
+ * usb_offload_put() - drop a reference on a USB device's offload usage
+ * @udev: the USB device
+ *
+ * The inverse of usb_offload_get().  The usage never goes below zero: a put
+ * at zero succeeds and changes nothing.
+ *
+ * Context: process context.  The caller must hold @udev's device lock; it is
+ * asserted and never taken here, so this is safe in a disconnect callback.
+ *
+ * Return: 0 on success; -ENOLCK, -ENODEV, -EBUSY or the runtime-resume error
+ * as for usb_offload_get().  On error the usage is unchanged.
+ */
+int usb_offload_put(struct usb_device *udev)
+{
+	int *usage;
+	int ret;
+
+	ret = usb_offload_precheck(udev);
+	if (ret)
+		return ret;
+
+	ret = usb_offload_autoresume(udev);
+	if (ret < 0)
+		return ret;
+
+	usage = uob_state_usage(udev, false);
+	if (!IS_ERR_OR_NULL(usage) && *usage)
+		WRITE_ONCE(*usage, *usage - 1);
+	uob_state_release_idle(udev);
+
+	usb_offload_autosuspend(udev);
+
+	return 0;
+}
+EXPORT_SYMBOL_GPL(usb_offload_put);
+
+/**
+ * usb_offload_usage() - read a USB device's offload usage
+ * @udev: the USB device
+ *
+ * Context: the caller must hold @udev's device lock (asserted).
+ *
+ * Return: the current usage count of @udev itself (children not included).
+ */
+int usb_offload_usage(struct usb_device *udev)
+{
+	int *usage;
+
+	device_lock_assert(&udev->dev);
+	usage = uob_state_usage(udev, false);
+	return IS_ERR_OR_NULL(usage) ? 0 : READ_ONCE(*usage);
+}
+EXPORT_SYMBOL_GPL(usb_offload_usage);
+
+/**
+ * usb_offload_check() - is offload active on a USB device or below it?
+ * @udev: the USB device, typically a hub or a root hub
+ *
+ * Walks @udev and, for hubs, every device below it.  Each child is locked
+ * with usb_lock_device() while it is examined (parent before child, the
+ * usbcore order).
+ *
+ * Context: process context; the caller must hold @udev's device lock
+ * (asserted).
+ *
+ * Return: true if @udev or any device below it has offload usage.
+ */
+bool usb_offload_check(struct usb_device *udev)
+	__must_hold(&udev->dev.mutex)
+{
+	struct usb_device *child;
+	bool active;
+	int port1;
+
+	device_lock_assert(&udev->dev);
+
+	if (usb_offload_usage(udev) > 0)
+		return true;
+
+	usb_hub_for_each_child(udev, port1, child) {
+		usb_lock_device(child);
+		active = usb_offload_check(child);
+		usb_unlock_device(child);
+		if (active)
+			return true;
+	}
+
+	return false;
+}
+EXPORT_SYMBOL_GPL(usb_offload_check);
+
+/**
+ * usb_offload_debugfs_root() - the project's shared debugfs directory
+ *
+ * The sibling modules (xhci-sideband, qc-audio-offload) create their files
+ * below it.  Context: any; no locking.
+ *
+ * Return: the dentry of /sys/kernel/debug/usb-offload-backport (may be an
+ * error pointer when debugfs is unavailable, which debugfs calls accept).
+ */
+struct dentry *usb_offload_debugfs_root(void)
+{
+	return uob_debugfs_root;
+}
+EXPORT_SYMBOL_GPL(usb_offload_debugfs_root);
+
+static int uob_show_one(struct usb_device *udev, void *data)
+{
+	struct seq_file *s = data;
+
+	seq_printf(s, "%-12s %04x:%04x %-12s usage=%d at_suspend=%d\n",
+		   dev_name(&udev->dev),
+		   le16_to_cpu(udev->descriptor.idVendor),
+		   le16_to_cpu(udev->descriptor.idProduct),
+		   usb_state_string(udev->state), uob_state_peek(udev),
+		   uob_state_at_suspend(udev));
+	return 0;
+}
+
+static int uob_devices_show(struct seq_file *s, void *unused)
+{
+	usb_for_each_dev(s, uob_show_one);
+	seq_printf(s, "state_entries=%u lock_violations=%d\n",
+		   uob_state_entries(), uob_offload_lock_violations());
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(uob_devices);
+
+static int __init usb_offload_init(void)
+{
+	int ret;
+
+	ret = uob_state_init();
+	if (ret)
+		return ret;
+
+	uob_debugfs_root = debugfs_create_dir(UOB_DEBUGFS_DIR, NULL);
+	debugfs_create_file("offload", 0444, uob_debugfs_root, NULL,
+			    &uob_devices_fops);
+
+	pr_info("USB offload usage tracking (backport %s) loaded\n",
+		UOB_VERSION);
+	return 0;
+}
+
+static void __exit usb_offload_exit(void)
+{
+	debugfs_remove_recursive(uob_debugfs_root);
+	uob_state_exit();
+}
+
+module_init(usb_offload_init);
+module_exit(usb_offload_exit);
+
+MODULE_DESCRIPTION("USB offload usage tracking, caller-holds-device-lock contract (backport)");
+MODULE_AUTHOR("usb-offload-backport developers");
+MODULE_LICENSE("GPL");
+MODULE_VERSION(UOB_VERSION);

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * usb-offload: where a USB device's offload usage lives.
+ *
+ * Two backends, chosen by Kbuild from the compile probe
+ * UOB_HAVE_USB_DEVICE_OFFLOAD_FIELDS:
+ *
+ *  - state_udev.c (6.18.x): struct usb_device has offload_usage and
+ *    offload_at_suspend; use them, so that usbcore's own suspend path
+ *    (usb_suspend_both()) sees the count we keep.
+ *  - state_table.c (6.12 and older): usbcore has no such fields; keep the
+ *    state in a table of our own, pinned to the device, dropped when the
+ *    device goes away (USB_DEVICE_REMOVE) or its usage returns to zero.
+ *
+ * Locking (both backends): the usage counter of a device is only written
+ * with that device's device lock held.  The backend's own lock (table
+ * backend) only protects its lookup structure and is taken inside the
+ * device lock, never around it.
+ */
+#ifndef _UOB_OFFLOAD_STATE_H
+#define _UOB_OFFLOAD_STATE_H
+
+#include <linux/usb.h>
+
+int uob_state_init(void);
+void uob_state_exit(void);
+
+/* Caller holds the device lock; may return ERR_PTR(-ENOMEM) if @create. */
+int *uob_state_usage(struct usb_device *udev, bool create);
+/* Caller holds the device lock: forget @udev's state if it is idle. */
+void uob_state_release_idle(struct usb_device *udev);
+/* Any context: racy snapshot for debugfs. */
+int uob_state_peek(struct usb_device *udev);
+bool uob_state_at_suspend(struct usb_device *udev);
+/* Number of devices the backend holds private state for. */
+unsigned int uob_state_entries(void);
+/* System sleep transition (PM_SUSPEND_PREPARE / PM_POST_SUSPEND). */
+void uob_state_system_sleep(bool entering);
+
+#endif /* _UOB_OFFLOAD_STATE_H */
