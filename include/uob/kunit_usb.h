@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * usb-offload-backport: helpers shared by the KUnit suites (test builds only).
+ *
+ * The suites run on QEMU's qemu-xhci with two usb-audio devices: one on
+ * root port 1, one behind a usb-hub on root port 2 (see kunit/qemu-args).
+ * Enumeration is asynchronous (hub_wq), so lookups wait, bounded.
+ */
+#ifndef _UOB_KUNIT_USB_H
+#define _UOB_KUNIT_USB_H
+
+#include <kunit/test.h>
+#include <linux/delay.h>
+#include <linux/jiffies.h>
+#include <linux/usb.h>
+
+/* Kernel-log markers read by scripts/check-kunit-log.py. */
+#define UOB_KUNIT_EXPECT_SPLAT_BEGIN(test, why) \
+	kunit_info(test, "uob-kunit: expect-splat begin: %s\n", why)
+#define UOB_KUNIT_EXPECT_SPLAT_END(test) \
+	kunit_info(test, "uob-kunit: expect-splat end\n")
+
+#define UOB_KUNIT_ENUM_TIMEOUT_MS	60000
+
+enum uob_kunit_where {
+	UOB_KUNIT_ROOT_PORT,	/* audio device directly on a root hub port */
+	UOB_KUNIT_BEHIND_HUB,	/* audio device behind an external hub */
+	UOB_KUNIT_EXT_HUB,	/* the external hub itself */
+};
+
+struct uob_kunit_match {
+	enum uob_kunit_where where;
+	struct usb_device *found;
+};
+
+static inline bool uob_kunit_is_audio(struct usb_device *udev)
+{
+	struct usb_host_config *cfg = udev->actconfig;
+	int i;
+
+	if (!cfg || udev->state != USB_STATE_CONFIGURED)
+		return false;
+	for (i = 0; i < cfg->desc.bNumInterfaces; i++)
+		if (cfg->intf_cache[i]->altsetting[0].desc.bInterfaceClass ==
+		    USB_CLASS_AUDIO)
+			return true;
+	return false;
+}
+
+static inline int uob_kunit_match_one(struct usb_device *udev, void *data)
+{
+	struct uob_kunit_match *m = data;
+	bool root_child = udev->parent && !udev->parent->parent;
+
+	if (m->found)
+		return 0;
+	switch (m->where) {
+	case UOB_KUNIT_ROOT_PORT:
+		if (root_child && uob_kunit_is_audio(udev))
+			m->found = usb_get_dev(udev);
+		break;
+	case UOB_KUNIT_BEHIND_HUB:
+		if (udev->parent && !root_child && uob_kunit_is_audio(udev))
+			m->found = usb_get_dev(udev);
+		break;
+	case UOB_KUNIT_EXT_HUB:
+		if (root_child && udev->maxchild &&
+		    udev->state == USB_STATE_CONFIGURED)
+			m->found = usb_get_dev(udev);
+		break;
+	}
+	return 0;
+}
+
+/**
+ * uob_kunit_get_usb() - find one of the rig's USB devices, waiting for it
+ * @test: the running test (fails it, and aborts, when nothing shows up)
+ * @where: which device
+ *
+ * Return: the device with a reference held (drop it with usb_put_dev()).
+ */
+static inline struct usb_device *uob_kunit_get_usb(struct kunit *test,
+						   enum uob_kunit_where where)
+{
+	unsigned long end = jiffies + msecs_to_jiffies(UOB_KUNIT_ENUM_TIMEOUT_MS);
+	struct uob_kunit_match m = { .where = where };
+
+	for (;;) {
+		usb_for_each_dev(&m, uob_kunit_match_one);
+		if (m.found || time_after(jiffies, end))
+			break;
+		msleep(100);
+	}
+	KUNIT_ASSERT_NOT_NULL_MSG(test, m.found,
+				  "emulated USB device %d did not enumerate in %d ms",
+				  where, UOB_KUNIT_ENUM_TIMEOUT_MS);
+	return m.found;
+}
+
+#endif /* _UOB_KUNIT_USB_H */

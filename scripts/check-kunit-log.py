@@ -1,0 +1,107 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Judge a kunit.py run: results JSON + raw kernel log.
+
+Fails when
+  - a required suite is missing, ran fewer cases than required, or any
+    case did not pass (0 tests ran is a failure, never a success);
+  - the kernel log holds a WARNING/BUG/Oops/lockdep/KASAN/hung-task report
+    outside a region a test announced with "uob-kunit: expect-splat begin"
+    ... "uob-kunit: expect-splat end".
+
+Prints one line per suite and per finding, then "N passed, N failed"
+counting the cases, and exits non-zero on any failure.
+"""
+import json
+import re
+import sys
+
+SPLAT = re.compile(
+    r"(WARNING: |BUG: |BUG |Oops|kernel BUG|general protection fault|"
+    r"possible recursive locking|possible circular locking|"
+    r"inconsistent lock state|lockdep|KASAN|UBSAN|"
+    r"blocked for more than|hung_task|INFO: task |"
+    r"sleeping function called from invalid context|"
+    r"suspicious RCU usage|Kernel panic|cut here)")
+BEGIN = "uob-kunit: expect-splat begin"
+END = "uob-kunit: expect-splat end"
+
+
+def cases(group, suite=None):
+    name = group.get("name")
+    for tc in group.get("test_cases", []):
+        yield (suite or name, tc["name"], tc["status"])
+    for sub in group.get("sub_groups", []):
+        yield from cases(sub, sub.get("name"))
+
+
+def main():
+    if len(sys.argv) < 3:
+        print("usage: check-kunit-log.py results.json test.log SUITE:MIN...")
+        return 2
+    results, log = sys.argv[1], sys.argv[2]
+    need = dict((s.split(":")[0], int(s.split(":")[1])) for s in sys.argv[3:])
+
+    failed = passed = 0
+    try:
+        with open(results) as f:
+            data = json.load(f)
+    except (OSError, ValueError) as e:
+        print(f"kunit: no usable results ({e})")
+        data = {}
+
+    per_suite = {}
+    for suite, case, status in cases(data):
+        per_suite.setdefault(suite, []).append((case, status))
+    for suite, lst in sorted(per_suite.items()):
+        bad = [c for c, s in lst if s != "PASS"]
+        passed += len(lst) - len(bad)
+        failed += len(bad)
+        print(f"kunit suite {suite}: {len(lst) - len(bad)}/{len(lst)} passed"
+              + (f"; not passed: {', '.join(bad)}" if bad else ""))
+    if not per_suite:
+        print("kunit: 0 tests ran")
+        failed += 1
+    for suite, minimum in need.items():
+        n = len(per_suite.get(suite, []))
+        if n < minimum:
+            print(f"kunit suite {suite}: {n} cases ran, at least {minimum} required")
+            failed += 1
+
+    findings = []
+    expected = 0
+    inside = False
+    try:
+        with open(log, errors="replace") as f:
+            for lineno, line in enumerate(f, 1):
+                if BEGIN in line:
+                    inside = True
+                    continue
+                if END in line:
+                    inside = False
+                    continue
+                # kunit's own messages may quote the words; only kernel
+                # reports count
+                if "uob-kunit:" in line or SPLAT.search(line) is None:
+                    continue
+                if inside:
+                    expected += 1
+                else:
+                    findings.append((lineno, line.rstrip()))
+    except OSError as e:
+        findings.append((0, f"cannot read kernel log: {e}"))
+    for lineno, line in findings[:20]:
+        print(f"kernel log:{lineno}: unexpected report: {line}")
+    if findings:
+        failed += 1
+        print(f"kernel log: {len(findings)} unexpected report line(s)")
+    else:
+        print(f"kernel log: clean ({expected} expected report line(s) inside "
+              "announced regions)")
+
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

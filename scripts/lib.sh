@@ -1,0 +1,36 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared settings for the project scripts (sourced, not run).
+
+UOB_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+UOB_CACHE=${UOB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/usb-offload-backport}
+
+# The reference kernel: Debian bookworm's 6.12 LTS.
+UOB_REF_DEBVER=6.12.111-1~deb12u1
+UOB_REF_UPSTREAM=6.12.111
+UOB_REF_KVER=6.12.111+deb12-amd64
+UOB_REF_SRC=$UOB_CACHE/linux-$UOB_REF_UPSTREAM
+UOB_REF_KDIR=/lib/modules/$UOB_REF_KVER/build
+UOB_REF_IMAGE=/boot/vmlinuz-$UOB_REF_KVER
+
+uob_log() { printf '[%s] %s\n' "${UOB_STEP:-uob}" "$*" >&2; }
+uob_die() { printf '[%s] error: %s\n' "${UOB_STEP:-uob}" "$*" >&2; exit 1; }
+
+# Install Debian packages that are missing (root), or say exactly how.
+uob_need_pkgs() {
+	local missing=() p
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "${p%%=*}" 2>/dev/null |
+			grep -q "install ok installed" || missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
+		uob_die "missing packages; run: sudo apt-get install ${missing[*]}"
+	fi
+	uob_log "installing: ${missing[*]}"
+	if [ ! -f "$UOB_CACHE/.apt-updated" ]; then
+		apt-get update -q >&2 || uob_die "apt-get update failed"
+		mkdir -p "$UOB_CACHE" && touch "$UOB_CACHE/.apt-updated"
+	fi
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+		"${missing[@]}" >&2 || uob_die "apt-get install ${missing[*]} failed"
+}

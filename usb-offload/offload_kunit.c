@@ -1,0 +1,376 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit suite for usb-offload, run on the emulated board (qemu-xhci with a
+ * usb-audio device on a root port and another behind a usb-hub).
+ *
+ * Real devices are used wherever the rule needs one; a detached usb_device
+ * from usb_alloc_dev() (never registered) stands in where the test must put
+ * a device into a state the emulated hardware cannot reach on demand
+ * (NOTATTACHED, SUSPENDED).
+ */
+#include <kunit/test.h>
+#include <linux/completion.h>
+#include <linux/kthread.h>
+#include <linux/pm_runtime.h>
+#include <linux/usb.h>
+
+#include <uob/kunit_usb.h>
+#include <uob/usb_offload.h>
+#include <uob_compat.h>
+
+#include "offload_internal.h"
+#include "offload_state.h"
+
+static void uob_kunit_put_usb(void *udev)
+{
+	usb_put_dev(udev);
+}
+
+static struct usb_device *uob_kunit_usb(struct kunit *test,
+					enum uob_kunit_where where)
+{
+	struct usb_device *udev = uob_kunit_get_usb(test, where);
+
+	KUNIT_ASSERT_EQ(test, 0,
+			kunit_add_action_or_reset(test, uob_kunit_put_usb, udev));
+	return udev;
+}
+
+static void uob_kunit_pm_suspended(void *udev)
+{
+	/* gives back the parent's child_count taken by pm_runtime_set_active() */
+	pm_runtime_set_suspended(&((struct usb_device *)udev)->dev);
+}
+
+/* A usb_device that is never registered: its state is ours to set. */
+static struct usb_device *uob_kunit_detached_udev(struct kunit *test)
+{
+	struct usb_device *real = uob_kunit_usb(test, UOB_KUNIT_ROOT_PORT);
+	struct usb_device *udev;
+
+	udev = usb_alloc_dev(NULL, real->bus, 0);
+	KUNIT_ASSERT_NOT_NULL(test, udev);
+	KUNIT_ASSERT_EQ(test, 0,
+			kunit_add_action_or_reset(test, uob_kunit_put_usb, udev));
+	/* Runtime PM is disabled on an unregistered device: mark it active. */
+	KUNIT_ASSERT_EQ(test, 0, pm_runtime_set_active(&udev->dev));
+	KUNIT_ASSERT_EQ(test, 0,
+			kunit_add_action_or_reset(test, uob_kunit_pm_suspended, udev));
+	return udev;
+}
+
+static int uob_kunit_usage(struct usb_device *udev)
+{
+	int usage;
+
+	usb_lock_device(udev);
+	usage = usb_offload_usage(udev);
+	usb_unlock_device(udev);
+	return usage;
+}
+
+static void uob_get_put_changes_count(struct kunit *test)
+{
+	struct usb_device *udev = uob_kunit_usb(test, UOB_KUNIT_ROOT_PORT);
+	int base;
+
+	usb_lock_device(udev);
+	base = usb_offload_usage(udev);
+	KUNIT_EXPECT_EQ(test, 0, usb_offload_get(udev));
+	KUNIT_EXPECT_EQ(test, base + 1, usb_offload_usage(udev));
+	KUNIT_EXPECT_EQ(test, 0, usb_offload_get(udev));
+	KUNIT_EXPECT_EQ(test, base + 2, usb_offload_usage(udev));
+	KUNIT_EXPECT_EQ(test, 0, usb_offload_put(udev));
+	KUNIT_EXPECT_EQ(test, base + 1, usb_offload_usage(udev));
+	KUNIT_EXPECT_EQ(test, 0, usb_offload_put(udev));
+	KUNIT_EXPECT_EQ(test, base, usb_offload_usage(udev));
+	usb_unlock_device(udev);
+}
+
+static void uob_put_at_zero_stays_zero(struct kunit *test)
+{
+	struct usb_device *udev = uob_kunit_usb(test, UOB_KUNIT_ROOT_PORT);
+	unsigned int entries = uob_state_entries();
+
+	usb_lock_device(udev);
+	KUNIT_ASSERT_EQ(test, 0, usb_offload_usage(udev));
+	KUNIT_EXPECT_EQ(test, 0, usb_offload_put(udev));
+	KUNIT_EXPECT_EQ(test, 0, usb_offload_usage(udev));
+	KUNIT_EXPECT_EQ(test, 0, usb_offload_put(udev));
+	KUNIT_EXPECT_EQ(test, 0, usb_offload_usage(udev));
+	/* and the count really starts from 0 again */
+	KUNIT_EXPECT_EQ(test, 0, usb_offload_get(udev));
+	KUNIT_EXPECT_EQ(test, 1, usb_offload_usage(udev));
+	KUNIT_EXPECT_EQ(test, 0, usb_offload_put(udev));
+	KUNIT_EXPECT_EQ(test, 0, usb_offload_usage(udev));
+	usb_unlock_device(udev);
+	KUNIT_EXPECT_EQ(test, entries, uob_state_entries());
+}
+
+static void uob_notattached_is_enodev(struct kunit *test)
+{
+	struct usb_device *udev = uob_kunit_detached_udev(test);
+	unsigned int entries = uob_state_entries();
+
+	usb_lock_device(udev);
+	/* control: the same device works while attached */
+	KUNIT_ASSERT_EQ(test, 0, usb_offload_get(udev));
+	KUNIT_ASSERT_EQ(test, 1, usb_offload_usage(udev));
+
+	usb_set_device_state(udev, USB_STATE_NOTATTACHED);
+	KUNIT_EXPECT_EQ(test, -ENODEV, usb_offload_get(udev));
+	KUNIT_EXPECT_EQ(test, 1, usb_offload_usage(udev));
+	KUNIT_EXPECT_EQ(test, -ENODEV, usb_offload_put(udev));
+	KUNIT_EXPECT_EQ(test, 1, usb_offload_usage(udev));
+
+	/* back to a live state, drop what we took */
+	udev->state = USB_STATE_ATTACHED;
+	KUNIT_EXPECT_EQ(test, 0, usb_offload_put(udev));
+	KUNIT_EXPECT_EQ(test, 0, usb_offload_usage(udev));
+	usb_unlock_device(udev);
+	KUNIT_EXPECT_EQ(test, entries, uob_state_entries());
+}
+
+static void uob_suspended_is_ebusy(struct kunit *test)
+{
+	struct usb_device *udev = uob_kunit_detached_udev(test);
+
+	usb_lock_device(udev);
+	KUNIT_ASSERT_EQ(test, 0, usb_offload_get(udev));
+
+	udev->state = USB_STATE_SUSPENDED;
+	KUNIT_EXPECT_EQ(test, -EBUSY, usb_offload_get(udev));
+	KUNIT_EXPECT_EQ(test, 1, usb_offload_usage(udev));
+	KUNIT_EXPECT_EQ(test, -EBUSY, usb_offload_put(udev));
+	KUNIT_EXPECT_EQ(test, 1, usb_offload_usage(udev));
+
+	udev->state = USB_STATE_ATTACHED;
+	KUNIT_EXPECT_EQ(test, 0, usb_offload_put(udev));
+	KUNIT_EXPECT_EQ(test, 0, usb_offload_usage(udev));
+	usb_unlock_device(udev);
+}
+
+static void uob_at_suspend_is_ebusy(struct kunit *test)
+{
+	struct usb_device *udev = uob_kunit_usb(test, UOB_KUNIT_ROOT_PORT);
+
+	usb_lock_device(udev);
+	KUNIT_ASSERT_EQ(test, 0, usb_offload_get(udev));
+
+	/* what the PM notifier does on PM_SUSPEND_PREPARE */
+	uob_state_system_sleep(true);
+	KUNIT_EXPECT_TRUE(test, uob_state_at_suspend(udev));
+	KUNIT_EXPECT_EQ(test, -EBUSY, usb_offload_put(udev));
+	KUNIT_EXPECT_EQ(test, 1, usb_offload_usage(udev));
+	KUNIT_EXPECT_EQ(test, -EBUSY, usb_offload_get(udev));
+	KUNIT_EXPECT_EQ(test, 1, usb_offload_usage(udev));
+
+	/* PM_POST_SUSPEND */
+	uob_state_system_sleep(false);
+	KUNIT_EXPECT_FALSE(test, uob_state_at_suspend(udev));
+	KUNIT_EXPECT_EQ(test, 0, usb_offload_put(udev));
+	KUNIT_EXPECT_EQ(test, 0, usb_offload_usage(udev));
+	usb_unlock_device(udev);
+}
+
+static void uob_resume_failure_changes_nothing(struct kunit *test)
+{
+	struct usb_device *real = uob_kunit_usb(test, UOB_KUNIT_ROOT_PORT);
+	unsigned int entries = uob_state_entries();
+	struct usb_device *udev;
+
+	/* runtime PM disabled and suspended: resume fails with -EACCES */
+	udev = usb_alloc_dev(NULL, real->bus, 0);
+	KUNIT_ASSERT_NOT_NULL(test, udev);
+	KUNIT_ASSERT_EQ(test, 0,
+			kunit_add_action_or_reset(test, uob_kunit_put_usb, udev));
+
+	usb_lock_device(udev);
+	KUNIT_EXPECT_EQ(test, -EACCES, usb_offload_get(udev));
+	KUNIT_EXPECT_EQ(test, 0, usb_offload_usage(udev));
+	usb_unlock_device(udev);
+	KUNIT_EXPECT_EQ(test, entries, uob_state_entries());
+}
+
+static void uob_unlocked_call_is_refused(struct kunit *test)
+{
+	struct usb_device *udev = uob_kunit_usb(test, UOB_KUNIT_ROOT_PORT);
+	int violations = uob_offload_lock_violations();
+
+	/* the check the code relies on */
+	KUNIT_EXPECT_FALSE(test, uob_device_lock_held(&udev->dev));
+	usb_lock_device(udev);
+	KUNIT_EXPECT_TRUE(test, uob_device_lock_held(&udev->dev));
+	usb_unlock_device(udev);
+
+	/* and the code acts on it: refused, counted, nothing changed */
+	UOB_KUNIT_EXPECT_SPLAT_BEGIN(test, "usb_offload_get/put without the device lock");
+	KUNIT_EXPECT_EQ(test, -ENOLCK, usb_offload_get(udev));
+	KUNIT_EXPECT_EQ(test, -ENOLCK, usb_offload_put(udev));
+	UOB_KUNIT_EXPECT_SPLAT_END(test);
+
+	KUNIT_EXPECT_EQ(test, violations + 2, uob_offload_lock_violations());
+	KUNIT_EXPECT_EQ(test, 0, uob_kunit_usage(udev));
+}
+
+static void uob_check_sees_usage_below_hub(struct kunit *test)
+{
+	struct usb_device *udev = uob_kunit_usb(test, UOB_KUNIT_BEHIND_HUB);
+	struct usb_device *hub = uob_kunit_usb(test, UOB_KUNIT_EXT_HUB);
+	struct usb_device *root = udev->bus->root_hub;
+	struct usb_device *other = uob_kunit_usb(test, UOB_KUNIT_ROOT_PORT);
+
+	KUNIT_ASSERT_PTR_EQ(test, udev->parent, hub);
+	KUNIT_ASSERT_PTR_EQ(test, hub->parent, root);
+
+	usb_lock_device(root);
+	KUNIT_EXPECT_FALSE(test, usb_offload_check(root));
+	usb_unlock_device(root);
+
+	usb_lock_device(udev);
+	KUNIT_ASSERT_EQ(test, 0, usb_offload_get(udev));
+	usb_unlock_device(udev);
+
+	usb_lock_device(root);
+	KUNIT_EXPECT_TRUE(test, usb_offload_check(root));
+	usb_unlock_device(root);
+	usb_lock_device(hub);
+	KUNIT_EXPECT_TRUE(test, usb_offload_check(hub));
+	KUNIT_EXPECT_EQ(test, 0, usb_offload_usage(hub));
+	usb_unlock_device(hub);
+	usb_lock_device(other);
+	KUNIT_EXPECT_FALSE(test, usb_offload_check(other));
+	usb_unlock_device(other);
+
+	usb_lock_device(udev);
+	KUNIT_EXPECT_EQ(test, 0, usb_offload_put(udev));
+	usb_unlock_device(udev);
+
+	usb_lock_device(root);
+	KUNIT_EXPECT_FALSE(test, usb_offload_check(root));
+	usb_unlock_device(root);
+}
+
+#define UOB_KUNIT_THREADS	4
+#define UOB_KUNIT_ROUNDS	200
+#define UOB_KUNIT_PUTS		150
+
+struct uob_kunit_worker {
+	struct usb_device *udev;
+	struct completion done;
+	int errors;
+};
+
+static int uob_kunit_worker_fn(void *data)
+{
+	struct uob_kunit_worker *w = data;
+	int i;
+
+	for (i = 0; i < UOB_KUNIT_ROUNDS; i++) {
+		usb_lock_device(w->udev);
+		if (usb_offload_get(w->udev))
+			w->errors++;
+		usb_unlock_device(w->udev);
+		if (i >= UOB_KUNIT_PUTS)
+			continue;
+		usb_lock_device(w->udev);
+		if (usb_offload_put(w->udev))
+			w->errors++;
+		usb_unlock_device(w->udev);
+	}
+	complete(&w->done);
+	return 0;
+}
+
+static void uob_concurrent_get_put_exact(struct kunit *test)
+{
+	struct usb_device *udev = uob_kunit_usb(test, UOB_KUNIT_ROOT_PORT);
+	const int net = UOB_KUNIT_THREADS * (UOB_KUNIT_ROUNDS - UOB_KUNIT_PUTS);
+	struct uob_kunit_worker *w;
+	struct task_struct *t;
+	int i, usage;
+
+	w = kunit_kcalloc(test, UOB_KUNIT_THREADS, sizeof(*w), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, w);
+	for (i = 0; i < UOB_KUNIT_THREADS; i++) {
+		w[i].udev = udev;
+		init_completion(&w[i].done);
+		t = kthread_run(uob_kunit_worker_fn, &w[i], "uob-kunit/%d", i);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	}
+	for (i = 0; i < UOB_KUNIT_THREADS; i++) {
+		KUNIT_ASSERT_NE_MSG(test, 0,
+				    wait_for_completion_timeout(&w[i].done, 120 * HZ),
+				    "worker %d hung", i);
+		KUNIT_EXPECT_EQ(test, 0, w[i].errors);
+	}
+
+	usb_lock_device(udev);
+	usage = usb_offload_usage(udev);
+	KUNIT_EXPECT_EQ(test, net, usage);
+	for (i = 0; i < usage; i++)
+		KUNIT_EXPECT_EQ(test, 0, usb_offload_put(udev));
+	KUNIT_EXPECT_EQ(test, 0, usb_offload_usage(udev));
+	usb_unlock_device(udev);
+}
+
+/*
+ * Really remove a device that still has usage: deconfiguring the external
+ * hub disconnects its children through usb_disconnect(), the same path as
+ * an unplug.  Then configure the hub again and wait for the device to come
+ * back, so later suites find the rig as it was.
+ */
+static void uob_removed_device_leaves_no_state(struct kunit *test)
+{
+	struct usb_device *udev = uob_kunit_get_usb(test, UOB_KUNIT_BEHIND_HUB);
+	struct usb_device *hub = uob_kunit_usb(test, UOB_KUNIT_EXT_HUB);
+	unsigned int entries = uob_state_entries();
+	struct usb_device *back;
+	int ret;
+
+	usb_lock_device(udev);
+	ret = usb_offload_get(udev);
+	usb_unlock_device(udev);
+	if (ret)
+		usb_put_dev(udev);
+	KUNIT_ASSERT_EQ(test, 0, ret);
+	KUNIT_EXPECT_EQ(test, entries + 1, uob_state_entries());
+
+	usb_lock_device(hub);
+	ret = usb_set_configuration(hub, -1);
+	usb_unlock_device(hub);
+	KUNIT_EXPECT_EQ(test, 0, ret);
+
+	KUNIT_EXPECT_EQ(test, USB_STATE_NOTATTACHED, udev->state);
+	KUNIT_EXPECT_EQ(test, entries, uob_state_entries());
+	KUNIT_EXPECT_EQ(test, 0, uob_state_peek(udev));
+	usb_put_dev(udev);	/* the last reference: released now */
+
+	usb_lock_device(hub);
+	ret = usb_set_configuration(hub, 1);
+	usb_unlock_device(hub);
+	KUNIT_ASSERT_EQ(test, 0, ret);
+
+	back = uob_kunit_usb(test, UOB_KUNIT_BEHIND_HUB);
+	KUNIT_EXPECT_EQ(test, 0, uob_kunit_usage(back));
+}
+
+static struct kunit_case uob_offload_cases[] = {
+	KUNIT_CASE(uob_get_put_changes_count),
+	KUNIT_CASE(uob_put_at_zero_stays_zero),
+	KUNIT_CASE(uob_notattached_is_enodev),
+	KUNIT_CASE(uob_suspended_is_ebusy),
+	KUNIT_CASE(uob_at_suspend_is_ebusy),
+	KUNIT_CASE(uob_resume_failure_changes_nothing),
+	KUNIT_CASE(uob_unlocked_call_is_refused),
+	KUNIT_CASE(uob_check_sees_usage_below_hub),
+	KUNIT_CASE_SLOW(uob_concurrent_get_put_exact),
+	KUNIT_CASE_SLOW(uob_removed_device_leaves_no_state),
+	{}
+};
+
+static struct kunit_suite uob_offload_suite = {
+	.name = "usb_offload",
+	.test_cases = uob_offload_cases,
+};
+kunit_test_suite(uob_offload_suite);
