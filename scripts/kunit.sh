@@ -53,6 +53,7 @@ rc=$?
 set -e
 end=$(date +%s)
 grep -E "^\[|Testing complete|Elapsed time|passed|failed|ERROR|Error" "$build/kunit.out" | tail -25 >&2 || true
+[ $rc -eq 0 ] || tail -40 "$build/kunit.out" >&2
 uob_log "kunit.py exited $rc after $((end - start)) s (log: $build/test.log, output: $build/kunit.out)"
 
 python3 "$UOB_TOP/scripts/check-kunit-log.py" "$build/results.json" "$build/test.log" \

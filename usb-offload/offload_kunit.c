@@ -373,4 +373,5 @@ static struct kunit_suite uob_offload_suite = {
 	.name = "usb_offload",
 	.test_cases = uob_offload_cases,
 };
+
 kunit_test_suite(uob_offload_suite);

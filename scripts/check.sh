@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make check: everything CI runs.  Each step is one check; the KUnit step
+# also reports its cases.  Ends with "N passed, N failed".
+set -uo pipefail
+UOB_STEP=check
+. "$(dirname "$0")/lib.sh"
+
+passed=0 failed=0 failures=()
+logdir=$UOB_CACHE/check-logs
+mkdir -p "$logdir"
+
+step() {	# step NAME CMD...
+	local name=$1; shift
+	local t0=$(date +%s) rc
+	uob_log "== $name"
+	"$@" >"$logdir/$name.log" 2>&1
+	rc=$?
+	local dt=$(( $(date +%s) - t0 ))
+	if [ $rc -eq 0 ]; then
+		passed=$((passed + 1))
+		uob_log "PASS $name (${dt}s)"
+	else
+		failed=$((failed + 1)); failures+=("$name")
+		tail -40 "$logdir/$name.log" >&2
+		uob_log "FAIL $name (${dt}s; log: $logdir/$name.log)"
+	fi
+}
+
+c_files() { git -C "$UOB_TOP" ls-files --cached --others --exclude-standard -- '*.c' '*.h' | grep -v '^compat/generated/'; }
+
+# Build into a scratch copy so the checkout stays clean and C=2/W=1 always
+# see every file.
+scratch_build() {	# scratch_build NAME KVER MAKEARGS...
+	local name=$1 kver=$2; shift 2
+	local dir=$UOB_CACHE/scratch/$name
+	rm -rf "$dir"; mkdir -p "$dir"
+	(cd "$UOB_TOP" && git ls-files --cached --others --exclude-standard -z |
+		grep -zv '^compat/generated/' | xargs -0 cp --parents -t "$dir")
+	make -C "$dir" KVER="$kver" "$@" 2>&1 | tee "$dir/build.log"
+	[ "${PIPESTATUS[0]}" -eq 0 ] || return 1
+	SCRATCH_DIR=$dir
+}
+
+build_ref_w1() {
+	scratch_build w1 "$UOB_REF_KVER" W=1 KCFLAGS=-Werror || return 1
+	if grep -E 'warning:|error:' "$SCRATCH_DIR/build.log"; then return 1; fi
+	modinfo "$SCRATCH_DIR/usb-offload/usb-offload.ko" | grep -E '^(version|license|description|author):'
+	for f in license version description author; do
+		modinfo -F "$f" "$SCRATCH_DIR/usb-offload/usb-offload.ko" | grep -q . ||
+			{ echo "usb-offload.ko: modinfo $f missing"; return 1; }
+	done
+}
+
+sparse_ref() {
+	scratch_build sparse "$UOB_REF_KVER" C=2 CHECK=sparse || return 1
+	# every line sparse prints names a file:line; kbuild's own are "  CHECK"
+	if grep -E '^[^ ].*:[0-9]+:[0-9]+: (warning|error):' "$SCRATCH_DIR/build.log"; then
+		return 1
+	fi
+	grep -c '  CHECK ' "$SCRATCH_DIR/build.log" | sed 's/^/files checked by sparse: /'
+}
+
+build_6_1() {
+	local kdir
+	kdir=$(ls -d /lib/modules/6.1.*/build 2>/dev/null | sort -V | tail -1)
+	[ -n "$kdir" ] || { echo "no 6.1 headers"; return 1; }
+	kver=$(basename "$(dirname "$kdir")")
+	scratch_build b61 "$kver" W=1 || return 1
+	test -f "$SCRATCH_DIR/usb-offload/usb-offload.ko"
+}
+
+# CAMELCASE is ignored: the only hits are USB descriptor fields from
+# <linux/usb/ch9.h> (idVendor, bInterfaceClass, ...), which --no-tree
+# cannot know are existing kernel names.
+checkpatch() {
+	local out
+	out=$(cd "$UOB_TOP" && perl "$UOB_REF_SRC/scripts/checkpatch.pl" --no-tree --strict \
+		--terse --show-types --ignore CAMELCASE \
+		-f $(c_files) 2>&1)
+	echo "$out"
+	! echo "$out" | grep -qE '(ERROR|WARNING|CHECK):'
+}
+
+kerneldoc() {
+	local out
+	out=$(cd "$UOB_TOP" && perl "$UOB_REF_SRC/scripts/kernel-doc" -none -Wall $(c_files) 2>&1)
+	echo "$out"
+	[ -z "$out" ] || return 1
+	# every exported function has a kernel-doc comment stating its locking
+	local f sym missing=0
+	for f in $(cd "$UOB_TOP" && grep -l 'EXPORT_SYMBOL' $(c_files)); do
+		for sym in $(sed -n 's/^EXPORT_SYMBOL[A-Z_]*(\([a-z0-9_]*\).*/\1/p' "$UOB_TOP/$f"); do
+			if ! awk -v s="$sym" '
+				/^\/\*\*/ { doc = ""; indoc = 1 }
+				indoc { doc = doc $0 "\n" }
+				/\*\// { indoc = 0 }
+				$0 ~ "^ \\* " s "\\(\\) - " { want = 1 }
+				want && !indoc { exit !(doc ~ /(Context|[Ll]ock)/) }
+				' "$UOB_TOP/$f"; then
+				echo "$f: $sym: no kernel-doc with a locking rule"; missing=1
+			fi
+		done
+	done
+	return $missing
+}
+
+kunit_step() {
+	"$UOB_TOP/scripts/kunit.sh"
+}
+
+uob_need_pkgs linux-headers-amd64 >/dev/null
+step provision "$UOB_TOP/scripts/provision.sh"
+step patches-current "$UOB_TOP/scripts/mkpatches.sh" --check "$UOB_TOP/patches"
+step build-6.12-W1-Werror build_ref_w1
+step sparse-C2 sparse_ref
+step build-6.1 build_6_1
+step checkpatch-strict checkpatch
+step kernel-doc kerneldoc
+step kunit kunit_step
+
+# fold the KUnit case counts into the total
+if line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$logdir/kunit.log" | tail -1); then
+	kp=${line%% passed*}; kf=${line#*, }; kf=${kf%% failed*}
+	uob_log "kunit cases: $kp passed, $kf failed"
+	grep -E '^kunit suite|^kernel log' "$logdir/kunit.log" >&2 || true
+	passed=$((passed + kp)); failed=$((failed + kf))
+fi
+
+[ ${#failures[@]} -eq 0 ] || uob_log "failed checks: ${failures[*]}"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,56 @@
+# SPDX-License-Identifier: GPL-2.0
+# Guest helpers for the stock Debian 6.12.111 kernel in QEMU (sourced).
+#
+#   uob_guest_initramfs OUT.cpio.gz INIT_SCRIPT KO... [-- FILE=DEST...]
+#       busybox initramfs with the Debian modules the rig needs (and their
+#       dependencies, decompressed, in load order in /lib/uob/stock.list),
+#       our modules in /lib/uob/, INIT_SCRIPT as /init.
+#   uob_guest_boot INITRAMFS LOG TIMEOUT [QEMU ARGS...]
+#       boots it with qemu-xhci + usb-audio, console to LOG.
+
+UOB_GUEST_STOCK_MODULES=(xhci-pci snd-usb-audio debugfs)
+
+uob_guest_initramfs() {
+	local out=$1 init=$2; shift 2
+	local root; root=$(mktemp -d)
+	mkdir -p "$root"/{bin,sbin,proc,sys,dev,tmp,lib/uob,etc}
+	cp /bin/busybox "$root/bin/busybox"
+	local a
+	for a in $(/bin/busybox --list); do
+		[ -e "$root/bin/$a" ] || ln -s busybox "$root/bin/$a"
+	done
+	# Debian's modules, in dependency order, decompressed on the host.
+	local m line ko
+	: >"$root/lib/uob/stock.list"
+	for m in "${UOB_GUEST_STOCK_MODULES[@]}"; do
+		modprobe -S "$UOB_REF_KVER" --show-depends "$m" 2>/dev/null || true
+	done | awk '$1 == "insmod" && !seen[$2]++ { print $2 }' | while read -r ko; do
+		local base; base=$(basename "$ko"); base=${base%.xz}
+		xz -dc "$ko" >"$root/lib/uob/$base" 2>/dev/null || cp "$ko" "$root/lib/uob/$base"
+		echo "$base" >>"$root/lib/uob/stock.list"
+	done
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do
+		cp "$1" "$root/lib/uob/"; shift
+	done
+	[ "${1:-}" = -- ] && shift
+	for line in "$@"; do
+		mkdir -p "$root/$(dirname "${line#*=}")"
+		cp -a "${line%%=*}" "$root/${line#*=}"
+	done
+	cp "$init" "$root/init"
+	chmod +x "$root/init"
+	(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$out"
+	rm -rf "$root"
+}
+
+uob_guest_boot() {
+	local initrd=$1 log=$2 timeout=$3; shift 3
+	timeout --foreground -k 5 "$timeout" qemu-system-x86_64 \
+		-machine q35 -m 1024 -smp 2 -nographic -no-reboot \
+		-kernel "$UOB_REF_IMAGE" -initrd "$initrd" \
+		-append "console=ttyS0 panic=-1 loglevel=4 hung_task_timeout_secs=20" \
+		-device qemu-xhci,id=xhci \
+		-audiodev none,id=snd0 \
+		-device usb-audio,bus=xhci.0,port=1,audiodev=snd0 \
+		"$@" </dev/null >"$log" 2>&1
+}

@@ -1,0 +1,34 @@
+#!/bin/sh
+# /init of the `make run` guest (stock Debian 6.12.111 kernel, busybox).
+export PATH=/bin:/sbin
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+mount -t debugfs debugfs /sys/kernel/debug
+
+say() { echo "uob-run: $*"; }
+
+say "kernel $(uname -r)"
+while read -r m; do
+	insmod "/lib/uob/$m" 2>/dev/null
+done </lib/uob/stock.list
+
+# wait (bounded) for the usb-audio device to enumerate and get a sound card
+i=0
+while [ $i -lt 300 ] && ! grep -qs . /proc/asound/cards; do
+	sleep 0.1; i=$((i + 1))
+done
+for d in /sys/bus/usb/devices/*; do
+	[ -f "$d/idVendor" ] || continue
+	say "usb $(basename "$d"): $(cat "$d/idVendor"):$(cat "$d/idProduct") $(cat "$d/product" 2>/dev/null) speed=$(cat "$d/speed")"
+done
+say "sound cards:"
+sed 's/^/uob-run:   /' /proc/asound/cards
+
+insmod /lib/uob/usb-offload.ko && say "usb-offload loaded: version $(cat /sys/module/usb_offload/version)"
+say "offload state (debugfs usb-offload-backport/offload):"
+sed 's/^/uob-run:   /' /sys/kernel/debug/usb-offload-backport/offload
+
+rmmod usb_offload && say "usb-offload unloaded"
+say "done"
+poweroff -f
