@@ -17,12 +17,8 @@ import re
 import sys
 
 SPLAT = re.compile(
-    r"(WARNING: |BUG: |BUG |Oops|kernel BUG|general protection fault|"
-    r"possible recursive locking|possible circular locking|"
-    r"inconsistent lock state|lockdep|KASAN|UBSAN|"
-    r"blocked for more than|hung_task|INFO: task |"
-    r"sleeping function called from invalid context|"
-    r"suspicious RCU usage|Kernel panic|cut here)")
+    r"(WARNING:|BUG:|Oops|kernel BUG at|general protection fault|"
+    r"Kernel panic|KASAN:|UBSAN:|blocked for more than|cut here)")
 BEGIN = "uob-kunit: expect-splat begin"
 END = "uob-kunit: expect-splat end"
 
