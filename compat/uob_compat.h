@@ -23,8 +23,9 @@
  * device_lock_assert() performs).  Without lockdep (every distro kernel) we
  * can only tell that *someone* holds it, which still catches a caller that
  * forgot the lock altogether; the same fallback applies once lockdep has
- * switched itself off (debug_locks == 0) after an earlier report.  Used by usb-offload to refuse, not only warn
- * about, calls that break the locking contract.
+ * switched itself off (debug_locks == 0) after an earlier report.  Used by
+ * usb-offload to refuse, not only warn about, calls that break the locking
+ * contract.
  *
  * Return: true if the lock is held (by the current task, under lockdep).
  */
