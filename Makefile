@@ -12,8 +12,30 @@ REF_KVER := 6.12.111+deb12-amd64
 PROJECT_DIR := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 UOB_VERSION := $(shell cat $(PROJECT_DIR)/VERSION)
 
-# Out-of-tree builds select every module; Kconfig does it in tree.
+# Out-of-tree builds select every module the kernel can have; Kconfig does
+# it in tree.  XHCI_SIDEBAND=n leaves out xhci-sideband (and what needs it).
 UOB_KCONFIG := CONFIG_USB_OFFLOAD_BACKPORT=m
+XHCI_SIDEBAND ?= y
+KSRC ?=
+
+# xhci-sideband needs drivers/usb/host/xhci.h of exactly this kernel.
+ifneq ($(filter all modules install,$(or $(MAKECMDGOALS),all)),)
+ifeq ($(XHCI_SIDEBAND),y)
+ifneq ($(wildcard $(KDIR)/Makefile),)
+UOB_XHCI := $(shell $(PROJECT_DIR)/scripts/xhci-source.sh "$(KDIR)" "$(KSRC)")
+ifneq ($(filter inc=%,$(UOB_XHCI)),)
+UOB_KCONFIG += CONFIG_USB_XHCI_SIDEBAND_BACKPORT=m \
+	       UOB_XHCI_INC=$(patsubst inc=%,%,$(UOB_XHCI))
+else ifneq ($(filter skip=%,$(UOB_XHCI)),)
+$(info xhci-sideband: skipped: $(patsubst skip=%,%,$(UOB_XHCI)))
+else
+$(error xhci-sideband: $(patsubst error=%,%,$(UOB_XHCI)))
+endif
+endif
+else
+$(info xhci-sideband: skipped: XHCI_SIDEBAND=$(XHCI_SIDEBAND))
+endif
+endif
 
 KBUILD_ARGS := -C $(KDIR) M=$(PROJECT_DIR) $(UOB_KCONFIG)
 
@@ -28,6 +50,8 @@ help:
 	@echo "Building (KVER=$(KVER), KDIR=$(KDIR)):"
 	@echo "  make                   build the modules for KVER (default: running kernel)"
 	@echo "  make KVER=$(REF_KVER)   build for the reference kernel"
+	@echo "  make KSRC=<linux tree> source tree for xhci.h (default: KDIR, then linux-source-X.Y)"
+	@echo "  make XHCI_SIDEBAND=n   build without xhci-sideband"
 	@echo "  make W=1               extra warnings (kbuild W=, C=, V= pass through)"
 	@echo "  make install           kbuild modules_install (INSTALL_MOD_PATH honoured)"
 	@echo "  make clean"

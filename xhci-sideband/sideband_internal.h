@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* xhci-sideband: module-internal definitions shared with the KUnit suite. */
+#ifndef _UOB_SIDEBAND_INTERNAL_H
+#define _UOB_SIDEBAND_INTERNAL_H
+
+#include <linux/kref.h>
+#include <linux/string.h>
+#include <linux/usb/hcd.h>
+#include <uob/xhci-sideband.h>
+
+/**
+ * struct uob_sideband_priv - a sideband and its module-private state
+ * @sb: what clients see
+ * @kref: lets the device-removal notifier use @sb outside the registry lock
+ * @detached_by_removal: the device went away while registered
+ */
+struct uob_sideband_priv {
+	struct xhci_sideband sb;
+	struct kref kref;
+	bool detached_by_removal;
+};
+
+/* xhci-hcd's hc_driver is the only one whose description is "xhci-hcd". */
+static inline bool uob_hcd_is_xhci(struct usb_hcd *hcd)
+{
+	return hcd->driver->description &&
+	       !strcmp(hcd->driver->description, "xhci-hcd");
+}
+
+unsigned int uob_sideband_count(void);
+
+#endif /* _UOB_SIDEBAND_INTERNAL_H */
