@@ -71,4 +71,11 @@ static inline int uob_xhci_stop_endpoint_sync(struct xhci_hcd *xhci,
 #endif
 }
 
+/* Whether xhci_sideband_stop_endpoint() can really stop an endpoint. */
+#ifdef UOB_HAVE_XHCI_STOP_ENDPOINT_SYNC
+#define UOB_XHCI_CAN_STOP_ENDPOINT	true
+#else
+#define UOB_XHCI_CAN_STOP_ENDPOINT	false
+#endif
+
 #endif /* _UOB_XHCI_COMPAT_H */

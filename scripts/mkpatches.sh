@@ -60,7 +60,8 @@ g add -A
 g commit -qm "usb: add usb-offload-backport $(cat VERSION)
 
 usb-offload (usb_offload_get/put/check, caller holds the USB device
-lock), its compat layer and KUnit suites, as generated from the
+lock), xhci-sideband (the sideband API without offload counting), the
+compat layer and the KUnit suites, as generated from the
 usb-offload-backport project by scripts/mkpatches.sh."
 
 g format-patch -q --zero-commit --no-signature -o "$work/series" HEAD~2
