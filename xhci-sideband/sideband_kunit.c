@@ -173,7 +173,7 @@ static void uob_sb_interrupter_slot_reusable(struct kunit *test)
 	id = xhci_sideband_interrupter_id(rig->sb);
 	KUNIT_EXPECT_TRUE(test, rig->sb->ir->ip_autoclear);
 	/* xhci-hcd clamps the segments to the controller's ERST Max */
-	KUNIT_EXPECT_EQ(test, min(2U, (unsigned int)BIT(HCS_ERST_MAX(rig->xhci->hcs_params2))),
+	KUNIT_EXPECT_EQ(test, min_t(unsigned int, 2, BIT(HCS_ERST_MAX(rig->xhci->hcs_params2))),
 			rig->sb->ir->event_ring->num_segs);
 	xhci_sideband_remove_interrupter(rig->sb);
 
