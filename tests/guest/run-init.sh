@@ -15,7 +15,7 @@ done </lib/uob/stock.list
 
 # wait (bounded) for the usb-audio device to enumerate and get a sound card
 i=0
-while [ $i -lt 300 ] && ! grep -qs . /proc/asound/cards; do
+while [ $i -lt 300 ] && ! grep -qs USB-Audio /proc/asound/cards; do
 	sleep 0.1; i=$((i + 1))
 done
 for d in /sys/bus/usb/devices/*; do
@@ -29,6 +29,11 @@ insmod /lib/uob/usb-offload.ko && say "usb-offload loaded: version $(cat /sys/mo
 say "offload state (debugfs usb-offload-backport/offload):"
 sed 's/^/uob-run:   /' /sys/kernel/debug/usb-offload-backport/offload
 
+insmod /lib/uob/xhci-sideband.ko && say "xhci-sideband loaded: version $(cat /sys/module/xhci_sideband/version)"
+say "sideband registry (debugfs usb-offload-backport/sideband): $(wc -l </sys/kernel/debug/usb-offload-backport/sideband) sideband(s)"
+sed 's/^/uob-run:   /' /sys/kernel/debug/usb-offload-backport/sideband
+
+rmmod xhci_sideband && say "xhci-sideband unloaded"
 rmmod usb_offload && say "usb-offload unloaded"
 say "done"
 poweroff -f
