@@ -26,6 +26,12 @@ UOB_XHCI := $(shell $(PROJECT_DIR)/scripts/xhci-source.sh "$(KDIR)" "$(KSRC)")
 ifneq ($(filter inc=%,$(UOB_XHCI)),)
 UOB_KCONFIG += CONFIG_USB_XHCI_SIDEBAND_BACKPORT=m \
 	       UOB_XHCI_INC=$(patsubst inc=%,%,$(UOB_XHCI))
+# qc-audio-offload: the kernel's QMI helpers and snd-usb-audio (symbols)
+ifneq ($(shell grep -qsw qmi_add_server $(KDIR)/Module.symvers && grep -qsw snd_pcm_notify $(KDIR)/Module.symvers && echo y),)
+UOB_KCONFIG += CONFIG_SND_USB_AUDIO_QMI_BACKPORT=m
+else
+$(info qc-audio-offload: skipped: kernel $(KVER) exports no QMI helpers (CONFIG_QCOM_QMI_HELPERS) or no ALSA PCM)
+endif
 else ifneq ($(filter skip=%,$(UOB_XHCI)),)
 $(info xhci-sideband: skipped: $(patsubst skip=%,%,$(UOB_XHCI)))
 else

@@ -1,0 +1,1207 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * qc-audio-offload: the Qualcomm QMI "UAUDIO stream" service.
+ *
+ * The audio DSP asks over QMI (service 0x41D) for a USB audio stream; this
+ * driver makes snd-usb-audio pick the altsetting and rate, hands the
+ * endpoint's transfer ring, a secondary interrupter's event ring and a
+ * transfer buffer to the DSP through the xHCI sideband, and takes the
+ * device's offload usage reference itself (seed patch 2).
+ *
+ * 6.12 has no snd-usb-audio offload hooks, soc-usb or q6usb, so the driver
+ * uses public interfaces only: snd_pcm_notify() to follow USB PCMs (its
+ * disconnect callback runs under the udev lock), snd_card_ref(), and a PCM
+ * substream opened through a file of our own, configured with
+ * SNDRV_PCM_IOCTL_HW_PARAMS and _PREPARE.
+ *
+ * Locking, one order on every path:
+ *   udev device lock -> (ALSA's own locks) -> uob_qc.lock
+ * The udev lock serialises everything that changes a device's streams:
+ * requests and stop-session take it; the USB core holds it around the
+ * disconnect path, which therefore never takes it and never waits for a
+ * request handler (no 10 s stall).  uob_qc.lock is a leaf lock protecting
+ * the lists and the client binding; nothing is called with it held.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/anon_inodes.h>
+#include <linux/debugfs.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/scatterlist.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/soc/qcom/qmi.h>
+#include <linux/usb.h>
+#include <linux/usb/audio.h>
+#include <linux/usb/audio-v2.h>
+#include <sound/pcm_params.h>
+
+#include <uob/usb_offload.h>
+#include <uob/xhci-sideband.h>
+
+#include "qc_offload.h"
+
+static bool allow_local;
+module_param(allow_local, bool, 0644);
+MODULE_PARM_DESC(allow_local, "accept QMI clients on the local QRTR node (test rigs; default: no)");
+
+static int allowed_node = -1;
+module_param(allowed_node, int, 0644);
+MODULE_PARM_DESC(allowed_node, "QRTR node of the audio DSP; -1: any remote node (default)");
+
+static int intr_num;
+module_param(intr_num, int, 0444);
+MODULE_PARM_DESC(intr_num, "xHCI interrupter to use for the DSP; 0: first free (default)");
+
+#define UOB_QC_XFER_MAX		(1U << 20)
+#define UOB_QC_RECV_MAX		256
+
+struct uob_qc_counters uob_qc_counters;
+unsigned int uob_qc_fail_step;
+bool uob_qc_allow_local;
+
+static struct {
+	struct qmi_handle qmi;
+	bool qmi_up;
+	struct mutex lock;		/* leaf: lists, client binding */
+	struct list_head streams;
+	struct list_head devs;
+	struct list_head pcms;
+	bool bound;
+	struct sockaddr_qrtr client;
+	struct dentry *debugfs;
+} uob_qc = {
+	.lock = __MUTEX_INITIALIZER(uob_qc.lock),
+	.streams = LIST_HEAD_INIT(uob_qc.streams),
+	.devs = LIST_HEAD_INIT(uob_qc.devs),
+	.pcms = LIST_HEAD_INIT(uob_qc.pcms),
+};
+
+struct uob_qc_pcm {
+	struct list_head node;
+	struct snd_pcm *pcm;
+};
+
+/* DSP format enum -> ALSA format */
+static const snd_pcm_format_t uob_qc_formats[UOB_UAUDIO_FMT_COUNT] = {
+	[UOB_UAUDIO_FMT_S8] = SNDRV_PCM_FORMAT_S8,
+	[UOB_UAUDIO_FMT_U8] = SNDRV_PCM_FORMAT_U8,
+	[UOB_UAUDIO_FMT_S16_LE] = SNDRV_PCM_FORMAT_S16_LE,
+	[UOB_UAUDIO_FMT_S16_BE] = SNDRV_PCM_FORMAT_S16_BE,
+	[UOB_UAUDIO_FMT_U16_LE] = SNDRV_PCM_FORMAT_U16_LE,
+	[UOB_UAUDIO_FMT_U16_BE] = SNDRV_PCM_FORMAT_U16_BE,
+	[UOB_UAUDIO_FMT_S24_LE] = SNDRV_PCM_FORMAT_S24_LE,
+	[UOB_UAUDIO_FMT_S24_BE] = SNDRV_PCM_FORMAT_S24_BE,
+	[UOB_UAUDIO_FMT_U24_LE] = SNDRV_PCM_FORMAT_U24_LE,
+	[UOB_UAUDIO_FMT_U24_BE] = SNDRV_PCM_FORMAT_U24_BE,
+	[UOB_UAUDIO_FMT_S24_3LE] = SNDRV_PCM_FORMAT_S24_3LE,
+	[UOB_UAUDIO_FMT_S24_3BE] = SNDRV_PCM_FORMAT_S24_3BE,
+	[UOB_UAUDIO_FMT_U24_3LE] = SNDRV_PCM_FORMAT_U24_3LE,
+	[UOB_UAUDIO_FMT_U24_3BE] = SNDRV_PCM_FORMAT_U24_3BE,
+	[UOB_UAUDIO_FMT_S32_LE] = SNDRV_PCM_FORMAT_S32_LE,
+	[UOB_UAUDIO_FMT_S32_BE] = SNDRV_PCM_FORMAT_S32_BE,
+	[UOB_UAUDIO_FMT_U32_LE] = SNDRV_PCM_FORMAT_U32_LE,
+	[UOB_UAUDIO_FMT_U32_BE] = SNDRV_PCM_FORMAT_U32_BE,
+};
+
+static int uob_qc_inject(enum uob_qc_step step)
+{
+	if (READ_ONCE(uob_qc_fail_step) != step)
+		return 0;
+	pr_info("fault injected at setup step %d\n", step);
+	return -ENOMEM;
+}
+
+/* ---- memory handed to the DSP ------------------------------------------ */
+
+/*
+ * The reference rig (and boards whose DSP sees the controller's DMA space)
+ * have no IOMMU domain for the DSP: the DSP's address is the DMA address.
+ * Every mapping is counted, so tests can see they all come back.
+ */
+static int uob_qc_map(struct uob_qc_map *m, dma_addr_t dma, size_t size)
+{
+	int ret = uob_qc_inject(UOB_QC_STEP_MAPPING);
+
+	if (ret)
+		return ret;
+	m->dma = dma;
+	m->iova = dma;
+	m->size = size;
+	atomic_inc(&uob_qc_counters.mappings);
+	return 0;
+}
+
+static void uob_qc_unmap(struct uob_qc_map *m)
+{
+	if (!m->size)
+		return;
+	memset(m, 0, sizeof(*m));
+	atomic_dec(&uob_qc_counters.mappings);
+}
+
+/* Map a ring given as the sideband's sg_table (contiguous per segment). */
+static int uob_qc_map_sgt(struct uob_qc_map *m, struct sg_table *sgt)
+{
+	struct scatterlist *sg;
+	size_t size = 0;
+	unsigned int i;
+	int ret;
+
+	for_each_sgtable_dma_sg(sgt, sg, i)
+		size += sg_dma_len(sg);
+	ret = uob_qc_map(m, sg_dma_address(sgt->sgl), size);
+	sg_free_table(sgt);
+	kfree(sgt);
+	return ret;
+}
+
+static void uob_qc_mem_info(struct uob_uaudio_mem_info *mi, const struct uob_qc_map *m)
+{
+	mi->iova = m->iova;
+	mi->dma = m->dma;
+	mi->size = m->size;
+}
+
+/* ---- PCMs of USB audio cards ------------------------------------------- */
+
+static struct snd_pcm *uob_qc_find_pcm(int card, int device)
+{
+	struct uob_qc_pcm *p;
+
+	guard(mutex)(&uob_qc.lock);
+	list_for_each_entry(p, &uob_qc.pcms, node)
+		if (p->pcm->card->number == card && p->pcm->device == device)
+			return p->pcm;
+	return NULL;
+}
+
+static bool uob_qc_is_usb_card(struct snd_card *card)
+{
+	return !strcmp(card->driver, "USB-Audio") && card->dev;
+}
+
+static struct usb_device *uob_qc_card_udev(struct snd_card *card)
+{
+	return interface_to_usbdev(to_usb_interface(card->dev));
+}
+
+/* ---- device (sideband + interrupter + usage) --------------------------- */
+
+static struct uob_qc_dev *uob_qc_find_dev(struct usb_device *udev)
+{
+	struct uob_qc_dev *d;
+
+	guard(mutex)(&uob_qc.lock);
+	list_for_each_entry(d, &uob_qc.devs, node)
+		if (d->udev == udev)
+			return d;
+	return NULL;
+}
+
+/*
+ * Undo uob_qc_dev_get() when the last stream goes.  The offload usage is
+ * dropped right after the interrupter is removed (seed patch 2).  Caller
+ * holds the udev lock; on the disconnect path usbcore holds it for us.
+ */
+static void uob_qc_dev_put(struct uob_qc_dev *d)
+{
+	device_lock_assert(&d->udev->dev);
+	if (--d->streams)
+		return;
+
+	if (d->evt_mapped) {
+		uob_qc_unmap(&d->evt);
+		d->evt_mapped = false;
+	}
+	xhci_sideband_remove_interrupter(d->sb);
+	if (d->usage_taken) {
+		/* -ENODEV after an unplug: the count goes with the device */
+		usb_offload_put(d->udev);
+		d->usage_taken = false;
+	}
+	xhci_sideband_unregister(d->sb);
+
+	scoped_guard(mutex, &uob_qc.lock)
+		list_del(&d->node);
+	atomic_dec(&uob_qc_counters.devs);
+	usb_put_dev(d->udev);
+	kfree(d);
+}
+
+/*
+ * The per-device part of a stream setup: sideband, offload usage,
+ * interrupter, event ring.  Caller holds the udev lock.
+ */
+static struct uob_qc_dev *uob_qc_dev_get(struct usb_device *udev,
+					 struct usb_interface *intf, u32 *status)
+{
+	struct uob_qc_dev *d = uob_qc_find_dev(udev);
+	struct sg_table *sgt;
+	int ret;
+
+	device_lock_assert(&udev->dev);
+	if (d) {
+		d->streams++;
+		return d;
+	}
+
+	*status = UOB_UAUDIO_MEMALLOC;
+	d = kzalloc(sizeof(*d), GFP_KERNEL);
+	if (!d)
+		return ERR_PTR(-ENOMEM);
+	d->udev = usb_get_dev(udev);
+	d->streams = 1;
+
+	*status = UOB_UAUDIO_FAILURE;
+	ret = uob_qc_inject(UOB_QC_STEP_SIDEBAND);
+	if (!ret) {
+		d->sb = xhci_sideband_register(intf, XHCI_SIDEBAND_VENDOR, NULL);
+		if (!d->sb)
+			ret = -EBUSY;
+	}
+	if (ret)
+		goto free;
+
+	/* seed patch 2: the usage reference, just before the interrupter */
+	ret = usb_offload_get(udev);
+	if (ret)
+		goto unregister;
+	d->usage_taken = true;
+
+	ret = uob_qc_inject(UOB_QC_STEP_INTERRUPTER);
+	if (!ret)
+		ret = xhci_sideband_create_interrupter(d->sb, 1, false, 0, intr_num);
+	if (ret)
+		goto put_usage;
+
+	ret = uob_qc_inject(UOB_QC_STEP_RING);
+	sgt = ret ? NULL : xhci_sideband_get_event_buffer(d->sb);
+	if (!sgt) {
+		ret = ret ?: -ENOMEM;
+		*status = UOB_UAUDIO_MEMALLOC;
+		goto remove_interrupter;
+	}
+	ret = uob_qc_map_sgt(&d->evt, sgt);
+	if (ret) {
+		*status = UOB_UAUDIO_MEMALLOC;
+		goto remove_interrupter;
+	}
+	d->evt_mapped = true;
+
+	scoped_guard(mutex, &uob_qc.lock)
+		list_add_tail(&d->node, &uob_qc.devs);
+	atomic_inc(&uob_qc_counters.devs);
+	return d;
+
+remove_interrupter:
+	xhci_sideband_remove_interrupter(d->sb);
+put_usage:
+	usb_offload_put(udev);
+unregister:
+	xhci_sideband_unregister(d->sb);
+free:
+	usb_put_dev(d->udev);
+	kfree(d);
+	return ERR_PTR(ret);
+}
+
+/* ---- streams ------------------------------------------------------------ */
+
+static struct uob_qc_stream *uob_qc_find_stream(u32 token)
+{
+	struct uob_qc_stream *s;
+
+	guard(mutex)(&uob_qc.lock);
+	list_for_each_entry(s, &uob_qc.streams, node)
+		if (s->token == token)
+			return s;
+	return NULL;
+}
+
+/**
+ * uob_qc_stream_count_for_client() - streams a QMI client has enabled
+ * @sq: the client's address
+ *
+ * Context: process context; takes the driver's leaf lock.
+ *
+ * Return: the number of active streams enabled by @sq.
+ */
+int uob_qc_stream_count_for_client(const struct sockaddr_qrtr *sq)
+{
+	struct uob_qc_stream *s;
+	int n = 0;
+
+	guard(mutex)(&uob_qc.lock);
+	list_for_each_entry(s, &uob_qc.streams, node)
+		if (s->client.sq_node == sq->sq_node && s->client.sq_port == sq->sq_port)
+			n++;
+	return n;
+}
+
+static const struct file_operations uob_qc_pcm_fops = {
+	.owner = THIS_MODULE,
+};
+
+/*
+ * @in_disconnect: ALSA's snd_pcm_dev_disconnect() holds pcm->open_mutex
+ * around our callback; everywhere else we take it, as snd_pcm_release() does.
+ */
+static void uob_qc_pcm_close(struct uob_qc_stream *s, bool in_disconnect)
+{
+	struct snd_card *card = s->pcm->card;
+
+	if (s->substream) {
+		if (in_disconnect) {
+			lockdep_assert_held(&s->pcm->open_mutex);
+			snd_pcm_release_substream(s->substream);
+		} else {
+			guard(mutex)(&s->pcm->open_mutex);
+			snd_pcm_release_substream(s->substream);
+		}
+	}
+	s->substream = NULL;
+	snd_card_file_remove(card, s->file);
+	fput(s->file);
+	s->file = NULL;
+}
+
+static void uob_hw_set(struct snd_pcm_hw_params *p, snd_pcm_hw_param_t var,
+		       unsigned int val)
+{
+	struct snd_interval *i = hw_param_interval(p, var);
+
+	i->min = val;
+	i->max = val;
+	i->openmin = 0;
+	i->openmax = 0;
+	i->integer = 1;
+	i->empty = 0;
+}
+
+/* Open the PCM and let snd-usb-audio choose altsetting and rate. */
+static int uob_qc_pcm_open(struct uob_qc_stream *s, const struct uob_uaudio_req *req)
+{
+	struct snd_pcm_hw_params *params;
+	int stream = UOB_TOKEN_DIR(s->token);
+	int ret;
+
+	s->file = anon_inode_getfile("uob-qc-pcm", &uob_qc_pcm_fops, s, O_RDWR);
+	if (IS_ERR(s->file)) {
+		ret = PTR_ERR(s->file);
+		s->file = NULL;
+		return ret;
+	}
+	ret = snd_card_file_add(s->pcm->card, s->file);
+	if (ret) {
+		fput(s->file);
+		s->file = NULL;
+		return ret;
+	}
+	scoped_guard(mutex, &s->pcm->open_mutex)
+		ret = snd_pcm_open_substream(s->pcm, stream, s->file, &s->substream);
+	if (ret) {
+		s->substream = NULL;
+		goto close;
+	}
+
+	params = kzalloc(sizeof(*params), GFP_KERNEL);
+	if (!params) {
+		ret = -ENOMEM;
+		goto close;
+	}
+	_snd_pcm_hw_params_any(params);
+	snd_mask_leave(hw_param_mask(params, SNDRV_PCM_HW_PARAM_ACCESS),
+		       (__force unsigned int)SNDRV_PCM_ACCESS_RW_INTERLEAVED);
+	snd_mask_leave(hw_param_mask(params, SNDRV_PCM_HW_PARAM_FORMAT),
+		       (__force unsigned int)uob_qc_formats[req->audio_format]);
+	uob_hw_set(params, SNDRV_PCM_HW_PARAM_CHANNELS, req->number_of_ch);
+	uob_hw_set(params, SNDRV_PCM_HW_PARAM_RATE, req->bit_rate);
+
+	ret = snd_pcm_kernel_ioctl(s->substream, SNDRV_PCM_IOCTL_HW_PARAMS, params);
+	kfree(params);
+	if (ret)
+		goto close;
+	ret = snd_pcm_kernel_ioctl(s->substream, SNDRV_PCM_IOCTL_PREPARE, NULL);
+	if (ret)
+		goto close;
+	return 0;
+
+close:
+	uob_qc_pcm_close(s, false);
+	return ret;
+}
+
+/* The audio streaming interface snd-usb-audio just activated for @s. */
+static int uob_qc_find_stream_ep(struct uob_qc_stream *s, struct usb_device *udev)
+{
+	bool out = UOB_TOKEN_DIR(s->token) == SNDRV_PCM_STREAM_PLAYBACK;
+	struct usb_host_config *cfg = udev->actconfig;
+	struct uob_qc_stream *o;
+	int i, e;
+
+	for (i = 0; cfg && i < cfg->desc.bNumInterfaces; i++) {
+		struct usb_interface *intf = cfg->interface[i];
+		struct usb_host_interface *alt = intf->cur_altsetting;
+
+		if (alt->desc.bInterfaceClass != USB_CLASS_AUDIO ||
+		    alt->desc.bInterfaceSubClass != USB_SUBCLASS_AUDIOSTREAMING ||
+		    !alt->desc.bAlternateSetting)
+			continue;
+		scoped_guard(mutex, &uob_qc.lock) {
+			list_for_each_entry(o, &uob_qc.streams, node)
+				if (o->intf == intf)
+					goto next;
+		}
+		for (e = 0; e < alt->desc.bNumEndpoints; e++) {
+			struct usb_host_endpoint *ep = &alt->endpoint[e];
+
+			if (!usb_endpoint_xfer_isoc(&ep->desc) ||
+			    usb_endpoint_dir_out(&ep->desc) != out ||
+			    (ep->desc.bmAttributes & USB_ENDPOINT_USAGE_MASK) ==
+			    USB_ENDPOINT_USAGE_FEEDBACK)
+				continue;
+			s->intf = intf;
+			s->data_ep = ep;
+			break;
+		}
+		for (e = 0; s->data_ep && e < alt->desc.bNumEndpoints; e++) {
+			struct usb_host_endpoint *ep = &alt->endpoint[e];
+
+			if (ep != s->data_ep && usb_endpoint_xfer_isoc(&ep->desc) &&
+			    usb_endpoint_dir_out(&ep->desc) != out)
+				s->sync_ep = ep;
+		}
+		if (s->data_ep)
+			return 0;
+next:
+		;
+	}
+	return -ENODEV;
+}
+
+/* service interval (us) -> bInterval of the data endpoint */
+static int uob_qc_data_interval(struct usb_device *udev, u32 si)
+{
+	unsigned int unit = udev->speed >= USB_SPEED_HIGH ? 125 : 1000;
+	unsigned int frames = si / unit;
+
+	if (!si || si % unit || !is_power_of_2(frames) || frames > 1U << 15)
+		return -EINVAL;
+	/* full speed iso: bInterval 1..16 is 2^(bInterval-1) frames too */
+	return ilog2(frames) + 1;
+}
+
+static u8 uob_qc_cs_byte(struct usb_host_interface *alt, u8 subtype,
+			 unsigned int offset)
+{
+	const u8 *p = alt->extra;
+	int left = alt->extralen;
+
+	while (left >= 3 && p[0] >= 3 && p[0] <= left) {
+		if (p[1] == USB_DT_CS_INTERFACE && p[2] == subtype && offset < p[0])
+			return p[offset];
+		left -= p[0];
+		p += p[0];
+	}
+	return 0;
+}
+
+static u16 uob_qc_bcd_adc(struct usb_device *udev)
+{
+	struct usb_host_config *cfg = udev->actconfig;
+	int i;
+
+	for (i = 0; cfg && i < cfg->desc.bNumInterfaces; i++) {
+		struct usb_host_interface *alt = &cfg->interface[i]->altsetting[0];
+
+		if (alt->desc.bInterfaceClass == USB_CLASS_AUDIO &&
+		    alt->desc.bInterfaceSubClass == USB_SUBCLASS_AUDIOCONTROL)
+			return uob_qc_cs_byte(alt, UAC_HEADER, 3) |
+			       uob_qc_cs_byte(alt, UAC_HEADER, 4) << 8;
+	}
+	return 0;
+}
+
+static u32 uob_qc_speed(struct usb_device *udev)
+{
+	switch (udev->speed) {
+	case USB_SPEED_LOW:
+		return UOB_UAUDIO_SPEED_LOW;
+	case USB_SPEED_FULL:
+		return UOB_UAUDIO_SPEED_FULL;
+	case USB_SPEED_HIGH:
+		return UOB_UAUDIO_SPEED_HIGH;
+	case USB_SPEED_SUPER:
+		return UOB_UAUDIO_SPEED_SUPER;
+	case USB_SPEED_SUPER_PLUS:
+		return UOB_UAUDIO_SPEED_SUPER_PLUS;
+	default:
+		return UOB_UAUDIO_SPEED_INVALID;
+	}
+}
+
+static void uob_qc_ep_desc(struct uob_uaudio_ep_desc *d, struct usb_host_endpoint *ep)
+{
+	d->bLength = ep->desc.bLength;
+	d->bDescriptorType = ep->desc.bDescriptorType;
+	d->bEndpointAddress = ep->desc.bEndpointAddress;
+	d->bmAttributes = ep->desc.bmAttributes;
+	d->wMaxPacketSize = le16_to_cpu(ep->desc.wMaxPacketSize);
+	d->bInterval = ep->desc.bInterval;
+	d->bRefresh = ep->desc.bRefresh;
+	d->bSynchAddress = ep->desc.bSynchAddress;
+}
+
+static void uob_qc_fill_resp(struct uob_qc_stream *s, struct usb_device *udev,
+			     struct uob_uaudio_resp *r)
+{
+	struct usb_host_interface *alt = s->intf->cur_altsetting;
+	bool uac2 = alt->desc.bInterfaceProtocol == UAC_VERSION_2;
+
+	r->slot_id_valid = 1;
+	r->slot_id = udev->slot_id;
+	r->std_as_opr_intf_desc_valid = 1;
+	r->std_as_opr_intf_desc = (struct uob_uaudio_intf_desc) {
+		.bLength = alt->desc.bLength,
+		.bDescriptorType = alt->desc.bDescriptorType,
+		.bInterfaceNumber = alt->desc.bInterfaceNumber,
+		.bAlternateSetting = alt->desc.bAlternateSetting,
+		.bNumEndpoints = alt->desc.bNumEndpoints,
+		.bInterfaceClass = alt->desc.bInterfaceClass,
+		.bInterfaceSubClass = alt->desc.bInterfaceSubClass,
+		.bInterfaceProtocol = alt->desc.bInterfaceProtocol,
+		.iInterface = alt->desc.iInterface,
+	};
+	r->std_as_data_ep_desc_valid = 1;
+	uob_qc_ep_desc(&r->std_as_data_ep_desc, s->data_ep);
+	if (s->sync_ep) {
+		r->std_as_sync_ep_desc_valid = 1;
+		uob_qc_ep_desc(&r->std_as_sync_ep_desc, s->sync_ep);
+	}
+	r->usb_audio_spec_revision_valid = 1;
+	r->usb_audio_spec_revision = uob_qc_bcd_adc(udev);
+	r->data_path_delay_valid = 1;
+	r->data_path_delay = uac2 ? 0 : uob_qc_cs_byte(alt, UAC_AS_GENERAL, 4);
+	r->usb_audio_subslot_size_valid = 1;
+	r->usb_audio_subslot_size = uob_qc_cs_byte(alt, UAC_FORMAT_TYPE, uac2 ? 4 : 5);
+	r->xhci_mem_info_valid = 1;
+	uob_qc_mem_info(&r->xhci_mem_info.evt_ring, &s->dev->evt);
+	uob_qc_mem_info(&r->xhci_mem_info.tr_data, &s->data_ring);
+	uob_qc_mem_info(&r->xhci_mem_info.tr_sync, &s->sync_ring);
+	uob_qc_mem_info(&r->xhci_mem_info.xfer_buff, &s->xfer);
+	r->interrupter_num_valid = 1;
+	r->interrupter_num = xhci_sideband_interrupter_id(s->dev->sb);
+	r->speed_info_valid = 1;
+	r->speed_info = uob_qc_speed(udev);
+	r->controller_num_valid = 1;
+	r->controller_num = udev->bus->busnum;
+}
+
+/*
+ * Give back what a stream holds, in reverse order of setup.  Caller holds
+ * the udev lock (on disconnect, usbcore does).
+ */
+static void uob_qc_stream_release(struct uob_qc_stream *s, bool in_disconnect)
+{
+	struct uob_qc_dev *d = s->dev;
+
+	if (s->xfer_buf) {
+		uob_qc_unmap(&s->xfer);
+		usb_free_coherent(d->udev, s->xfer_size, s->xfer_buf, s->xfer_dma);
+		s->xfer_buf = NULL;
+		atomic_dec(&uob_qc_counters.xfer_bufs);
+	}
+	if (s->sync_ep && s->sync_ring.size) {
+		uob_qc_unmap(&s->sync_ring);
+		xhci_sideband_remove_endpoint(d->sb, s->sync_ep);
+	}
+	if (s->data_ring.size) {
+		uob_qc_unmap(&s->data_ring);
+		xhci_sideband_remove_endpoint(d->sb, s->data_ep);
+	}
+	uob_qc_dev_put(d);
+	s->dev = NULL;
+	uob_qc_pcm_close(s, in_disconnect);
+}
+
+static int uob_qc_add_ep(struct uob_qc_dev *d, struct usb_host_endpoint *ep,
+			 struct uob_qc_map *m)
+{
+	struct sg_table *sgt;
+	int ret;
+
+	ret = uob_qc_inject(UOB_QC_STEP_ENDPOINT);
+	if (!ret)
+		ret = xhci_sideband_add_endpoint(d->sb, ep);
+	if (ret)
+		return ret;
+
+	ret = uob_qc_inject(UOB_QC_STEP_RING);
+	sgt = ret ? NULL : xhci_sideband_get_endpoint_buffer(d->sb, ep);
+	if (!sgt)
+		ret = -ENOMEM;
+	else
+		ret = uob_qc_map_sgt(m, sgt);
+	if (ret)
+		xhci_sideband_remove_endpoint(d->sb, ep);
+	return ret;
+}
+
+static int uob_qc_check_req(const struct uob_uaudio_req *req)
+{
+	if (UOB_TOKEN_CARD(req->usb_token) >= SNDRV_CARDS ||
+	    UOB_TOKEN_DIR(req->usb_token) > SNDRV_PCM_STREAM_CAPTURE ||
+	    req->usb_token >> 24)
+		return -EINVAL;
+	if (!req->enable)
+		return 0;
+	if (!req->audio_format_valid || req->audio_format >= UOB_UAUDIO_FMT_COUNT ||
+	    !req->number_of_ch_valid || !req->number_of_ch || req->number_of_ch > 32 ||
+	    !req->bit_rate_valid || req->bit_rate < 4000 || req->bit_rate > 768000 ||
+	    !req->xfer_buff_size_valid || !req->xfer_buff_size ||
+	    req->xfer_buff_size > UOB_QC_XFER_MAX)
+		return -EINVAL;
+	return 0;
+}
+
+/* Enable one stream.  Caller holds the udev lock. */
+static u32 uob_qc_enable(const struct uob_uaudio_req *req, struct snd_pcm *pcm,
+			 struct usb_device *udev, const struct sockaddr_qrtr *client,
+			 struct uob_uaudio_resp *resp)
+{
+	struct uob_qc_stream *s;
+	u32 status = UOB_UAUDIO_FAILURE;
+	dma_addr_t dma;
+	int ret, want;
+
+	device_lock_assert(&udev->dev);
+	if (uob_qc_find_stream(req->usb_token))
+		return UOB_UAUDIO_FAILURE;	/* already enabled */
+
+	s = kzalloc(sizeof(*s), GFP_KERNEL);
+	if (!s)
+		return UOB_UAUDIO_MEMALLOC;
+	s->token = req->usb_token;
+	s->pcm = pcm;
+	s->client = *client;
+
+	ret = uob_qc_pcm_open(s, req);
+	if (ret) {
+		status = ret == -EINVAL ? UOB_UAUDIO_INVALID_PARAM : UOB_UAUDIO_FAILURE;
+		goto free;
+	}
+	ret = uob_qc_find_stream_ep(s, udev);
+	if (ret)
+		goto close;
+	if (req->service_interval_valid) {
+		want = uob_qc_data_interval(udev, req->service_interval);
+		if (want != s->data_ep->desc.bInterval) {
+			status = UOB_UAUDIO_INVALID_PARAM;
+			ret = -EINVAL;
+			goto close;
+		}
+	}
+
+	s->dev = uob_qc_dev_get(udev, s->intf, &status);
+	if (IS_ERR(s->dev)) {
+		ret = PTR_ERR(s->dev);
+		s->dev = NULL;
+		goto close;
+	}
+
+	status = UOB_UAUDIO_FAILURE;
+	ret = uob_qc_add_ep(s->dev, s->data_ep, &s->data_ring);
+	if (ret)
+		goto put_dev;
+	if (s->sync_ep) {
+		ret = uob_qc_add_ep(s->dev, s->sync_ep, &s->sync_ring);
+		if (ret)
+			goto put_dev;
+	}
+
+	status = UOB_UAUDIO_MEMALLOC;
+	ret = uob_qc_inject(UOB_QC_STEP_BUFFER);
+	s->xfer_buf = ret ? NULL : usb_alloc_coherent(udev, req->xfer_buff_size,
+						      GFP_KERNEL, &dma);
+	if (!s->xfer_buf) {
+		ret = -ENOMEM;
+		goto put_dev;
+	}
+	atomic_inc(&uob_qc_counters.xfer_bufs);
+	s->xfer_dma = dma;
+	s->xfer_size = req->xfer_buff_size;
+	ret = uob_qc_map(&s->xfer, dma, req->xfer_buff_size);
+	if (ret)
+		goto put_dev;
+
+	uob_qc_fill_resp(s, udev, resp);
+	s->resp = *resp;
+	scoped_guard(mutex, &uob_qc.lock)
+		list_add_tail(&s->node, &uob_qc.streams);
+	atomic_inc(&uob_qc_counters.streams);
+	dev_info(&udev->dev, "offload stream %06x enabled: interrupter %u, slot %u\n",
+		 s->token, resp->interrupter_num, resp->slot_id);
+	return UOB_UAUDIO_SUCCESS;
+
+put_dev:
+	uob_qc_stream_release(s, false);
+	goto free;
+close:
+	uob_qc_pcm_close(s, false);
+free:
+	kfree(s);
+	resp->internal_status_valid = 1;
+	resp->internal_status = -ret;
+	return status;
+}
+
+/* Disable one stream.  Caller holds the udev lock (or usbcore does). */
+static void uob_qc_stream_stop(struct uob_qc_stream *s, bool in_disconnect)
+{
+	scoped_guard(mutex, &uob_qc.lock)
+		list_del(&s->node);
+	uob_qc_stream_release(s, in_disconnect);
+	atomic_dec(&uob_qc_counters.streams);
+	kfree(s);
+}
+
+/* ---- QMI ---------------------------------------------------------------- */
+
+static void uob_qc_send_resp(struct qmi_handle *qmi, struct sockaddr_qrtr *sq,
+			     u16 txn_id, struct uob_uaudio_resp *resp)
+{
+	struct qmi_txn txn = { .id = txn_id };
+	int ret;
+
+	ret = qmi_send_response(qmi, sq, &txn, UOB_QMI_UAUDIO_STREAM_RESP,
+				UOB_UAUDIO_RESP_MAX_LEN, uob_uaudio_resp_ei, resp);
+	if (ret < 0)
+		pr_err("QMI response to %u:%u failed: %d\n", sq->sq_node, sq->sq_port, ret);
+}
+
+static void uob_qc_send_error(struct qmi_handle *qmi, struct sockaddr_qrtr *sq,
+			      u16 txn_id, u16 error)
+{
+	struct uob_uaudio_resp resp = {
+		.resp = { .result = QMI_RESULT_FAILURE_V01, .error = error },
+		.status_valid = 1,
+		.status = UOB_UAUDIO_FAILURE,
+	};
+
+	uob_qc_send_resp(qmi, sq, txn_id, &resp);
+}
+
+/*
+ * Structural check of a request: TLVs fit exactly, the mandatory ones are
+ * there with their sizes.  qmi_decode_message() alone accepts a request
+ * without its mandatory TLVs.
+ */
+static bool uob_qc_req_well_formed(const void *buf, size_t len)
+{
+	const struct qmi_header *hdr = buf;
+	const u8 *p = buf + sizeof(*hdr);
+	size_t left = le16_to_cpu(hdr->msg_len);
+	bool have_enable = false, have_token = false;
+
+	if (len != sizeof(*hdr) + left)
+		return false;
+	while (left) {
+		u16 tlv_len;
+
+		if (left < 3)
+			return false;
+		tlv_len = p[1] | p[2] << 8;
+		if (left < 3U + tlv_len)
+			return false;
+		if (p[0] == 0x01)
+			have_enable = tlv_len == 1;
+		else if (p[0] == 0x02)
+			have_token = tlv_len == 4;
+		else if (p[0] >= 0x10 && p[0] <= 0x14 && tlv_len != 4)
+			return false;
+		left -= 3U + tlv_len;
+		p += 3U + tlv_len;
+	}
+	return have_enable && have_token;
+}
+
+static bool uob_qc_client_allowed(struct qmi_handle *qmi, const struct sockaddr_qrtr *sq)
+{
+	if (sq->sq_node == qmi->sq.sq_node)
+		return READ_ONCE(allow_local) || READ_ONCE(uob_qc_allow_local);
+	return allowed_node < 0 || sq->sq_node == (u32)allowed_node;
+}
+
+/* Bind the first allowed client; refuse others while it is bound. */
+static u16 uob_qc_bind_client(struct qmi_handle *qmi, const struct sockaddr_qrtr *sq)
+{
+	if (!uob_qc_client_allowed(qmi, sq))
+		return QMI_ERR_INVALID_ID_V01;
+
+	guard(mutex)(&uob_qc.lock);
+	if (!uob_qc.bound) {
+		uob_qc.bound = true;
+		uob_qc.client = *sq;
+		return QMI_ERR_NONE_V01;
+	}
+	if (uob_qc.client.sq_node == sq->sq_node && uob_qc.client.sq_port == sq->sq_port)
+		return QMI_ERR_NONE_V01;
+	return QMI_ERR_CLIENT_IDS_EXHAUSTED_V01;
+}
+
+static void uob_qc_handle_req(struct uob_uaudio_req *req, const struct sockaddr_qrtr *sq,
+			      struct uob_uaudio_resp *resp)
+{
+	int card = UOB_TOKEN_CARD(req->usb_token);
+	struct usb_device *udev = NULL;
+	struct uob_qc_stream *s;
+	struct snd_card *sndcard;
+	struct snd_pcm *pcm;
+	u32 status;
+
+	resp->usb_token_valid = 1;
+	resp->usb_token = req->usb_token;
+
+	if (uob_qc_check_req(req)) {
+		status = UOB_UAUDIO_INVALID_PARAM;
+		goto out;
+	}
+
+	status = UOB_UAUDIO_NOT_FOUND;
+	sndcard = snd_card_ref(card);
+	if (!sndcard)
+		goto out;
+	if (uob_qc_is_usb_card(sndcard))
+		udev = usb_get_dev(uob_qc_card_udev(sndcard));
+	if (!udev)
+		goto unref;
+
+	/* udev lock first: the order of every path (see the file comment) */
+	usb_lock_device(udev);
+	pcm = uob_qc_find_pcm(card, UOB_TOKEN_PCM(req->usb_token));
+	if (!pcm || sndcard->shutdown || udev->state == USB_STATE_NOTATTACHED ||
+	    !pcm->streams[UOB_TOKEN_DIR(req->usb_token)].substream_count)
+		goto unlock;
+
+	if (req->enable) {
+		status = uob_qc_enable(req, pcm, udev, sq, resp);
+	} else {
+		s = uob_qc_find_stream(req->usb_token);
+		if (s) {
+			uob_qc_stream_stop(s, false);
+			status = UOB_UAUDIO_SUCCESS;
+		} else {
+			status = UOB_UAUDIO_FAILURE;	/* disable of nothing */
+		}
+	}
+unlock:
+	usb_unlock_device(udev);
+	usb_put_dev(udev);
+unref:
+	snd_card_unref(sndcard);
+out:
+	resp->status_valid = 1;
+	resp->status = status;
+	if (status != UOB_UAUDIO_SUCCESS) {
+		resp->resp.result = QMI_RESULT_FAILURE_V01;
+		resp->resp.error = QMI_ERR_INTERNAL_V01;
+	}
+}
+
+static void uob_qc_msg(struct qmi_handle *qmi, struct sockaddr_qrtr *sq,
+		       const void *buf, size_t len)
+{
+	const struct qmi_header *hdr = buf;
+	struct uob_uaudio_resp *resp;
+	struct uob_uaudio_req req;
+	u16 txn_id, err;
+
+	if (len < sizeof(*hdr) || hdr->type != QMI_REQUEST)
+		return;
+	txn_id = le16_to_cpu(hdr->txn_id);
+
+	if (le16_to_cpu(hdr->msg_id) != UOB_QMI_UAUDIO_STREAM_REQ) {
+		uob_qc_send_error(qmi, sq, txn_id, QMI_ERR_NOT_SUPPORTED_V01);
+		return;
+	}
+	err = uob_qc_bind_client(qmi, sq);
+	if (err) {
+		pr_warn_ratelimited("request from QRTR %u:%u refused (error %u)\n",
+				    sq->sq_node, sq->sq_port, err);
+		uob_qc_send_error(qmi, sq, txn_id, err);
+		return;
+	}
+	memset(&req, 0, sizeof(req));
+	if (!uob_qc_req_well_formed(buf, len) ||
+	    qmi_decode_message(buf, len, uob_uaudio_req_ei, &req) < 0) {
+		uob_qc_send_error(qmi, sq, txn_id, QMI_ERR_MALFORMED_MSG_V01);
+		return;
+	}
+
+	resp = kzalloc(sizeof(*resp), GFP_KERNEL);
+	if (!resp) {
+		uob_qc_send_error(qmi, sq, txn_id, QMI_ERR_NO_MEMORY_V01);
+		return;
+	}
+	uob_qc_handle_req(&req, sq, resp);
+	uob_qc_send_resp(qmi, sq, txn_id, resp);
+	kfree(resp);
+}
+
+/*
+ * Stop every stream (of one client, or all): stop-session.  Takes each
+ * device's udev lock first, then re-checks the stream is still there.
+ */
+static void uob_qc_stop_session(const struct sockaddr_qrtr *only)
+{
+	struct uob_qc_stream *s;
+	struct usb_device *udev;
+	u32 token;
+
+	for (;;) {
+		udev = NULL;
+		scoped_guard(mutex, &uob_qc.lock) {
+			list_for_each_entry(s, &uob_qc.streams, node) {
+				if (only && (s->client.sq_node != only->sq_node ||
+					     (only->sq_port && s->client.sq_port != only->sq_port)))
+					continue;
+				udev = usb_get_dev(s->dev->udev);
+				token = s->token;
+				break;
+			}
+		}
+		if (!udev)
+			return;
+
+		usb_lock_device(udev);
+		s = uob_qc_find_stream(token);
+		if (s && s->dev->udev == udev)
+			uob_qc_stream_stop(s, false);
+		usb_unlock_device(udev);
+		usb_put_dev(udev);
+	}
+}
+
+static void uob_qc_unbind(unsigned int node, unsigned int port)
+{
+	struct sockaddr_qrtr sq = { .sq_node = node, .sq_port = port };
+	bool was;
+
+	scoped_guard(mutex, &uob_qc.lock) {
+		was = uob_qc.bound && uob_qc.client.sq_node == node &&
+		      (!port || uob_qc.client.sq_port == port);
+		if (was)
+			uob_qc.bound = false;
+	}
+	if (was)
+		pr_info("QMI client %u:%u gone: stopping its streams\n", node, port);
+	uob_qc_stop_session(&sq);
+}
+
+static void uob_qc_bye(struct qmi_handle *qmi, unsigned int node)
+{
+	uob_qc_unbind(node, 0);
+}
+
+static void uob_qc_del_client(struct qmi_handle *qmi, unsigned int node,
+			      unsigned int port)
+{
+	uob_qc_unbind(node, port);
+}
+
+static const struct qmi_ops uob_qc_qmi_ops = {
+	.msg_handler = uob_qc_msg,
+	.bye = uob_qc_bye,
+	.del_client = uob_qc_del_client,
+};
+
+/* ---- disconnect: the USB core holds the udev lock ------------------------ */
+
+static void uob_qc_send_disconnect(struct uob_qc_stream *s, struct usb_device *udev)
+{
+	struct uob_uaudio_ind ind = {
+		.dev_event = UOB_UAUDIO_DEV_DISCONNECT,
+		.slot_id = udev->slot_id,
+		.usb_token_valid = 1,
+		.usb_token = s->token,
+		.controller_num_valid = 1,
+		.controller_num = udev->bus->busnum,
+	};
+	int ret;
+
+	if (!uob_qc.qmi_up)
+		return;
+	ret = qmi_send_indication(&uob_qc.qmi, &s->client, UOB_QMI_UAUDIO_STREAM_IND,
+				  UOB_UAUDIO_IND_MAX_LEN, uob_uaudio_ind_ei, &ind);
+	if (ret < 0)
+		dev_warn(&udev->dev, "disconnect indication failed: %d\n", ret);
+	else
+		atomic_inc(&uob_qc_counters.indications);
+}
+
+static int uob_qc_pcm_register(struct snd_pcm *pcm)
+{
+	struct uob_qc_pcm *p;
+
+	if (!uob_qc_is_usb_card(pcm->card))
+		return 0;
+	p = kzalloc(sizeof(*p), GFP_KERNEL);
+	if (!p)
+		return -ENOMEM;
+	p->pcm = pcm;
+	guard(mutex)(&uob_qc.lock);
+	list_add_tail(&p->node, &uob_qc.pcms);
+	return 0;
+}
+
+static void uob_qc_pcm_forget(struct snd_pcm *pcm)
+{
+	struct uob_qc_pcm *p, *tmp;
+
+	guard(mutex)(&uob_qc.lock);
+	list_for_each_entry_safe(p, tmp, &uob_qc.pcms, node) {
+		if (p->pcm == pcm) {
+			list_del(&p->node);
+			kfree(p);
+		}
+	}
+}
+
+/*
+ * snd-usb-audio's disconnect (unplug, reset, forced unbind, usbfs release)
+ * reaches here from snd_card_disconnect() with the udev lock held by the USB
+ * core.  Tell the DSP and finish the teardown ourselves: no lock taken, no
+ * waiting for a stream-disable request the DSP cannot get through.
+ */
+static int uob_qc_pcm_disconnect(struct snd_pcm *pcm)
+{
+	struct uob_qc_stream *s;
+	struct usb_device *udev;
+
+	if (!uob_qc_is_usb_card(pcm->card))
+		return 0;
+	udev = uob_qc_card_udev(pcm->card);
+	device_lock_assert(&udev->dev);
+
+	for (;;) {
+		struct uob_qc_stream *found = NULL;
+
+		scoped_guard(mutex, &uob_qc.lock) {
+			list_for_each_entry(s, &uob_qc.streams, node)
+				if (s->pcm == pcm) {
+					found = s;
+					break;
+				}
+		}
+		if (!found)
+			break;
+		uob_qc_send_disconnect(found, udev);
+		uob_qc_stream_stop(found, true);
+	}
+	uob_qc_pcm_forget(pcm);
+	return 0;
+}
+
+static int uob_qc_pcm_unregister(struct snd_pcm *pcm)
+{
+	uob_qc_pcm_forget(pcm);
+	return 0;
+}
+
+static struct snd_pcm_notify uob_qc_pcm_notify = {
+	.n_register = uob_qc_pcm_register,
+	.n_disconnect = uob_qc_pcm_disconnect,
+	.n_unregister = uob_qc_pcm_unregister,
+};
+
+/* ---- debugfs ------------------------------------------------------------ */
+
+static int uob_qc_show(struct seq_file *m, void *unused)
+{
+	struct uob_qc_stream *s;
+	struct uob_qc_dev *d;
+
+	guard(mutex)(&uob_qc.lock);
+	seq_printf(m, "client: %s %u:%u (allow_local=%d allowed_node=%d)\n",
+		   uob_qc.bound ? "bound" : "none", uob_qc.client.sq_node,
+		   uob_qc.client.sq_port, allow_local || uob_qc_allow_local, allowed_node);
+	list_for_each_entry(d, &uob_qc.devs, node)
+		seq_printf(m, "device %s slot=%d streams=%u interrupter=%d usage_taken=%d evt_iova=%pad size=%u\n",
+			   dev_name(&d->udev->dev), d->udev->slot_id, d->streams,
+			   xhci_sideband_interrupter_id(d->sb), d->usage_taken,
+			   &d->evt.dma, d->evt.size);
+	list_for_each_entry(s, &uob_qc.streams, node)
+		seq_printf(m, "stream %06x card=%u pcm=%u dir=%u client=%u:%u intf=%u alt=%u ep=%02x data_iova=%pad xfer_iova=%pad xfer_size=%u\n",
+			   s->token, UOB_TOKEN_CARD(s->token), UOB_TOKEN_PCM(s->token),
+			   UOB_TOKEN_DIR(s->token), s->client.sq_node, s->client.sq_port,
+			   s->resp.std_as_opr_intf_desc.bInterfaceNumber,
+			   s->resp.std_as_opr_intf_desc.bAlternateSetting,
+			   s->data_ep->desc.bEndpointAddress, &s->data_ring.dma,
+			   &s->xfer.dma, s->xfer.size);
+	seq_printf(m, "counters: streams=%d devs=%d mappings=%d xfer_bufs=%d indications=%d\n",
+		   atomic_read(&uob_qc_counters.streams), atomic_read(&uob_qc_counters.devs),
+		   atomic_read(&uob_qc_counters.mappings),
+		   atomic_read(&uob_qc_counters.xfer_bufs),
+		   atomic_read(&uob_qc_counters.indications));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(uob_qc);
+
+/* ---- module ------------------------------------------------------------- */
+
+static int __init uob_qc_init(void)
+{
+	struct dentry *dir;
+	int ret;
+
+	ret = snd_pcm_notify(&uob_qc_pcm_notify, 0);
+	if (ret)
+		return ret;
+
+	ret = qmi_handle_init(&uob_qc.qmi, UOB_QC_RECV_MAX, &uob_qc_qmi_ops, NULL);
+	if (ret)
+		goto unnotify;
+	ret = qmi_add_server(&uob_qc.qmi, UOB_UAUDIO_SERVICE_ID,
+			     UOB_UAUDIO_SERVICE_VERS, UOB_UAUDIO_SERVICE_INSTANCE);
+	if (ret)
+		goto release;
+	uob_qc.qmi_up = true;
+
+	dir = debugfs_create_dir("qc-audio-offload", usb_offload_debugfs_root());
+	debugfs_create_file("state", 0444, dir, NULL, &uob_qc_fops);
+	debugfs_create_u32("fail_step", 0644, dir, &uob_qc_fail_step);
+	uob_qc.debugfs = dir;
+
+	pr_info("QMI UAUDIO stream service 0x%x up (backport %s)\n",
+		UOB_UAUDIO_SERVICE_ID, UOB_VERSION);
+	return 0;
+
+release:
+	qmi_handle_release(&uob_qc.qmi);
+unnotify:
+	snd_pcm_notify(&uob_qc_pcm_notify, 1);
+	return ret;
+}
+
+static void __exit uob_qc_exit(void)
+{
+	debugfs_remove_recursive(uob_qc.debugfs);
+	/* no new requests, then stop what is running (takes udev locks) */
+	qmi_handle_release(&uob_qc.qmi);
+	uob_qc.qmi_up = false;
+	uob_qc_stop_session(NULL);
+	snd_pcm_notify(&uob_qc_pcm_notify, 1);
+}
+
+/* after QRTR (net/) and snd-usb-audio (sound/) when built in */
+late_initcall(uob_qc_init);
+module_exit(uob_qc_exit);
+
+MODULE_DESCRIPTION("Qualcomm USB audio offload QMI service, taking the offload usage itself (backport)");
+MODULE_AUTHOR("usb-offload-backport developers");
+MODULE_LICENSE("GPL");
+MODULE_VERSION(UOB_VERSION);

@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* qc-audio-offload: internals shared with the KUnit suite. */
+#ifndef _UOB_QC_OFFLOAD_H
+#define _UOB_QC_OFFLOAD_H
+
+#include <linux/atomic.h>
+#include <linux/list.h>
+#include <linux/qrtr.h>
+#include <linux/usb.h>
+#include <sound/core.h>
+#include <sound/pcm.h>
+
+#include <uob/xhci-sideband.h>
+#include "uaudio_qmi.h"
+
+/* Setup steps where a failure can be injected (debugfs fail_step, tests). */
+enum uob_qc_step {
+	UOB_QC_STEP_NONE,
+	UOB_QC_STEP_SIDEBAND,
+	UOB_QC_STEP_INTERRUPTER,
+	UOB_QC_STEP_ENDPOINT,
+	UOB_QC_STEP_RING,
+	UOB_QC_STEP_BUFFER,
+	UOB_QC_STEP_MAPPING,
+	UOB_QC_STEP_COUNT
+};
+
+/**
+ * struct uob_qc_map - one region handed to the DSP
+ * @iova: the address the DSP uses (the DMA address without an IOMMU domain)
+ * @dma: the controller's DMA address
+ * @size: bytes
+ */
+struct uob_qc_map {
+	u64 iova;
+	dma_addr_t dma;
+	u32 size;
+};
+
+/**
+ * struct uob_qc_dev - a USB device with offloaded streams
+ * @node: in uob_qc.devs
+ * @udev: the device (referenced)
+ * @sb: its xHCI sideband
+ * @streams: offloaded streams on it
+ * @usage_taken: we hold one offload usage reference on @udev
+ * @evt: the event ring as handed to the DSP
+ * @evt_mapped: @evt is mapped
+ *
+ * Everything but @node is changed only with @udev's device lock held.
+ */
+struct uob_qc_dev {
+	struct list_head node;
+	struct usb_device *udev;
+	struct xhci_sideband *sb;
+	unsigned int streams;
+	bool usage_taken;
+	struct uob_qc_map evt;
+	bool evt_mapped;
+};
+
+/**
+ * struct uob_qc_stream - one offloaded PCM stream (one usb_token)
+ * @node: in uob_qc.streams
+ * @token: card << 16 | pcm device << 8 | direction
+ * @dev: its device
+ * @pcm: the ALSA PCM
+ * @file: the file the substream is opened through
+ * @substream: the open substream (altsetting and rate chosen by snd-usb-audio)
+ * @intf: the active audio streaming interface
+ * @data_ep: its data endpoint, owned by the sideband
+ * @sync_ep: its sync endpoint (may be NULL)
+ * @data_ring: the data endpoint's transfer ring as mapped
+ * @sync_ring: the sync endpoint's transfer ring as mapped
+ * @xfer: the transfer buffer as mapped
+ * @xfer_buf: CPU address of the transfer buffer
+ * @xfer_dma: its DMA address
+ * @xfer_size: its size
+ * @client: the QMI client that enabled it
+ * @resp: the response it was enabled with (debugfs)
+ */
+struct uob_qc_stream {
+	struct list_head node;
+	u32 token;
+	struct uob_qc_dev *dev;
+	struct snd_pcm *pcm;
+	struct file *file;
+	struct snd_pcm_substream *substream;
+	struct usb_interface *intf;
+	struct usb_host_endpoint *data_ep;
+	struct usb_host_endpoint *sync_ep;
+	struct uob_qc_map data_ring;
+	struct uob_qc_map sync_ring;
+	struct uob_qc_map xfer;
+	void *xfer_buf;
+	dma_addr_t xfer_dma;
+	u32 xfer_size;
+	struct sockaddr_qrtr client;
+	struct uob_uaudio_resp resp;
+};
+
+/* Counters of everything a session holds: must return to 0. */
+struct uob_qc_counters {
+	atomic_t mappings;
+	atomic_t xfer_bufs;
+	atomic_t streams;
+	atomic_t devs;
+	atomic_t indications;
+};
+
+extern struct uob_qc_counters uob_qc_counters;
+extern unsigned int uob_qc_fail_step;
+extern bool uob_qc_allow_local;
+
+int uob_qc_stream_count_for_client(const struct sockaddr_qrtr *sq);
+
+#endif /* _UOB_QC_OFFLOAD_H */
