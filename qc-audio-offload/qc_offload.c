@@ -342,8 +342,24 @@ int uob_qc_stream_count_for_client(const struct sockaddr_qrtr *sq)
 	return n;
 }
 
+/*
+ * The file a stream's substream is opened through.  Like ALSA's own PCM
+ * files it is on the card's file list (snd_card_file_add()); after a
+ * disconnect ALSA swaps its f_op and still calls this release, so the card
+ * file is given back here and only here.
+ */
+static int uob_qc_pcm_file_release(struct inode *inode, struct file *file)
+{
+	struct snd_card *card = file->private_data;
+
+	if (card)
+		snd_card_file_remove(card, file);
+	return 0;
+}
+
 static const struct file_operations uob_qc_pcm_fops = {
 	.owner = THIS_MODULE,
+	.release = uob_qc_pcm_file_release,
 };
 
 /*
@@ -352,8 +368,6 @@ static const struct file_operations uob_qc_pcm_fops = {
  */
 static void uob_qc_pcm_close(struct uob_qc_stream *s, bool in_disconnect)
 {
-	struct snd_card *card = s->pcm->card;
-
 	if (s->substream) {
 		if (in_disconnect) {
 			lockdep_assert_held(&s->pcm->open_mutex);
@@ -364,8 +378,7 @@ static void uob_qc_pcm_close(struct uob_qc_stream *s, bool in_disconnect)
 		}
 	}
 	s->substream = NULL;
-	snd_card_file_remove(card, s->file);
-	fput(s->file);
+	fput(s->file);		/* release gives the card file back */
 	s->file = NULL;
 }
 
@@ -389,7 +402,7 @@ static int uob_qc_pcm_open(struct uob_qc_stream *s, const struct uob_uaudio_req 
 	int stream = UOB_TOKEN_DIR(s->token);
 	int ret;
 
-	s->file = anon_inode_getfile("uob-qc-pcm", &uob_qc_pcm_fops, s, O_RDWR);
+	s->file = anon_inode_getfile("uob-qc-pcm", &uob_qc_pcm_fops, NULL, O_RDWR);
 	if (IS_ERR(s->file)) {
 		ret = PTR_ERR(s->file);
 		s->file = NULL;
@@ -401,6 +414,7 @@ static int uob_qc_pcm_open(struct uob_qc_stream *s, const struct uob_uaudio_req 
 		s->file = NULL;
 		return ret;
 	}
+	s->file->private_data = s->pcm->card;
 	scoped_guard(mutex, &s->pcm->open_mutex)
 		ret = snd_pcm_open_substream(s->pcm, stream, s->file, &s->substream);
 	if (ret) {

@@ -57,4 +57,4 @@ grep -E "^\[|Testing complete|Elapsed time|passed|failed|ERROR|Error" "$build/ku
 uob_log "kunit.py exited $rc after $((end - start)) s (log: $build/test.log, output: $build/kunit.out)"
 
 python3 "$UOB_TOP/scripts/check-kunit-log.py" "$build/results.json" "$build/test.log" \
-	usb_offload:10 xhci_sideband:10
+	usb_offload:10 xhci_sideband:10 qc_audio_offload:15

@@ -1,0 +1,767 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit suite for qc-audio-offload: an in-kernel QMI client on the local
+ * QRTR node talks to the service about the real snd-usb-audio cards of the
+ * emulated board (qemu-xhci, usb-audio on a root port and behind a hub).
+ * Every response field is checked against what usbcore, xhci-hcd and ALSA
+ * hold; every failure path against the counters of what a session holds.
+ */
+#include <kunit/test.h>
+#include <linux/completion.h>
+#include <linux/delay.h>
+#include <linux/kthread.h>
+#include <linux/net.h>
+#include <linux/slab.h>
+#include <linux/socket.h>
+#include <linux/soc/qcom/qmi.h>
+#include <linux/usb.h>
+#include <linux/usb/audio.h>
+#include <sound/core.h>
+
+#include <uob_xhci_compat.h>
+#include <uob/kunit_usb.h>
+#include <uob/usb_offload.h>
+
+#include "qc_offload.h"
+
+#define UOB_QC_WAIT		(10 * HZ)
+
+struct uob_cli {
+	struct qmi_handle qmi;
+	struct sockaddr_qrtr svc;
+	struct completion found;
+	struct completion ind;
+	struct uob_uaudio_ind last_ind;
+	atomic_t inds;
+};
+
+static int uob_cli_new_server(struct qmi_handle *qmi, struct qmi_service *svc)
+{
+	struct uob_cli *c = container_of(qmi, struct uob_cli, qmi);
+
+	c->svc.sq_family = AF_QIPCRTR;
+	c->svc.sq_node = svc->node;
+	c->svc.sq_port = svc->port;
+	complete(&c->found);
+	return 0;
+}
+
+static void uob_cli_ind(struct qmi_handle *qmi, struct sockaddr_qrtr *sq,
+			struct qmi_txn *txn, const void *data)
+{
+	struct uob_cli *c = container_of(qmi, struct uob_cli, qmi);
+
+	memcpy(&c->last_ind, data, sizeof(c->last_ind));
+	atomic_inc(&c->inds);
+	complete(&c->ind);
+}
+
+static const struct qmi_msg_handler uob_cli_handlers[] = {
+	{
+		.type = QMI_INDICATION,
+		.msg_id = UOB_QMI_UAUDIO_STREAM_IND,
+		.ei = uob_uaudio_ind_ei,
+		.decoded_size = sizeof(struct uob_uaudio_ind),
+		.fn = uob_cli_ind,
+	},
+	{}
+};
+
+static const struct qmi_ops uob_cli_ops = {
+	.new_server = uob_cli_new_server,
+};
+
+static void uob_cli_release(void *data)
+{
+	struct uob_cli *c = data;
+
+	if (c->qmi.sock)
+		qmi_handle_release(&c->qmi);
+}
+
+static struct uob_cli *uob_cli_start(struct kunit *test)
+{
+	struct uob_cli *c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	init_completion(&c->found);
+	init_completion(&c->ind);
+	KUNIT_ASSERT_EQ(test, 0, qmi_handle_init(&c->qmi, 512, &uob_cli_ops, uob_cli_handlers));
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, uob_cli_release, c));
+	KUNIT_ASSERT_EQ(test, 0, qmi_add_lookup(&c->qmi, UOB_UAUDIO_SERVICE_ID,
+						UOB_UAUDIO_SERVICE_VERS, 0));
+	KUNIT_ASSERT_NE_MSG(test, 0UL, wait_for_completion_timeout(&c->found, UOB_QC_WAIT),
+			    "service 0x41d not found through the QRTR name service");
+	return c;
+}
+
+static int uob_cli_req(struct uob_cli *c, const struct uob_uaudio_req *req,
+		       struct uob_uaudio_resp *resp)
+{
+	struct qmi_txn txn;
+	int ret;
+
+	memset(resp, 0, sizeof(*resp));
+	ret = qmi_txn_init(&c->qmi, &txn, uob_uaudio_resp_ei, resp);
+	if (ret < 0)
+		return ret;
+	ret = qmi_send_request(&c->qmi, &c->svc, &txn, UOB_QMI_UAUDIO_STREAM_REQ,
+			       UOB_UAUDIO_REQ_MAX_LEN, uob_uaudio_req_ei, req);
+	if (ret < 0) {
+		qmi_txn_cancel(&txn);
+		return ret;
+	}
+	ret = qmi_txn_wait(&txn, UOB_QC_WAIT);	/* > 0: bytes decoded */
+	return ret < 0 ? ret : 0;
+}
+
+/* Send hand-made bytes as a request body and wait for the answer. */
+static int uob_cli_raw(struct uob_cli *c, const u8 *body, size_t blen,
+		       struct uob_uaudio_resp *resp)
+{
+	struct qmi_header *hdr;
+	struct msghdr msg = { .msg_name = &c->svc, .msg_namelen = sizeof(c->svc) };
+	struct qmi_txn txn;
+	struct kvec iv;
+	int ret;
+
+	memset(resp, 0, sizeof(*resp));
+	hdr = kzalloc(sizeof(*hdr) + blen, GFP_KERNEL);
+	if (!hdr)
+		return -ENOMEM;
+	ret = qmi_txn_init(&c->qmi, &txn, uob_uaudio_resp_ei, resp);
+	if (ret < 0)
+		goto free;
+	hdr->type = QMI_REQUEST;
+	hdr->txn_id = cpu_to_le16(txn.id);
+	hdr->msg_id = cpu_to_le16(UOB_QMI_UAUDIO_STREAM_REQ);
+	hdr->msg_len = cpu_to_le16(blen);
+	memcpy(hdr + 1, body, blen);
+	iv.iov_base = hdr;
+	iv.iov_len = sizeof(*hdr) + blen;
+	mutex_lock(&c->qmi.sock_lock);
+	ret = kernel_sendmsg(c->qmi.sock, &msg, &iv, 1, iv.iov_len);
+	mutex_unlock(&c->qmi.sock_lock);
+	if (ret < 0) {
+		qmi_txn_cancel(&txn);
+		goto free;
+	}
+	ret = qmi_txn_wait(&txn, UOB_QC_WAIT);
+	if (ret > 0)
+		ret = 0;
+free:
+	kfree(hdr);
+	return ret;
+}
+
+/* The rig's card for a USB device, waiting for snd-usb-audio (bounded). */
+static int uob_qc_card_of(struct kunit *test, struct usb_device *udev)
+{
+	unsigned long end = jiffies + msecs_to_jiffies(UOB_KUNIT_ENUM_TIMEOUT_MS);
+	struct snd_card *card;
+	int i;
+
+	for (;;) {
+		for (i = 0; i < SNDRV_CARDS; i++) {
+			card = snd_card_ref(i);
+			if (!card)
+				continue;
+			if (!strcmp(card->driver, "USB-Audio") && card->dev && !card->shutdown &&
+			    interface_to_usbdev(to_usb_interface(card->dev)) == udev &&
+			    card->registered) {
+				snd_card_unref(card);
+				return i;
+			}
+			snd_card_unref(card);
+		}
+		if (time_after(jiffies, end))
+			break;
+		msleep(100);
+	}
+	KUNIT_FAIL(test, "no USB-Audio card for %s", dev_name(&udev->dev));
+	return -1;
+}
+
+struct uob_qc_rig {
+	struct usb_device *udev;
+	struct xhci_hcd *xhci;
+	struct uob_cli *cli;
+	int card;
+};
+
+static void uob_qc_rig_put(void *data)
+{
+	struct uob_qc_rig *r = data;
+
+	usb_put_dev(r->udev);
+}
+
+static struct uob_qc_rig *uob_qc_rig(struct kunit *test, enum uob_kunit_where where)
+{
+	struct uob_qc_rig *r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	r->udev = uob_kunit_get_usb(test, where);
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, uob_qc_rig_put, r));
+	r->xhci = hcd_to_xhci(bus_to_hcd(r->udev->bus));
+	r->card = uob_qc_card_of(test, r->udev);
+	KUNIT_ASSERT_GE(test, r->card, 0);
+	r->cli = uob_cli_start(test);
+	return r;
+}
+
+static void uob_qc_req_enable(struct uob_uaudio_req *req, int card, int dir)
+{
+	memset(req, 0, sizeof(*req));
+	req->enable = 1;
+	req->usb_token = UOB_TOKEN(card, 0, dir);
+	req->audio_format_valid = 1;
+	req->audio_format = UOB_UAUDIO_FMT_S16_LE;
+	req->number_of_ch_valid = 1;
+	req->number_of_ch = 2;
+	req->bit_rate_valid = 1;
+	req->bit_rate = 48000;
+	req->xfer_buff_size_valid = 1;
+	req->xfer_buff_size = 8192;
+	req->service_interval_valid = 1;
+	req->service_interval = 1000;
+}
+
+static void uob_qc_req_disable(struct uob_uaudio_req *req, int card)
+{
+	memset(req, 0, sizeof(*req));
+	req->usb_token = UOB_TOKEN(card, 0, 0);
+}
+
+static int uob_qc_usage(struct usb_device *udev)
+{
+	int usage;
+
+	usb_lock_device(udev);
+	usage = usb_offload_usage(udev);
+	usb_unlock_device(udev);
+	return usage;
+}
+
+/* What a session holds; compared before and after every failing request. */
+struct uob_qc_snap {
+	int usage;
+	int streams, devs, mappings, xfer_bufs;
+	unsigned long interrupters;
+};
+
+static void uob_qc_snap(struct uob_qc_rig *r, struct uob_qc_snap *s)
+{
+	unsigned int i;
+
+	s->usage = uob_qc_usage(r->udev);
+	s->streams = atomic_read(&uob_qc_counters.streams);
+	s->devs = atomic_read(&uob_qc_counters.devs);
+	s->mappings = atomic_read(&uob_qc_counters.mappings);
+	s->xfer_bufs = atomic_read(&uob_qc_counters.xfer_bufs);
+	s->interrupters = 0;
+	for (i = 1; i < r->xhci->max_interrupters && i < BITS_PER_LONG; i++)
+		if (r->xhci->interrupters[i])
+			s->interrupters |= BIT(i);
+}
+
+static void uob_qc_expect_same(struct kunit *test, struct uob_qc_rig *r,
+			       const struct uob_qc_snap *a)
+{
+	struct uob_qc_snap b;
+
+	uob_qc_snap(r, &b);
+	KUNIT_EXPECT_EQ(test, a->usage, b.usage);
+	KUNIT_EXPECT_EQ(test, a->streams, b.streams);
+	KUNIT_EXPECT_EQ(test, a->devs, b.devs);
+	KUNIT_EXPECT_EQ(test, a->mappings, b.mappings);
+	KUNIT_EXPECT_EQ(test, a->xfer_bufs, b.xfer_bufs);
+	KUNIT_EXPECT_EQ(test, a->interrupters, b.interrupters);
+}
+
+static struct usb_host_interface *uob_qc_active_as(struct usb_device *udev)
+{
+	struct usb_host_config *cfg = udev->actconfig;
+	int i;
+
+	for (i = 0; cfg && i < cfg->desc.bNumInterfaces; i++) {
+		struct usb_host_interface *alt = cfg->interface[i]->cur_altsetting;
+
+		if (alt->desc.bInterfaceSubClass == USB_SUBCLASS_AUDIOSTREAMING &&
+		    alt->desc.bAlternateSetting)
+			return alt;
+	}
+	return NULL;
+}
+
+static void uob_qc_expect_fail(struct kunit *test, struct uob_qc_rig *r,
+			       const struct uob_uaudio_req *req, u32 status)
+{
+	struct uob_uaudio_resp resp;
+	struct uob_qc_snap snap;
+
+	uob_qc_snap(r, &snap);
+	KUNIT_ASSERT_EQ(test, 0, uob_cli_req(r->cli, req, &resp));
+	KUNIT_EXPECT_EQ(test, QMI_RESULT_FAILURE_V01, resp.resp.result);
+	KUNIT_EXPECT_TRUE(test, resp.status_valid);
+	KUNIT_EXPECT_EQ(test, status, resp.status);
+	uob_qc_expect_same(test, r, &snap);
+	KUNIT_EXPECT_NULL(test, uob_qc_active_as(r->udev));
+}
+
+static void uob_qc_enable_ok(struct kunit *test, struct uob_qc_rig *r,
+			     struct uob_uaudio_resp *resp)
+{
+	struct uob_uaudio_req req;
+
+	uob_qc_req_enable(&req, r->card, 0);
+	KUNIT_ASSERT_EQ(test, 0, uob_cli_req(r->cli, &req, resp));
+	KUNIT_ASSERT_EQ_MSG(test, UOB_UAUDIO_SUCCESS, resp->status,
+			    "enable failed: result %u error %u internal %d", resp->resp.result,
+			    resp->resp.error, -(int)resp->internal_status);
+}
+
+static void uob_qc_disable_ok(struct kunit *test, struct uob_qc_rig *r)
+{
+	struct uob_uaudio_resp resp;
+	struct uob_uaudio_req req;
+
+	uob_qc_req_disable(&req, r->card);
+	KUNIT_ASSERT_EQ(test, 0, uob_cli_req(r->cli, &req, &resp));
+	KUNIT_EXPECT_EQ(test, QMI_RESULT_SUCCESS_V01, resp.resp.result);
+	KUNIT_EXPECT_EQ(test, UOB_UAUDIO_SUCCESS, resp.status);
+}
+
+static void uob_qc_enable_reports_what_the_kernel_holds(struct kunit *test)
+{
+	struct uob_qc_rig *r = uob_qc_rig(test, UOB_KUNIT_ROOT_PORT);
+	struct uob_uaudio_resp resp;
+	struct usb_host_interface *alt;
+	struct usb_host_endpoint *ep;
+	struct xhci_virt_device *vdev;
+	struct xhci_interrupter *ir;
+	struct xhci_ep_ctx *ctx;
+	unsigned int idx;
+	int usage = uob_qc_usage(r->udev);
+
+	uob_qc_enable_ok(test, r, &resp);
+	KUNIT_EXPECT_EQ(test, QMI_RESULT_SUCCESS_V01, resp.resp.result);
+	KUNIT_EXPECT_EQ(test, usage + 1, uob_qc_usage(r->udev));
+
+	KUNIT_EXPECT_TRUE(test, resp.usb_token_valid);
+	KUNIT_EXPECT_EQ(test, UOB_TOKEN(r->card, 0, 0), resp.usb_token);
+	KUNIT_EXPECT_TRUE(test, resp.slot_id_valid);
+	KUNIT_EXPECT_EQ(test, (u32)r->udev->slot_id, resp.slot_id);
+	KUNIT_EXPECT_EQ(test, (u32)UOB_UAUDIO_SPEED_FULL, resp.speed_info);
+	KUNIT_EXPECT_EQ(test, (u8)r->udev->bus->busnum, resp.controller_num);
+	KUNIT_EXPECT_EQ(test, 0x0100, resp.usb_audio_spec_revision);
+
+	/* the altsetting snd-usb-audio chose is the one described */
+	alt = uob_qc_active_as(r->udev);
+	KUNIT_ASSERT_NOT_NULL(test, alt);
+	KUNIT_EXPECT_EQ(test, alt->desc.bInterfaceNumber, resp.std_as_opr_intf_desc.bInterfaceNumber);
+	KUNIT_EXPECT_EQ(test, alt->desc.bAlternateSetting,
+			resp.std_as_opr_intf_desc.bAlternateSetting);
+	KUNIT_EXPECT_EQ(test, alt->desc.bNumEndpoints, resp.std_as_opr_intf_desc.bNumEndpoints);
+	KUNIT_EXPECT_EQ(test, USB_CLASS_AUDIO, resp.std_as_opr_intf_desc.bInterfaceClass);
+	ep = &alt->endpoint[0];
+	KUNIT_EXPECT_EQ(test, ep->desc.bEndpointAddress, resp.std_as_data_ep_desc.bEndpointAddress);
+	KUNIT_EXPECT_EQ(test, le16_to_cpu(ep->desc.wMaxPacketSize),
+			resp.std_as_data_ep_desc.wMaxPacketSize);
+	KUNIT_EXPECT_EQ(test, ep->desc.bmAttributes, resp.std_as_data_ep_desc.bmAttributes);
+	KUNIT_EXPECT_EQ(test, ep->desc.bInterval, resp.std_as_data_ep_desc.bInterval);
+	KUNIT_EXPECT_FALSE(test, resp.std_as_sync_ep_desc_valid);
+	KUNIT_EXPECT_EQ(test, alt->extra[0] ? 2 : 0, alt->extra[0] ? resp.usb_audio_subslot_size : 0);
+
+	/* rings: what the controller uses */
+	vdev = r->xhci->devs[r->udev->slot_id];
+	idx = xhci_get_endpoint_index(&ep->desc);
+	ctx = xhci_get_ep_ctx(r->xhci, vdev->out_ctx, idx);
+	KUNIT_EXPECT_EQ(test, le64_to_cpu(ctx->deq) & (u64)SCTX_DEQ_MASK,
+			resp.xhci_mem_info.tr_data.dma);
+	KUNIT_EXPECT_EQ(test, resp.xhci_mem_info.tr_data.iova, resp.xhci_mem_info.tr_data.dma);
+	KUNIT_EXPECT_EQ(test, 0U, resp.xhci_mem_info.tr_sync.size);
+	KUNIT_EXPECT_EQ(test, 8192U, resp.xhci_mem_info.xfer_buff.size);
+	KUNIT_EXPECT_NE(test, 0ULL, resp.xhci_mem_info.xfer_buff.dma);
+	KUNIT_ASSERT_GE(test, resp.interrupter_num, 1);
+	ir = r->xhci->interrupters[resp.interrupter_num];
+	KUNIT_ASSERT_NOT_NULL(test, ir);
+	KUNIT_EXPECT_EQ(test, (u64)ir->event_ring->first_seg->dma, resp.xhci_mem_info.evt_ring.dma);
+	KUNIT_EXPECT_EQ(test, xhci_read_64(r->xhci, &ir->ir_set->erst_dequeue) & ERST_PTR_MASK,
+			resp.xhci_mem_info.evt_ring.dma);
+
+	uob_qc_disable_ok(test, r);
+	KUNIT_EXPECT_EQ(test, usage, uob_qc_usage(r->udev));
+	KUNIT_EXPECT_NULL(test, r->xhci->interrupters[resp.interrupter_num]);
+	KUNIT_EXPECT_NULL(test, uob_qc_active_as(r->udev));
+	KUNIT_EXPECT_EQ(test, 0, atomic_read(&uob_qc_counters.mappings));
+	KUNIT_EXPECT_EQ(test, 0, atomic_read(&uob_qc_counters.xfer_bufs));
+}
+
+static void uob_qc_second_enable_refused(struct kunit *test)
+{
+	struct uob_qc_rig *r = uob_qc_rig(test, UOB_KUNIT_ROOT_PORT);
+	struct uob_uaudio_resp resp;
+	struct uob_uaudio_req req;
+	struct uob_qc_snap snap;
+
+	uob_qc_enable_ok(test, r, &resp);
+	uob_qc_snap(r, &snap);
+	uob_qc_req_enable(&req, r->card, 0);
+	KUNIT_EXPECT_EQ(test, 0, uob_cli_req(r->cli, &req, &resp));
+	KUNIT_EXPECT_EQ(test, UOB_UAUDIO_FAILURE, resp.status);
+	uob_qc_expect_same(test, r, &snap);
+	uob_qc_disable_ok(test, r);
+}
+
+static void uob_qc_disable_of_nothing(struct kunit *test)
+{
+	struct uob_qc_rig *r = uob_qc_rig(test, UOB_KUNIT_ROOT_PORT);
+	struct uob_uaudio_req req;
+
+	uob_qc_req_disable(&req, r->card);
+	uob_qc_expect_fail(test, r, &req, UOB_UAUDIO_FAILURE);
+}
+
+#define UOB_QC_BAD_REQ(_name, _status, _change)				\
+static void _name(struct kunit *test)					\
+{									\
+	struct uob_qc_rig *r = uob_qc_rig(test, UOB_KUNIT_ROOT_PORT);	\
+	struct uob_uaudio_req req;					\
+									\
+	uob_qc_req_enable(&req, r->card, 0);				\
+	_change;							\
+	uob_qc_expect_fail(test, r, &req, _status);			\
+}
+
+UOB_QC_BAD_REQ(uob_qc_bad_card, UOB_UAUDIO_INVALID_PARAM,
+	       req.usb_token = UOB_TOKEN(SNDRV_CARDS, 0, 0))
+UOB_QC_BAD_REQ(uob_qc_absent_card, UOB_UAUDIO_NOT_FOUND,
+	       req.usb_token = UOB_TOKEN(SNDRV_CARDS - 1, 0, 0))
+UOB_QC_BAD_REQ(uob_qc_bad_pcm, UOB_UAUDIO_NOT_FOUND,
+	       req.usb_token = UOB_TOKEN(r->card, 7, 0))
+UOB_QC_BAD_REQ(uob_qc_bad_direction, UOB_UAUDIO_INVALID_PARAM,
+	       req.usb_token = UOB_TOKEN(r->card, 0, 2))
+UOB_QC_BAD_REQ(uob_qc_no_capture_stream, UOB_UAUDIO_NOT_FOUND,
+	       req.usb_token = UOB_TOKEN(r->card, 0, 1))
+UOB_QC_BAD_REQ(uob_qc_bad_format, UOB_UAUDIO_INVALID_PARAM,
+	       req.audio_format = UOB_UAUDIO_FMT_COUNT)
+UOB_QC_BAD_REQ(uob_qc_bad_channels, UOB_UAUDIO_INVALID_PARAM,
+	       req.number_of_ch = 0)
+UOB_QC_BAD_REQ(uob_qc_bad_interval, UOB_UAUDIO_INVALID_PARAM,
+	       req.service_interval = 3000)
+UOB_QC_BAD_REQ(uob_qc_bad_buffer, UOB_UAUDIO_INVALID_PARAM,
+	       req.xfer_buff_size = 0)
+
+static void uob_qc_malformed_request(struct kunit *test)
+{
+	struct uob_qc_rig *r = uob_qc_rig(test, UOB_KUNIT_ROOT_PORT);
+	/* enable = 1, then a token TLV cut short */
+	static const u8 cut[] = { 0x01, 0x01, 0x00, 0x01, 0x02, 0x04, 0x00, 0x00, 0x00 };
+	/* enable only: the mandatory token is missing */
+	static const u8 missing[] = { 0x01, 0x01, 0x00, 0x01 };
+	struct uob_uaudio_resp resp;
+	struct uob_qc_snap snap;
+
+	uob_qc_snap(r, &snap);
+	KUNIT_ASSERT_EQ(test, 0, uob_cli_raw(r->cli, cut, sizeof(cut), &resp));
+	KUNIT_EXPECT_EQ(test, QMI_RESULT_FAILURE_V01, resp.resp.result);
+	KUNIT_EXPECT_EQ(test, QMI_ERR_MALFORMED_MSG_V01, resp.resp.error);
+	KUNIT_ASSERT_EQ(test, 0, uob_cli_raw(r->cli, missing, sizeof(missing), &resp));
+	KUNIT_EXPECT_EQ(test, QMI_RESULT_FAILURE_V01, resp.resp.result);
+	KUNIT_EXPECT_EQ(test, QMI_ERR_MALFORMED_MSG_V01, resp.resp.error);
+	uob_qc_expect_same(test, r, &snap);
+}
+
+static void uob_qc_inject_at(struct kunit *test, enum uob_qc_step step)
+{
+	struct uob_qc_rig *r = uob_qc_rig(test, UOB_KUNIT_ROOT_PORT);
+	struct uob_uaudio_resp resp;
+	struct uob_uaudio_req req;
+	struct uob_qc_snap snap;
+
+	uob_qc_snap(r, &snap);
+	uob_qc_req_enable(&req, r->card, 0);
+	WRITE_ONCE(uob_qc_fail_step, step);
+	KUNIT_EXPECT_EQ(test, 0, uob_cli_req(r->cli, &req, &resp));
+	WRITE_ONCE(uob_qc_fail_step, UOB_QC_STEP_NONE);
+	KUNIT_EXPECT_NE(test, UOB_UAUDIO_SUCCESS, resp.status);
+	KUNIT_EXPECT_EQ(test, QMI_RESULT_FAILURE_V01, resp.resp.result);
+	uob_qc_expect_same(test, r, &snap);
+	KUNIT_EXPECT_NULL(test, uob_qc_active_as(r->udev));
+
+	/* and nothing is stuck: the same request works now */
+	uob_qc_enable_ok(test, r, &resp);
+	uob_qc_disable_ok(test, r);
+	uob_qc_expect_same(test, r, &snap);
+}
+
+#define UOB_QC_INJECT(_step)					\
+static void uob_qc_fail_##_step(struct kunit *test)		\
+{								\
+	uob_qc_inject_at(test, UOB_QC_STEP_##_step);		\
+}
+UOB_QC_INJECT(SIDEBAND)
+UOB_QC_INJECT(INTERRUPTER)
+UOB_QC_INJECT(ENDPOINT)
+UOB_QC_INJECT(RING)
+UOB_QC_INJECT(BUFFER)
+UOB_QC_INJECT(MAPPING)
+
+static void uob_qc_two_cards_balance(struct kunit *test)
+{
+	struct uob_qc_rig *a = uob_qc_rig(test, UOB_KUNIT_ROOT_PORT);
+	struct usb_device *bdev = uob_kunit_get_usb(test, UOB_KUNIT_BEHIND_HUB);
+	struct uob_uaudio_resp ra, rb;
+	struct uob_uaudio_req req;
+	int bcard = uob_qc_card_of(test, bdev);
+
+	KUNIT_ASSERT_GE(test, bcard, 0);
+	uob_qc_enable_ok(test, a, &ra);
+	uob_qc_req_enable(&req, bcard, 0);
+	KUNIT_EXPECT_EQ(test, 0, uob_cli_req(a->cli, &req, &rb));
+	KUNIT_EXPECT_EQ(test, UOB_UAUDIO_SUCCESS, rb.status);
+	KUNIT_EXPECT_EQ(test, 1, uob_qc_usage(a->udev));
+	KUNIT_EXPECT_EQ(test, 1, uob_qc_usage(bdev));
+	KUNIT_EXPECT_NE(test, ra.interrupter_num, rb.interrupter_num);
+	KUNIT_EXPECT_EQ(test, 2, atomic_read(&uob_qc_counters.devs));
+
+	uob_qc_disable_ok(test, a);
+	KUNIT_EXPECT_EQ(test, 0, uob_qc_usage(a->udev));
+	KUNIT_EXPECT_EQ(test, 1, uob_qc_usage(bdev));
+	uob_qc_req_disable(&req, bcard);
+	KUNIT_EXPECT_EQ(test, 0, uob_cli_req(a->cli, &req, &rb));
+	KUNIT_EXPECT_EQ(test, UOB_UAUDIO_SUCCESS, rb.status);
+	KUNIT_EXPECT_EQ(test, 0, uob_qc_usage(bdev));
+	KUNIT_EXPECT_EQ(test, 0, atomic_read(&uob_qc_counters.devs));
+	usb_put_dev(bdev);
+}
+
+static void uob_qc_local_client_refused_by_default(struct kunit *test)
+{
+	struct uob_qc_rig *r = uob_qc_rig(test, UOB_KUNIT_ROOT_PORT);
+	struct uob_uaudio_resp resp;
+	struct uob_uaudio_req req;
+	struct uob_qc_snap snap;
+
+	uob_qc_snap(r, &snap);
+	uob_qc_req_enable(&req, r->card, 0);
+	WRITE_ONCE(uob_qc_allow_local, false);
+	KUNIT_EXPECT_EQ(test, 0, uob_cli_req(r->cli, &req, &resp));
+	WRITE_ONCE(uob_qc_allow_local, true);
+	KUNIT_EXPECT_EQ(test, QMI_RESULT_FAILURE_V01, resp.resp.result);
+	KUNIT_EXPECT_EQ(test, QMI_ERR_INVALID_ID_V01, resp.resp.error);
+	uob_qc_expect_same(test, r, &snap);
+}
+
+struct uob_qc_racer {
+	struct uob_cli *cli;
+	struct uob_uaudio_req req;
+	struct uob_uaudio_resp resp;
+	int ret;
+	struct completion go, done;
+};
+
+static int uob_qc_racer_fn(void *data)
+{
+	struct uob_qc_racer *x = data;
+
+	wait_for_completion(&x->go);
+	x->ret = uob_cli_req(x->cli, &x->req, &x->resp);
+	complete(&x->done);
+	return 0;
+}
+
+static void uob_qc_two_clients_one_wins(struct kunit *test)
+{
+	struct uob_qc_rig *r = uob_qc_rig(test, UOB_KUNIT_ROOT_PORT);
+	struct uob_qc_racer *x = kunit_kcalloc(test, 2, sizeof(*x), GFP_KERNEL);
+	struct uob_uaudio_req req;
+	int i, wins = 0, winner = -1;
+
+	KUNIT_ASSERT_NOT_NULL(test, x);
+	for (i = 0; i < 2; i++) {
+		x[i].cli = i ? uob_cli_start(test) : r->cli;
+		uob_qc_req_enable(&x[i].req, r->card, 0);
+		init_completion(&x[i].go);
+		init_completion(&x[i].done);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(kthread_run(uob_qc_racer_fn, &x[i],
+							    "uob-qc-racer/%d", i)));
+	}
+	complete(&x[0].go);
+	complete(&x[1].go);
+	for (i = 0; i < 2; i++) {
+		wait_for_completion(&x[i].done);
+		KUNIT_EXPECT_EQ(test, 0, x[i].ret);
+		if (x[i].resp.status == UOB_UAUDIO_SUCCESS) {
+			wins++;
+			winner = i;
+		} else {
+			KUNIT_EXPECT_EQ(test, QMI_RESULT_FAILURE_V01, x[i].resp.resp.result);
+		}
+	}
+	KUNIT_EXPECT_EQ(test, 1, wins);
+	KUNIT_EXPECT_EQ(test, 1, uob_qc_usage(r->udev));
+	KUNIT_ASSERT_GE(test, winner, 0);
+	uob_qc_req_disable(&req, r->card);
+	KUNIT_EXPECT_EQ(test, 0, uob_cli_req(x[winner].cli, &req, &x[winner].resp));
+	KUNIT_EXPECT_EQ(test, UOB_UAUDIO_SUCCESS, x[winner].resp.status);
+	KUNIT_EXPECT_EQ(test, 0, uob_qc_usage(r->udev));
+}
+
+static bool uob_qc_wait_streams(int n, unsigned int ms)
+{
+	unsigned long end = jiffies + msecs_to_jiffies(ms);
+
+	while (atomic_read(&uob_qc_counters.streams) != n) {
+		if (time_after(jiffies, end))
+			return false;
+		msleep(20);
+	}
+	return true;
+}
+
+static void uob_qc_client_gone_stops_session(struct kunit *test)
+{
+	struct uob_qc_rig *r = uob_qc_rig(test, UOB_KUNIT_ROOT_PORT);
+	struct uob_uaudio_resp resp;
+
+	uob_qc_enable_ok(test, r, &resp);
+	KUNIT_EXPECT_EQ(test, 1, uob_qc_usage(r->udev));
+	qmi_handle_release(&r->cli->qmi);	/* the DSP goes away: DEL_CLIENT */
+	KUNIT_EXPECT_TRUE_MSG(test, uob_qc_wait_streams(0, 5000),
+			      "session not stopped after the client left");
+	KUNIT_EXPECT_EQ(test, 0, uob_qc_usage(r->udev));
+	KUNIT_EXPECT_NULL(test, uob_qc_active_as(r->udev));
+}
+
+/*
+ * The real-world trigger: the interface driver is unbound while the device
+ * stays attached (usb_forced_unbind_intf / usbfs release / reset), so the
+ * disconnect runs with the udev lock held by the USB core.
+ */
+static void uob_qc_forced_unbind_while_streaming(struct kunit *test)
+{
+	struct uob_qc_rig *r = uob_qc_rig(test, UOB_KUNIT_ROOT_PORT);
+	struct uob_uaudio_resp resp;
+	struct usb_interface *ctrl;
+	struct usb_driver *drv;
+	ktime_t t0;
+	s64 ms;
+	int ret, i;
+
+	uob_qc_enable_ok(test, r, &resp);
+	ctrl = usb_ifnum_to_if(r->udev, 0);
+	KUNIT_ASSERT_NOT_NULL(test, ctrl);
+	reinit_completion(&r->cli->ind);
+
+	/* what usbfs USBDEVFS_DISCONNECT does: release under the udev lock */
+	t0 = ktime_get();
+	usb_lock_device(r->udev);
+	drv = ctrl->dev.driver ? to_usb_driver(ctrl->dev.driver) : NULL;
+	if (drv)
+		usb_driver_release_interface(drv, ctrl);
+	usb_unlock_device(r->udev);
+	ms = ktime_ms_delta(ktime_get(), t0);
+	KUNIT_ASSERT_NOT_NULL(test, drv);
+
+	KUNIT_EXPECT_LT_MSG(test, ms, 1000LL, "teardown took %lld ms", ms);
+	KUNIT_EXPECT_NE(test, 0UL, wait_for_completion_timeout(&r->cli->ind, 2 * HZ));
+	KUNIT_EXPECT_EQ(test, (u32)UOB_UAUDIO_DEV_DISCONNECT, r->cli->last_ind.dev_event);
+	KUNIT_EXPECT_EQ(test, (u32)r->udev->slot_id, r->cli->last_ind.slot_id);
+	KUNIT_EXPECT_EQ(test, 0, uob_qc_usage(r->udev));
+	KUNIT_EXPECT_EQ(test, 0, atomic_read(&uob_qc_counters.streams));
+	KUNIT_EXPECT_EQ(test, 0, atomic_read(&uob_qc_counters.mappings));
+
+	/*
+	 * Bind snd-usb-audio again: first release the streaming interfaces
+	 * the old (shut down) chip still claims, as a full unbind would, so
+	 * the new probe gets them all; then wait for the new card.
+	 */
+	usb_lock_device(r->udev);
+	for (i = 0; i < r->udev->actconfig->desc.bNumInterfaces; i++) {
+		struct usb_interface *intf = r->udev->actconfig->interface[i];
+
+		if (intf->dev.driver == &drv->driver)
+			usb_driver_release_interface(drv, intf);
+	}
+	ret = device_attach(&ctrl->dev);
+	usb_unlock_device(r->udev);
+	KUNIT_EXPECT_GE(test, ret, 0);
+	KUNIT_EXPECT_GE(test, uob_qc_card_of(test, r->udev), 0);
+}
+
+static void uob_qc_reset_while_streaming(struct kunit *test)
+{
+	struct uob_qc_rig *r = uob_qc_rig(test, UOB_KUNIT_ROOT_PORT);
+	struct uob_uaudio_resp resp;
+	ktime_t t0;
+	s64 ms;
+	int ret;
+
+	uob_qc_enable_ok(test, r, &resp);
+	reinit_completion(&r->cli->ind);
+
+	t0 = ktime_get();
+	usb_lock_device(r->udev);
+	ret = usb_reset_device(r->udev);	/* unbinds snd-usb-audio under our lock */
+	usb_unlock_device(r->udev);
+	ms = ktime_ms_delta(ktime_get(), t0);
+
+	KUNIT_EXPECT_EQ(test, 0, ret);
+	KUNIT_EXPECT_LT_MSG(test, ms, 1000LL, "reset with teardown took %lld ms", ms);
+	KUNIT_EXPECT_NE(test, 0UL, wait_for_completion_timeout(&r->cli->ind, 2 * HZ));
+	KUNIT_EXPECT_EQ(test, (u32)UOB_UAUDIO_DEV_DISCONNECT, r->cli->last_ind.dev_event);
+	KUNIT_EXPECT_EQ(test, 0, uob_qc_usage(r->udev));
+	KUNIT_EXPECT_EQ(test, 0, atomic_read(&uob_qc_counters.streams));
+	KUNIT_EXPECT_GE(test, uob_qc_card_of(test, r->udev), 0);
+}
+
+static int uob_qc_suite_init(struct kunit_suite *suite)
+{
+	WRITE_ONCE(uob_qc_allow_local, true);
+	return 0;
+}
+
+static void uob_qc_suite_exit(struct kunit_suite *suite)
+{
+	WRITE_ONCE(uob_qc_allow_local, false);
+}
+
+static struct kunit_case uob_qc_cases[] = {
+	KUNIT_CASE(uob_qc_enable_reports_what_the_kernel_holds),
+	KUNIT_CASE(uob_qc_second_enable_refused),
+	KUNIT_CASE(uob_qc_disable_of_nothing),
+	KUNIT_CASE(uob_qc_bad_card),
+	KUNIT_CASE(uob_qc_absent_card),
+	KUNIT_CASE(uob_qc_bad_pcm),
+	KUNIT_CASE(uob_qc_bad_direction),
+	KUNIT_CASE(uob_qc_no_capture_stream),
+	KUNIT_CASE(uob_qc_bad_format),
+	KUNIT_CASE(uob_qc_bad_channels),
+	KUNIT_CASE(uob_qc_bad_interval),
+	KUNIT_CASE(uob_qc_bad_buffer),
+	KUNIT_CASE(uob_qc_malformed_request),
+	KUNIT_CASE(uob_qc_fail_SIDEBAND),
+	KUNIT_CASE(uob_qc_fail_INTERRUPTER),
+	KUNIT_CASE(uob_qc_fail_ENDPOINT),
+	KUNIT_CASE(uob_qc_fail_RING),
+	KUNIT_CASE(uob_qc_fail_BUFFER),
+	KUNIT_CASE(uob_qc_fail_MAPPING),
+	KUNIT_CASE(uob_qc_two_cards_balance),
+	KUNIT_CASE(uob_qc_local_client_refused_by_default),
+	KUNIT_CASE(uob_qc_two_clients_one_wins),
+	KUNIT_CASE(uob_qc_client_gone_stops_session),
+	KUNIT_CASE_SLOW(uob_qc_forced_unbind_while_streaming),
+	KUNIT_CASE_SLOW(uob_qc_reset_while_streaming),
+	{}
+};
+
+static struct kunit_suite uob_qc_suite = {
+	.name = "qc_audio_offload",
+	.suite_init = uob_qc_suite_init,
+	.suite_exit = uob_qc_suite_exit,
+	.test_cases = uob_qc_cases,
+};
+
+kunit_test_suite(uob_qc_suite);
