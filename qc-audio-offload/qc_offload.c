@@ -32,6 +32,7 @@
 #include <linux/mutex.h>
 #include <linux/scatterlist.h>
 #include <linux/seq_file.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/soc/qcom/qmi.h>
 #include <linux/usb.h>
@@ -56,7 +57,7 @@ static int intr_num;
 module_param(intr_num, int, 0444);
 MODULE_PARM_DESC(intr_num, "xHCI interrupter to use for the DSP; 0: first free (default)");
 
-#define UOB_QC_XFER_MAX		(1U << 20)
+#define UOB_QC_XFER_MAX		SZ_1M
 #define UOB_QC_RECV_MAX		256
 
 struct uob_qc_counters uob_qc_counters;
@@ -785,6 +786,12 @@ static void uob_qc_stream_stop(struct uob_qc_stream *s, bool in_disconnect)
 
 /* ---- QMI ---------------------------------------------------------------- */
 
+/* struct qmi_header declares its little-endian fields as plain u16 */
+static u16 uob_qmi_le16(u16 v)
+{
+	return le16_to_cpu((__force __le16)v);
+}
+
 static void uob_qc_send_resp(struct qmi_handle *qmi, struct sockaddr_qrtr *sq,
 			     u16 txn_id, struct uob_uaudio_resp *resp)
 {
@@ -818,7 +825,7 @@ static bool uob_qc_req_well_formed(const void *buf, size_t len)
 {
 	const struct qmi_header *hdr = buf;
 	const u8 *p = buf + sizeof(*hdr);
-	size_t left = le16_to_cpu(hdr->msg_len);
+	size_t left = uob_qmi_le16(hdr->msg_len);
 	bool have_enable = false, have_token = false;
 
 	if (len != sizeof(*hdr) + left)
@@ -936,9 +943,9 @@ static void uob_qc_msg(struct qmi_handle *qmi, struct sockaddr_qrtr *sq,
 
 	if (len < sizeof(*hdr) || hdr->type != QMI_REQUEST)
 		return;
-	txn_id = le16_to_cpu(hdr->txn_id);
+	txn_id = uob_qmi_le16(hdr->txn_id);
 
-	if (le16_to_cpu(hdr->msg_id) != UOB_QMI_UAUDIO_STREAM_REQ) {
+	if (uob_qmi_le16(hdr->msg_id) != UOB_QMI_UAUDIO_STREAM_REQ) {
 		uob_qc_send_error(qmi, sq, txn_id, QMI_ERR_NOT_SUPPORTED_V01);
 		return;
 	}

@@ -133,9 +133,10 @@ static int uob_cli_raw(struct uob_cli *c, const u8 *body, size_t blen,
 	if (ret < 0)
 		goto free;
 	hdr->type = QMI_REQUEST;
-	hdr->txn_id = cpu_to_le16(txn.id);
-	hdr->msg_id = cpu_to_le16(UOB_QMI_UAUDIO_STREAM_REQ);
-	hdr->msg_len = cpu_to_le16(blen);
+	/* struct qmi_header declares its little-endian fields as plain u16 */
+	hdr->txn_id = (__force u16)cpu_to_le16(txn.id);
+	hdr->msg_id = (__force u16)cpu_to_le16(UOB_QMI_UAUDIO_STREAM_REQ);
+	hdr->msg_len = (__force u16)cpu_to_le16(blen);
 	memcpy(hdr + 1, body, blen);
 	iv.iov_base = hdr;
 	iv.iov_len = sizeof(*hdr) + blen;
@@ -359,19 +360,22 @@ static void uob_qc_enable_reports_what_the_kernel_holds(struct kunit *test)
 	/* the altsetting snd-usb-audio chose is the one described */
 	alt = uob_qc_active_as(r->udev);
 	KUNIT_ASSERT_NOT_NULL(test, alt);
-	KUNIT_EXPECT_EQ(test, alt->desc.bInterfaceNumber, resp.std_as_opr_intf_desc.bInterfaceNumber);
+	KUNIT_EXPECT_EQ(test, alt->desc.bInterfaceNumber,
+			resp.std_as_opr_intf_desc.bInterfaceNumber);
 	KUNIT_EXPECT_EQ(test, alt->desc.bAlternateSetting,
 			resp.std_as_opr_intf_desc.bAlternateSetting);
 	KUNIT_EXPECT_EQ(test, alt->desc.bNumEndpoints, resp.std_as_opr_intf_desc.bNumEndpoints);
 	KUNIT_EXPECT_EQ(test, USB_CLASS_AUDIO, resp.std_as_opr_intf_desc.bInterfaceClass);
 	ep = &alt->endpoint[0];
-	KUNIT_EXPECT_EQ(test, ep->desc.bEndpointAddress, resp.std_as_data_ep_desc.bEndpointAddress);
+	KUNIT_EXPECT_EQ(test, ep->desc.bEndpointAddress,
+			resp.std_as_data_ep_desc.bEndpointAddress);
 	KUNIT_EXPECT_EQ(test, le16_to_cpu(ep->desc.wMaxPacketSize),
 			resp.std_as_data_ep_desc.wMaxPacketSize);
 	KUNIT_EXPECT_EQ(test, ep->desc.bmAttributes, resp.std_as_data_ep_desc.bmAttributes);
 	KUNIT_EXPECT_EQ(test, ep->desc.bInterval, resp.std_as_data_ep_desc.bInterval);
 	KUNIT_EXPECT_FALSE(test, resp.std_as_sync_ep_desc_valid);
-	KUNIT_EXPECT_EQ(test, alt->extra[0] ? 2 : 0, alt->extra[0] ? resp.usb_audio_subslot_size : 0);
+	/* S16_LE on a UAC1 format type I descriptor: 2-byte subframes */
+	KUNIT_EXPECT_EQ(test, 2, resp.usb_audio_subslot_size);
 
 	/* rings: what the controller uses */
 	vdev = r->xhci->devs[r->udev->slot_id];
@@ -501,6 +505,7 @@ static void uob_qc_fail_##_step(struct kunit *test)		\
 {								\
 	uob_qc_inject_at(test, UOB_QC_STEP_##_step);		\
 }
+
 UOB_QC_INJECT(SIDEBAND)
 UOB_QC_INJECT(INTERRUPTER)
 UOB_QC_INJECT(ENDPOINT)
