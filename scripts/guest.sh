@@ -8,7 +8,7 @@
 #   uob_guest_boot INITRAMFS LOG TIMEOUT [QEMU ARGS...]
 #       boots it with qemu-xhci + usb-audio, console to LOG.
 
-UOB_GUEST_STOCK_MODULES=(xhci-pci snd-usb-audio debugfs)
+UOB_GUEST_STOCK_MODULES=(xhci-pci snd-usb-audio snd-pcm-oss qrtr qmi_helpers)
 
 uob_guest_initramfs() {
 	local out=$1 init=$2; shift 2

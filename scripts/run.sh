@@ -21,7 +21,8 @@ make -s -C "$UOB_TOP" KVER="$UOB_REF_KVER" modules >"$out/build.log" 2>&1 ||
 	{ cat "$out/build.log" >&2; uob_die "module build failed"; }
 
 uob_guest_initramfs "$out/initrd.gz" "$UOB_TOP/tests/guest/run-init.sh" \
-	"$UOB_TOP/usb-offload/usb-offload.ko" "$UOB_TOP/xhci-sideband/xhci-sideband.ko"
+	"$UOB_TOP/usb-offload/usb-offload.ko" "$UOB_TOP/xhci-sideband/xhci-sideband.ko" \
+	"$UOB_TOP/qc-audio-offload/qc-audio-offload.ko"
 uob_log "booting $UOB_REF_IMAGE in QEMU (TCG; about a minute)"
 start=$(date +%s)
 uob_guest_boot "$out/initrd.gz" "$out/console.log" 300 || true

@@ -33,6 +33,12 @@ insmod /lib/uob/xhci-sideband.ko && say "xhci-sideband loaded: version $(cat /sy
 say "sideband registry (debugfs usb-offload-backport/sideband): $(wc -l </sys/kernel/debug/usb-offload-backport/sideband) sideband(s)"
 sed 's/^/uob-run:   /' /sys/kernel/debug/usb-offload-backport/sideband
 
+insmod /lib/uob/qc-audio-offload.ko && say "qc-audio-offload loaded: version $(cat /sys/module/qc_audio_offload/version)"
+say "QMI service state (debugfs usb-offload-backport/qc-audio-offload/state):"
+sed 's/^/uob-run:   /' /sys/kernel/debug/usb-offload-backport/qc-audio-offload/state
+dmesg | grep -E "qc_audio_offload|usb_offload|xhci_sideband" | sed 's/^\[[^]]*\] /uob-run: kernel: /' 
+
+rmmod qc_audio_offload && say "qc-audio-offload unloaded"
 rmmod xhci_sideband && say "xhci-sideband unloaded"
 rmmod usb_offload && say "usb-offload unloaded"
 say "done"
