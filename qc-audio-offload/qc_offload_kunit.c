@@ -234,16 +234,6 @@ static void uob_qc_req_disable(struct uob_uaudio_req *req, int card)
 	req->usb_token = UOB_TOKEN(card, 0, 0);
 }
 
-static int uob_qc_usage(struct usb_device *udev)
-{
-	int usage;
-
-	usb_lock_device(udev);
-	usage = usb_offload_usage(udev);
-	usb_unlock_device(udev);
-	return usage;
-}
-
 /* What a session holds; compared before and after every failing request. */
 struct uob_qc_snap {
 	int usage;
@@ -255,7 +245,7 @@ static void uob_qc_snap(struct uob_qc_rig *r, struct uob_qc_snap *s)
 {
 	unsigned int i;
 
-	s->usage = uob_qc_usage(r->udev);
+	s->usage = uob_kunit_offload_usage(r->udev);
 	s->streams = atomic_read(&uob_qc_counters.streams);
 	s->devs = atomic_read(&uob_qc_counters.devs);
 	s->mappings = atomic_read(&uob_qc_counters.mappings);
@@ -343,11 +333,11 @@ static void uob_qc_enable_reports_what_the_kernel_holds(struct kunit *test)
 	struct xhci_interrupter *ir;
 	struct xhci_ep_ctx *ctx;
 	unsigned int idx;
-	int usage = uob_qc_usage(r->udev);
+	int usage = uob_kunit_offload_usage(r->udev);
 
 	uob_qc_enable_ok(test, r, &resp);
 	KUNIT_EXPECT_EQ(test, QMI_RESULT_SUCCESS_V01, resp.resp.result);
-	KUNIT_EXPECT_EQ(test, usage + 1, uob_qc_usage(r->udev));
+	KUNIT_EXPECT_EQ(test, usage + 1, uob_kunit_offload_usage(r->udev));
 
 	KUNIT_EXPECT_TRUE(test, resp.usb_token_valid);
 	KUNIT_EXPECT_EQ(test, UOB_TOKEN(r->card, 0, 0), resp.usb_token);
@@ -395,7 +385,7 @@ static void uob_qc_enable_reports_what_the_kernel_holds(struct kunit *test)
 			resp.xhci_mem_info.evt_ring.dma);
 
 	uob_qc_disable_ok(test, r);
-	KUNIT_EXPECT_EQ(test, usage, uob_qc_usage(r->udev));
+	KUNIT_EXPECT_EQ(test, usage, uob_kunit_offload_usage(r->udev));
 	KUNIT_EXPECT_NULL(test, r->xhci->interrupters[resp.interrupter_num]);
 	KUNIT_EXPECT_NULL(test, uob_qc_active_as(r->udev));
 	KUNIT_EXPECT_EQ(test, 0, atomic_read(&uob_qc_counters.mappings));
@@ -526,18 +516,18 @@ static void uob_qc_two_cards_balance(struct kunit *test)
 	uob_qc_req_enable(&req, bcard, 0);
 	KUNIT_EXPECT_EQ(test, 0, uob_cli_req(a->cli, &req, &rb));
 	KUNIT_EXPECT_EQ(test, UOB_UAUDIO_SUCCESS, rb.status);
-	KUNIT_EXPECT_EQ(test, 1, uob_qc_usage(a->udev));
-	KUNIT_EXPECT_EQ(test, 1, uob_qc_usage(bdev));
+	KUNIT_EXPECT_EQ(test, 1, uob_kunit_offload_usage(a->udev));
+	KUNIT_EXPECT_EQ(test, 1, uob_kunit_offload_usage(bdev));
 	KUNIT_EXPECT_NE(test, ra.interrupter_num, rb.interrupter_num);
 	KUNIT_EXPECT_EQ(test, 2, atomic_read(&uob_qc_counters.devs));
 
 	uob_qc_disable_ok(test, a);
-	KUNIT_EXPECT_EQ(test, 0, uob_qc_usage(a->udev));
-	KUNIT_EXPECT_EQ(test, 1, uob_qc_usage(bdev));
+	KUNIT_EXPECT_EQ(test, 0, uob_kunit_offload_usage(a->udev));
+	KUNIT_EXPECT_EQ(test, 1, uob_kunit_offload_usage(bdev));
 	uob_qc_req_disable(&req, bcard);
 	KUNIT_EXPECT_EQ(test, 0, uob_cli_req(a->cli, &req, &rb));
 	KUNIT_EXPECT_EQ(test, UOB_UAUDIO_SUCCESS, rb.status);
-	KUNIT_EXPECT_EQ(test, 0, uob_qc_usage(bdev));
+	KUNIT_EXPECT_EQ(test, 0, uob_kunit_offload_usage(bdev));
 	KUNIT_EXPECT_EQ(test, 0, atomic_read(&uob_qc_counters.devs));
 	usb_put_dev(bdev);
 }
@@ -606,12 +596,12 @@ static void uob_qc_two_clients_one_wins(struct kunit *test)
 		}
 	}
 	KUNIT_EXPECT_EQ(test, 1, wins);
-	KUNIT_EXPECT_EQ(test, 1, uob_qc_usage(r->udev));
+	KUNIT_EXPECT_EQ(test, 1, uob_kunit_offload_usage(r->udev));
 	KUNIT_ASSERT_GE(test, winner, 0);
 	uob_qc_req_disable(&req, r->card);
 	KUNIT_EXPECT_EQ(test, 0, uob_cli_req(x[winner].cli, &req, &x[winner].resp));
 	KUNIT_EXPECT_EQ(test, UOB_UAUDIO_SUCCESS, x[winner].resp.status);
-	KUNIT_EXPECT_EQ(test, 0, uob_qc_usage(r->udev));
+	KUNIT_EXPECT_EQ(test, 0, uob_kunit_offload_usage(r->udev));
 }
 
 static bool uob_qc_wait_streams(int n, unsigned int ms)
@@ -632,11 +622,11 @@ static void uob_qc_client_gone_stops_session(struct kunit *test)
 	struct uob_uaudio_resp resp;
 
 	uob_qc_enable_ok(test, r, &resp);
-	KUNIT_EXPECT_EQ(test, 1, uob_qc_usage(r->udev));
+	KUNIT_EXPECT_EQ(test, 1, uob_kunit_offload_usage(r->udev));
 	qmi_handle_release(&r->cli->qmi);	/* the DSP goes away: DEL_CLIENT */
 	KUNIT_EXPECT_TRUE_MSG(test, uob_qc_wait_streams(0, 5000),
 			      "session not stopped after the client left");
-	KUNIT_EXPECT_EQ(test, 0, uob_qc_usage(r->udev));
+	KUNIT_EXPECT_EQ(test, 0, uob_kunit_offload_usage(r->udev));
 	KUNIT_EXPECT_NULL(test, uob_qc_active_as(r->udev));
 }
 
@@ -674,7 +664,7 @@ static void uob_qc_forced_unbind_while_streaming(struct kunit *test)
 	KUNIT_EXPECT_NE(test, 0UL, wait_for_completion_timeout(&r->cli->ind, 2 * HZ));
 	KUNIT_EXPECT_EQ(test, (u32)UOB_UAUDIO_DEV_DISCONNECT, r->cli->last_ind.dev_event);
 	KUNIT_EXPECT_EQ(test, (u32)r->udev->slot_id, r->cli->last_ind.slot_id);
-	KUNIT_EXPECT_EQ(test, 0, uob_qc_usage(r->udev));
+	KUNIT_EXPECT_EQ(test, 0, uob_kunit_offload_usage(r->udev));
 	KUNIT_EXPECT_EQ(test, 0, atomic_read(&uob_qc_counters.streams));
 	KUNIT_EXPECT_EQ(test, 0, atomic_read(&uob_qc_counters.mappings));
 
@@ -717,7 +707,7 @@ static void uob_qc_reset_while_streaming(struct kunit *test)
 	KUNIT_EXPECT_LT_MSG(test, ms, 1000LL, "reset with teardown took %lld ms", ms);
 	KUNIT_EXPECT_NE(test, 0UL, wait_for_completion_timeout(&r->cli->ind, 2 * HZ));
 	KUNIT_EXPECT_EQ(test, (u32)UOB_UAUDIO_DEV_DISCONNECT, r->cli->last_ind.dev_event);
-	KUNIT_EXPECT_EQ(test, 0, uob_qc_usage(r->udev));
+	KUNIT_EXPECT_EQ(test, 0, uob_kunit_offload_usage(r->udev));
 	KUNIT_EXPECT_EQ(test, 0, atomic_read(&uob_qc_counters.streams));
 	KUNIT_EXPECT_GE(test, uob_qc_card_of(test, r->udev), 0);
 }

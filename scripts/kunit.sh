@@ -11,6 +11,10 @@ UOB_STEP=kunit
 "$UOB_TOP/scripts/provision.sh"
 "$UOB_TOP/scripts/mkpatches.sh" "$UOB_TOP/patches"
 
+# one run at a time per cache: the staging tree and build dir are shared
+exec 9>"$UOB_CACHE/kunit.lock"
+flock -w 3600 9 || uob_die "another make kunit holds $UOB_CACHE/kunit.lock"
+
 tree=$UOB_CACHE/kunit-tree-$UOB_REF_UPSTREAM
 build=$UOB_CACHE/kunit-build-$UOB_REF_UPSTREAM
 

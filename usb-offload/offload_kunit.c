@@ -66,16 +66,6 @@ static struct usb_device *uob_kunit_detached_udev(struct kunit *test)
 	return udev;
 }
 
-static int uob_kunit_usage(struct usb_device *udev)
-{
-	int usage;
-
-	usb_lock_device(udev);
-	usage = usb_offload_usage(udev);
-	usb_unlock_device(udev);
-	return usage;
-}
-
 static void uob_get_put_changes_count(struct kunit *test)
 {
 	struct usb_device *udev = uob_kunit_usb(test, UOB_KUNIT_ROOT_PORT);
@@ -217,7 +207,7 @@ static void uob_unlocked_call_is_refused(struct kunit *test)
 	UOB_KUNIT_EXPECT_SPLAT_END(test);
 
 	KUNIT_EXPECT_EQ(test, violations + 2, uob_offload_lock_violations());
-	KUNIT_EXPECT_EQ(test, 0, uob_kunit_usage(udev));
+	KUNIT_EXPECT_EQ(test, 0, uob_kunit_offload_usage(udev));
 }
 
 static void uob_check_sees_usage_below_hub(struct kunit *test)
@@ -361,7 +351,7 @@ static void uob_removed_device_leaves_no_state(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, 0, ret);
 
 	back = uob_kunit_usb(test, UOB_KUNIT_BEHIND_HUB);
-	KUNIT_EXPECT_EQ(test, 0, uob_kunit_usage(back));
+	KUNIT_EXPECT_EQ(test, 0, uob_kunit_offload_usage(back));
 }
 
 static struct kunit_case uob_offload_cases[] = {

@@ -271,32 +271,22 @@ static void uob_sb_endpoint_without_ring_is_einval(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, xhci_sideband_get_endpoint_buffer(rig->sb, &alt1->endpoint[0]));
 }
 
-static int uob_sb_usage(struct usb_device *udev)
-{
-	int usage;
-
-	usb_lock_device(udev);
-	usage = usb_offload_usage(udev);
-	usb_unlock_device(udev);
-	return usage;
-}
-
 static void uob_sb_interrupter_leaves_usage_alone(struct kunit *test)
 {
 	struct uob_sb_rig *rig = uob_sb_rig(test, UOB_KUNIT_ROOT_PORT, true, NULL);
 	struct usb_hcd *hcd = bus_to_hcd(rig->udev->bus);
-	int usage = uob_sb_usage(rig->udev);
+	int usage = uob_kunit_offload_usage(rig->udev);
 
 	KUNIT_ASSERT_EQ(test, 0, xhci_sideband_create_interrupter(rig->sb, 1, false, 0, 0));
-	KUNIT_EXPECT_EQ(test, usage, uob_sb_usage(rig->udev));
+	KUNIT_EXPECT_EQ(test, usage, uob_kunit_offload_usage(rig->udev));
 	KUNIT_EXPECT_FALSE(test, xhci_sideband_check(hcd));
 	xhci_sideband_remove_interrupter(rig->sb);
-	KUNIT_EXPECT_EQ(test, usage, uob_sb_usage(rig->udev));
+	KUNIT_EXPECT_EQ(test, usage, uob_kunit_offload_usage(rig->udev));
 
 	KUNIT_ASSERT_EQ(test, 0, xhci_sideband_create_interrupter(rig->sb, 1, false, 0, 0));
 	xhci_sideband_unregister(rig->sb);
 	rig->sb = NULL;
-	KUNIT_EXPECT_EQ(test, usage, uob_sb_usage(rig->udev));
+	KUNIT_EXPECT_EQ(test, usage, uob_kunit_offload_usage(rig->udev));
 }
 
 static void uob_sb_check_follows_offload_usage(struct kunit *test)

@@ -13,6 +13,7 @@
 #include <linux/delay.h>
 #include <linux/jiffies.h>
 #include <linux/usb.h>
+#include <uob/usb_offload.h>
 
 /* Kernel-log markers read by scripts/check-kunit-log.py. */
 #define UOB_KUNIT_EXPECT_SPLAT_BEGIN(test, why) \
@@ -95,6 +96,17 @@ static inline struct usb_device *uob_kunit_get_usb(struct kunit *test,
 				  "emulated USB device %d did not enumerate in %d ms",
 				  where, UOB_KUNIT_ENUM_TIMEOUT_MS);
 	return m.found;
+}
+
+/* @udev's offload usage, read under its device lock (the API's rule). */
+static inline int uob_kunit_offload_usage(struct usb_device *udev)
+{
+	int usage;
+
+	usb_lock_device(udev);
+	usage = usb_offload_usage(udev);
+	usb_unlock_device(udev);
+	return usage;
 }
 
 #endif /* _UOB_KUNIT_USB_H */
