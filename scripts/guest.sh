@@ -35,12 +35,22 @@ uob_guest_initramfs() {
 	[ "${1:-}" = -- ] && shift
 	for line in "$@"; do
 		mkdir -p "$root/$(dirname "${line#*=}")"
-		cp -a "${line%%=*}" "$root/${line#*=}"
+		cp -L "${line%%=*}" "$root/${line#*=}"
 	done
 	cp "$init" "$root/init"
 	chmod +x "$root/init"
 	(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$out"
 	rm -rf "$root"
+}
+
+# FILE=DEST pairs for a dynamically linked program and every library it
+# needs (as ldd resolves them on the host, which is the guest's userspace).
+uob_guest_binary() {
+	local bin=$1 dest=$2 lib
+	echo "$bin=$dest"
+	for lib in $(ldd "$bin" | grep -o '/[^ ]*'); do
+		echo "$lib=$lib"
+	done
 }
 
 uob_guest_boot() {

@@ -33,7 +33,16 @@ insmod /lib/uob/xhci-sideband.ko && say "xhci-sideband loaded: version $(cat /sy
 say "sideband registry (debugfs usb-offload-backport/sideband): $(wc -l </sys/kernel/debug/usb-offload-backport/sideband) sideband(s)"
 sed 's/^/uob-run:   /' /sys/kernel/debug/usb-offload-backport/sideband
 
-insmod /lib/uob/qc-audio-offload.ko && say "qc-audio-offload loaded: version $(cat /sys/module/qc_audio_offload/version)"
+# the DSP client runs on the guest's own QRTR node: allow local clients
+insmod /lib/uob/qc-audio-offload.ko allow_local=1 &&
+	say "qc-audio-offload loaded: version $(cat /sys/module/qc_audio_offload/version) (allow_local=1)"
+say "qrtr-lookup:"
+qrtr-lookup 2>&1 | sed 's/^/uob-run:   /'
+say "offload usage before: $(grep '^1-1 ' /sys/kernel/debug/usb-offload-backport/offload | grep -o 'usage=[0-9]*')"
+say "--- DSP client session (uob-dsp session 0) ---"
+uob-dsp session 0 2>&1 | sed 's/^/uob-run: /'
+say "--- end of session ---"
+say "offload usage after: $(grep '^1-1 ' /sys/kernel/debug/usb-offload-backport/offload | grep -o 'usage=[0-9]*')"
 say "QMI service state (debugfs usb-offload-backport/qc-audio-offload/state):"
 sed 's/^/uob-run:   /' /sys/kernel/debug/usb-offload-backport/qc-audio-offload/state
 dmesg | grep -E "qc_audio_offload|usb_offload|xhci_sideband" | sed 's/^\[[^]]*\] /uob-run: kernel: /' 
