@@ -45,7 +45,7 @@ endif
 
 KBUILD_ARGS := -C $(KDIR) M=$(PROJECT_DIR) $(UOB_KCONFIG)
 
-.PHONY: all modules clean install help check kunit run patches \
+.PHONY: all modules clean install help check kunit run e2e patches \
 	check-patches provision headers-check
 
 all: modules
@@ -66,6 +66,7 @@ help:
 	@echo "  make run               boot 6.12 in QEMU (qemu-xhci + usb-audio), load, show state"
 	@echo "  make check             everything CI runs: builds, static checks, KUnit"
 	@echo "  make kunit             KUnit suites under kunit.py in QEMU"
+	@echo "  make e2e               stock Debian kernel in QEMU: sessions, unplug, reset, rmmod"
 	@echo "  make patches           regenerate patches/ (in-tree integration series)"
 	@echo "  make provision         install/unpack the pinned reference kernel pieces"
 
@@ -103,6 +104,9 @@ kunit:
 
 run:
 	scripts/run.sh
+
+e2e:
+	scripts/e2e.sh
 
 check:
 	scripts/check.sh

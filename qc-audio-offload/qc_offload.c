@@ -358,8 +358,14 @@ static int uob_qc_pcm_file_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
+/*
+ * No .owner: the driver holds the only reference to each file and drops it
+ * with __fput_sync(), so the release above has run before a session ends
+ * and nothing of ours is left to run after module unload, which stops
+ * every session first.  (With .owner every active session would pin the
+ * module and rmmod would be refused until the DSP let go.)
+ */
 static const struct file_operations uob_qc_pcm_fops = {
-	.owner = THIS_MODULE,
 	.release = uob_qc_pcm_file_release,
 };
 
@@ -379,7 +385,7 @@ static void uob_qc_pcm_close(struct uob_qc_stream *s, bool in_disconnect)
 		}
 	}
 	s->substream = NULL;
-	fput(s->file);		/* release gives the card file back */
+	__fput_sync(s->file);	/* release gives the card file back, now */
 	s->file = NULL;
 }
 
@@ -411,7 +417,7 @@ static int uob_qc_pcm_open(struct uob_qc_stream *s, const struct uob_uaudio_req 
 	}
 	ret = snd_card_file_add(s->pcm->card, s->file);
 	if (ret) {
-		fput(s->file);
+		__fput_sync(s->file);
 		s->file = NULL;
 		return ret;
 	}
@@ -1102,6 +1108,8 @@ static int uob_qc_pcm_disconnect(struct snd_pcm *pcm)
 {
 	struct uob_qc_stream *s;
 	struct usb_device *udev;
+	ktime_t t0 = ktime_get();
+	unsigned int n = 0;
 
 	if (!uob_qc_is_usb_card(pcm->card))
 		return 0;
@@ -1122,7 +1130,11 @@ static int uob_qc_pcm_disconnect(struct snd_pcm *pcm)
 			break;
 		uob_qc_send_disconnect(found, udev);
 		uob_qc_stream_stop(found, true);
+		n++;
 	}
+	if (n)
+		dev_info(&udev->dev, "disconnect: %u offloaded stream(s) torn down in %lld us\n",
+			 n, ktime_us_delta(ktime_get(), t0));
 	uob_qc_pcm_forget(pcm);
 	return 0;
 }

@@ -121,6 +121,7 @@ step build-6.1 build_6_1
 step checkpatch-strict checkpatch
 step kernel-doc kerneldoc
 step kunit kunit_step
+step e2e "$UOB_TOP/scripts/e2e.sh"
 
 # fold the KUnit case counts into the total
 if line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$logdir/kunit.log" | tail -1); then
@@ -128,6 +129,13 @@ if line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$logdir/kunit.log" | tail -1
 	uob_log "kunit cases: $kp passed, $kf failed"
 	grep -E '^kunit suite|^kernel log' "$logdir/kunit.log" >&2 || true
 	passed=$((passed + kp)); failed=$((failed + kf))
+fi
+
+# and the e2e scenarios
+if line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$logdir/e2e.log" | tail -1); then
+	ep=${line%% passed*}; ef=${line#*, }; ef=${ef%% failed*}
+	uob_log "e2e scenarios: $ep passed, $ef failed"
+	passed=$((passed + ep)); failed=$((failed + ef))
 fi
 
 [ ${#failures[@]} -eq 0 ] || uob_log "failed checks: ${failures[*]}"

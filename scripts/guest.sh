@@ -64,3 +64,33 @@ uob_guest_boot() {
 		-device usb-audio,bus=xhci.0,port=1,audiodev=snd0 \
 		"$@" </dev/null >"$log" 2>&1
 }
+
+# uob_guest_rig OUTDIR INIT_SCRIPT [KO_DIR]: the modules (built here unless
+# KO_DIR holds them already, e.g. from DKMS), the DSP client and usbreset
+# tool, and an initramfs with INIT_SCRIPT as /init, in OUTDIR/initrd.gz.
+uob_guest_rig() {
+	local out=$1 init=$2 kodir=${3:-}
+	mkdir -p "$out"
+	if [ -z "$kodir" ]; then
+		uob_log "building the modules for $UOB_REF_KVER"
+		make -s -C "$UOB_TOP" KVER="$UOB_REF_KVER" modules >"$out/build.log" 2>&1 ||
+			{ cat "$out/build.log" >&2; uob_die "module build failed"; }
+		kodir=$out/ko
+		mkdir -p "$kodir"
+		cp "$UOB_TOP"/usb-offload/usb-offload.ko "$UOB_TOP"/xhci-sideband/xhci-sideband.ko \
+			"$UOB_TOP"/qc-audio-offload/qc-audio-offload.ko "$kodir/"
+	fi
+	uob_log "building the DSP client (libqrtr) and the usbreset tool"
+	gcc -O2 -Wall -Wextra -Wno-missing-field-initializers -Wno-format-truncation \
+		-o "$out/uob-dsp" "$UOB_TOP/tests/dsp/uob-dsp.c" -lqrtr ||
+		uob_die "DSP client build failed"
+	gcc -O2 -Wall -o "$out/uob-usbreset" "$UOB_TOP/tests/dsp/uob-usbreset.c" ||
+		uob_die "usbreset build failed"
+	local extra
+	mapfile -t extra < <(uob_guest_binary "$out/uob-dsp" /bin/uob-dsp;
+			     uob_guest_binary "$out/uob-usbreset" /bin/uob-usbreset;
+			     uob_guest_binary /usr/bin/qrtr-lookup /bin/qrtr-lookup)
+	uob_guest_initramfs "$out/initrd.gz" "$init" \
+		"$kodir/usb-offload.ko" "$kodir/xhci-sideband.ko" \
+		"$kodir/qc-audio-offload.ko" -- "${extra[@]}"
+}

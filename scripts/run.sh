@@ -15,21 +15,7 @@ UOB_STEP=run
 uob_need_pkgs cpio busybox-static qemu-system-x86 xz-utils libqrtr-dev qrtr-tools
 
 out=$UOB_CACHE/run
-mkdir -p "$out"
-uob_log "building the modules for $UOB_REF_KVER"
-make -s -C "$UOB_TOP" KVER="$UOB_REF_KVER" modules >"$out/build.log" 2>&1 ||
-	{ cat "$out/build.log" >&2; uob_die "module build failed"; }
-
-uob_log "building the DSP client (libqrtr)"
-gcc -O2 -Wall -Wextra -Wno-missing-field-initializers -Wno-format-truncation \
-	-o "$out/uob-dsp" "$UOB_TOP/tests/dsp/uob-dsp.c" -lqrtr ||
-	uob_die "DSP client build failed"
-
-mapfile -t extra < <(uob_guest_binary "$out/uob-dsp" /bin/uob-dsp;
-		     uob_guest_binary /usr/bin/qrtr-lookup /bin/qrtr-lookup)
-uob_guest_initramfs "$out/initrd.gz" "$UOB_TOP/tests/guest/run-init.sh" \
-	"$UOB_TOP/usb-offload/usb-offload.ko" "$UOB_TOP/xhci-sideband/xhci-sideband.ko" \
-	"$UOB_TOP/qc-audio-offload/qc-audio-offload.ko" -- "${extra[@]}"
+uob_guest_rig "$out" "$UOB_TOP/tests/guest/run-init.sh"
 uob_log "booting $UOB_REF_IMAGE in QEMU (TCG; about a minute)"
 start=$(date +%s)
 uob_guest_boot "$out/initrd.gz" "$out/console.log" 300 || true

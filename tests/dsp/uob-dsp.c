@@ -12,7 +12,7 @@
  *
  *   uob-dsp session CARD     enable, check, disable, check
  *   uob-dsp enable CARD      enable and check, keep the stream
- *   uob-dsp wait-ind MS      wait for an indication, print it
+ *   uob-dsp enable-wait CARD MS  enable, then wait for an indication
  *   uob-dsp malformed        send a request without its token
  */
 #include <errno.h>
@@ -448,7 +448,7 @@ int main(int argc, char **argv)
 	int card, ret = 0;
 
 	if (argc < 2) {
-		fprintf(stderr, "usage: uob-dsp session|enable|disable CARD | wait-ind MS | malformed\n");
+			fprintf(stderr, "usage: uob-dsp session|enable|disable CARD | enable-wait CARD MS | malformed\n");
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -471,6 +471,13 @@ int main(int argc, char **argv)
 			ret = disable(card, dev[0] ? strrchr(dev, '/') + 1 : NULL);
 	} else if (!strcmp(argv[1], "enable")) {
 		ret = enable(card, 1);
+	} else if (!strcmp(argv[1], "enable-wait")) {
+		/* keep the stream, wait for the DISCONNECT indication */
+		ret = enable(card, 1);
+		if (!ret) {
+			printf("streaming: waiting for an indication\n");
+			ret = wait_ind(argc > 3 ? atoi(argv[3]) : 10000) == 1 ? 0 : -1;
+		}
 	} else if (!strcmp(argv[1], "disable")) {
 		ret = disable(card, NULL);
 	} else if (!strcmp(argv[1], "wait-ind")) {

@@ -1,0 +1,102 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Drive the e2e guest: boot QEMU, relay console, act on the guest's
+"uob-e2e: host: <cmd>" requests through the HMP monitor (hot-unplug and
+re-plug of the usb-audio device), judge the "uob-e2e: PASS|FAIL" lines.
+
+usage: e2e.py KERNEL INITRD LOG [TIMEOUT]
+Prints every scenario line and ends with "N passed, N failed".
+"""
+import os
+import select
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+AUDIO = "usb-audio,id=audio0,bus=xhci.0,port=1,audiodev=snd0"
+
+
+def hmp(path, cmd):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(path)
+    s.settimeout(5)
+    out = b""
+    try:
+        out += s.recv(4096)            # banner + prompt
+        s.sendall(cmd.encode() + b"\n")
+        time.sleep(0.5)
+        out += s.recv(4096)
+    except socket.timeout:
+        pass
+    s.close()
+    return out.decode(errors="replace")
+
+
+def main():
+    kernel, initrd, log = sys.argv[1:4]
+    timeout = int(sys.argv[4]) if len(sys.argv) > 4 else 600
+    mon = os.path.join(tempfile.mkdtemp(), "mon.sock")
+    qemu = ["qemu-system-x86_64", "-machine", "q35", "-m", "1024", "-smp", "2",
+            "-nographic", "-no-reboot", "-kernel", kernel, "-initrd", initrd,
+            "-append", "console=ttyS0 panic=-1 loglevel=4 hung_task_timeout_secs=20",
+            "-monitor", f"unix:{mon},server=on,wait=off",
+            "-device", "qemu-xhci,id=xhci", "-audiodev", "none,id=snd0",
+            "-device", AUDIO]
+    p = subprocess.Popen(qemu, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT)
+    passed = failed = 0
+    done = False
+    bad = []
+    end = time.time() + timeout
+    with open(log, "w") as lf:
+        buf = b""
+        while time.time() < end:
+            r, _, _ = select.select([p.stdout], [], [], 1.0)
+            if not r:
+                if p.poll() is not None:
+                    break
+                continue
+            chunk = os.read(p.stdout.fileno(), 4096)
+            if not chunk:
+                break
+            buf += chunk
+            while b"\n" in buf:
+                raw, buf = buf.split(b"\n", 1)
+                line = raw.decode(errors="replace").rstrip("\r")
+                lf.write(line + "\n")
+                if any(k in line for k in ("WARNING:", "BUG:", "Oops", "blocked for more than")) \
+                        and "uob-e2e:" not in line:
+                    bad.append(line)
+                if "uob-e2e:" not in line:
+                    continue
+                msg = line[line.index("uob-e2e:") + 8:].strip()
+                print(msg, flush=True)
+                if msg == "host: unplug":
+                    hmp(mon, "device_del audio0")
+                elif msg == "host: replug":
+                    hmp(mon, "device_add " + AUDIO)
+                elif msg.startswith("PASS "):
+                    passed += 1
+                elif msg.startswith("FAIL "):
+                    failed += 1
+                elif msg == "done":
+                    done = True
+    try:
+        p.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        p.kill()
+    if not done:
+        print("e2e: the guest did not finish (see %s)" % log)
+        failed += 1
+    for line in bad[:10]:
+        print("e2e: kernel report: " + line)
+    if bad:
+        failed += 1
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

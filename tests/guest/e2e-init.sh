@@ -1,0 +1,112 @@
+#!/bin/sh
+# /init of the e2e guest: Debian's stock 6.12.111 kernel, busybox, our
+# modules, the libqrtr DSP client.  Each scenario prints
+# "uob-e2e: PASS|FAIL <name> [detail]".  Lines "uob-e2e: host: <cmd>" ask
+# the host driver (tests/e2e/e2e.py) to act through the QEMU monitor.
+export PATH=/bin:/sbin
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+mount -t debugfs debugfs /sys/kernel/debug
+mkdir -p /tmp && mount -t tmpfs tmp /tmp
+
+say() { echo "uob-e2e: $*"; }
+pass() { say "PASS $*"; }
+fail() { say "FAIL $*"; }
+ok_if() { name=$1; shift; if "$@"; then pass "$name"; else fail "$name"; fi; }
+DBG=/sys/kernel/debug/usb-offload-backport
+QC_STATE=$DBG/qc-audio-offload/state
+
+wait_for() {	# wait_for TENTHS CMD...
+	n=$1; shift
+	while [ "$n" -gt 0 ]; do "$@" && return 0; sleep 0.1; n=$((n - 1)); done
+	return 1
+}
+have_card() { grep -qs USB-Audio /proc/asound/cards; }
+no_card() { ! grep -qs USB-Audio /proc/asound/cards; }
+idle() { grep -q "counters: streams=0 devs=0 mappings=0 xfer_bufs=0" $QC_STATE; }
+usage_of() { grep "^$1 " $DBG/offload | grep -o 'usage=[0-9]*' | cut -d= -f2; }
+usb_node() { printf '/dev/bus/usb/%03d/%03d' "$(cat /sys/bus/usb/devices/1-1/busnum)" "$(cat /sys/bus/usb/devices/1-1/devnum)"; }
+
+while read -r m; do insmod "/lib/uob/$m" 2>/dev/null; done </lib/uob/stock.list
+insmod /lib/uob/usb-offload.ko
+insmod /lib/uob/xhci-sideband.ko
+insmod /lib/uob/qc-audio-offload.ko allow_local=1
+wait_for 300 have_card || fail "card: no USB-Audio card"
+
+# 1. the service is visible to QRTR tools
+ok_if "qrtr-lookup lists 0x41d" sh -c 'qrtr-lookup | grep -q "^ *1053 "'
+
+# 2. a session: every response field checked against the guest
+uob-dsp session 0 >/tmp/s.log 2>&1; r=$?
+sed 's/^/uob-e2e:   /' /tmp/s.log
+ok_if "enable/disable session" [ $r -eq 0 ]
+ok_if "usage back to 0" [ "$(usage_of 1-1)" = 0 ]
+
+# 3. malformed request -> QMI error, nothing changes
+ok_if "malformed request refused" uob-dsp malformed
+ok_if "idle after malformed" idle
+
+# 4. a client that is not allowed
+echo 0 >/sys/module/qc_audio_offload/parameters/allow_local
+uob-dsp session 0 >/tmp/d.log 2>&1; r=$?
+echo 1 >/sys/module/qc_audio_offload/parameters/allow_local
+ok_if "disallowed client refused" sh -c "[ $r -ne 0 ] && grep -q 'result 1 error 41' /tmp/d.log"
+ok_if "idle after refusal" idle
+
+# 5. hot-unplug mid-stream (real disconnect through the QEMU monitor)
+uob-dsp enable-wait 0 15000 >/tmp/u.log 2>&1 &
+pid=$!
+wait_for 100 grep -q streaming /tmp/u.log || fail "unplug: stream not started"
+say "host: unplug"
+wait $pid; r=$?
+sed 's/^/uob-e2e:   /' /tmp/u.log
+ok_if "unplug: DISCONNECT indication" sh -c "[ $r -eq 0 ] && grep -q 'event 1 ' /tmp/u.log"
+td=$(dmesg | grep -o 'torn down in [0-9]* us' | tail -1 | grep -o '[0-9]*')
+say "unplug: kernel teardown ${td:-?} us"
+ok_if "unplug: teardown < 1 s" [ -n "$td" ] && [ "$td" -lt 1000000 ]
+wait_for 100 no_card
+ok_if "unplug: nothing left" idle
+
+# 6. re-plug: a new session works
+say "host: replug"
+wait_for 300 have_card || fail "replug: no card"
+uob-dsp session 0 >/tmp/r.log 2>&1
+ok_if "replug: new session" [ $? -eq 0 ]
+
+# 7. USB reset from userspace mid-stream (usbfs USBDEVFS_RESET): the
+#    device stays attached, snd-usb-audio is unbound under the udev lock
+uob-dsp enable-wait 0 15000 >/tmp/x.log 2>&1 &
+pid=$!
+wait_for 100 grep -q streaming /tmp/x.log || fail "reset: stream not started"
+t0=$(cut -d' ' -f1 /proc/uptime)
+uob-usbreset "$(usb_node)"; rr=$?
+t1=$(cut -d' ' -f1 /proc/uptime)
+wait $pid; r=$?
+sed 's/^/uob-e2e:   /' /tmp/x.log
+say "reset: USBDEVFS_RESET returned $rr after $(echo "$t0 $t1" | awk '{printf "%d", ($2-$1)*1000}') ms"
+ok_if "reset: no hang, DISCONNECT indication" sh -c "[ $r -eq 0 ] && grep -q 'event 1 ' /tmp/x.log"
+ok_if "reset: nothing left" idle
+wait_for 300 have_card
+ok_if "reset: usage back to 0" [ "$(usage_of 1-1)" = 0 ]
+uob-dsp session 0 >/dev/null 2>&1
+ok_if "reset: new session" [ $? -eq 0 ]
+
+# 8. rmmod of all three while a session is active
+uob-dsp enable-wait 0 30000 >/tmp/m.log 2>&1 &
+pid=$!
+wait_for 100 grep -q streaming /tmp/m.log || fail "rmmod: stream not started"
+ok_if "rmmod qc-audio-offload with a session" rmmod qc_audio_offload
+ok_if "rmmod xhci-sideband" rmmod xhci_sideband
+ok_if "rmmod usb-offload" rmmod usb_offload
+kill $pid 2>/dev/null
+ok_if "altsetting back to 0" sh -c '[ "$(cat /sys/bus/usb/devices/1-1:1.1/bAlternateSetting)" -eq 0 ]'
+
+# 9. the kernel said nothing bad
+if dmesg | grep -E 'WARNING:|BUG:|Oops|blocked for more than|KASAN'; then
+	fail "kernel log clean"
+else
+	pass "kernel log clean"
+fi
+say "done"
+poweroff -f
