@@ -31,12 +31,15 @@
 #define MSG_STREAM	0x0001
 
 struct mem_info { uint64_t iova, dma; uint32_t size; };
+
 struct xhci_mem { struct mem_info evt, data, sync, xfer, dcba; };
+
 struct ep_desc {
 	uint8_t bLength, bDescriptorType, bEndpointAddress, bmAttributes;
 	uint16_t wMaxPacketSize;
 	uint8_t bInterval, bRefresh, bSynchAddress;
 };
+
 struct intf_desc {
 	uint8_t bLength, bDescriptorType, bInterfaceNumber, bAlternateSetting,
 		bNumEndpoints, bInterfaceClass, bInterfaceSubClass,
@@ -78,8 +81,9 @@ struct ind {
 	uint8_t ctrl_valid; uint8_t ctrl;
 };
 
-#define E(t, tlv, st, f) { t, 1, sizeof(((st *)0)->f), NO_ARRAY, tlv, offsetof(st, f), NULL }
-#define ES(tlv, st, f, ei) { QMI_STRUCT, 1, sizeof(((st *)0)->f), NO_ARRAY, tlv, offsetof(st, f), ei }
+#define FSZ(st, f) sizeof(((st *)0)->f)
+#define E(t, tlv, st, f) { t, 1, FSZ(st, f), NO_ARRAY, tlv, offsetof(st, f), NULL }
+#define ES(tlv, st, f, ei) { QMI_STRUCT, 1, FSZ(st, f), NO_ARRAY, tlv, offsetof(st, f), ei }
 #define END { QMI_EOTI, 0, 0, NO_ARRAY, QMI_COMMON_TLV_TYPE, 0, NULL }
 
 static struct qmi_elem_info mem_ei[] = {
@@ -113,37 +117,58 @@ static struct qmi_elem_info intf_ei[] = {
 static struct qmi_elem_info req_ei[] = {
 	E(QMI_UNSIGNED_1_BYTE, 0x01, struct req, enable),
 	E(QMI_UNSIGNED_4_BYTE, 0x02, struct req, token),
-	E(QMI_OPT_FLAG, 0x10, struct req, fmt_valid), E(QMI_UNSIGNED_4_BYTE, 0x10, struct req, fmt),
-	E(QMI_OPT_FLAG, 0x11, struct req, ch_valid), E(QMI_UNSIGNED_4_BYTE, 0x11, struct req, ch),
-	E(QMI_OPT_FLAG, 0x12, struct req, rate_valid), E(QMI_UNSIGNED_4_BYTE, 0x12, struct req, rate),
-	E(QMI_OPT_FLAG, 0x13, struct req, buf_valid), E(QMI_UNSIGNED_4_BYTE, 0x13, struct req, buf),
-	E(QMI_OPT_FLAG, 0x14, struct req, si_valid), E(QMI_UNSIGNED_4_BYTE, 0x14, struct req, si),
+	E(QMI_OPT_FLAG, 0x10, struct req, fmt_valid),
+	E(QMI_UNSIGNED_4_BYTE, 0x10, struct req, fmt),
+	E(QMI_OPT_FLAG, 0x11, struct req, ch_valid),
+	E(QMI_UNSIGNED_4_BYTE, 0x11, struct req, ch),
+	E(QMI_OPT_FLAG, 0x12, struct req, rate_valid),
+	E(QMI_UNSIGNED_4_BYTE, 0x12, struct req, rate),
+	E(QMI_OPT_FLAG, 0x13, struct req, buf_valid),
+	E(QMI_UNSIGNED_4_BYTE, 0x13, struct req, buf),
+	E(QMI_OPT_FLAG, 0x14, struct req, si_valid),
+	E(QMI_UNSIGNED_4_BYTE, 0x14, struct req, si),
 	END };
 
 static struct qmi_elem_info resp_ei[] = {
 	ES(0x02, struct resp, resp, qmi_response_type_v01_ei),
-	E(QMI_OPT_FLAG, 0x10, struct resp, status_valid), E(QMI_SIGNED_4_BYTE_ENUM, 0x10, struct resp, status),
-	E(QMI_OPT_FLAG, 0x11, struct resp, istatus_valid), E(QMI_UNSIGNED_4_BYTE, 0x11, struct resp, istatus),
-	E(QMI_OPT_FLAG, 0x12, struct resp, slot_valid), E(QMI_UNSIGNED_4_BYTE, 0x12, struct resp, slot),
-	E(QMI_OPT_FLAG, 0x13, struct resp, token_valid), E(QMI_UNSIGNED_4_BYTE, 0x13, struct resp, token),
-	E(QMI_OPT_FLAG, 0x14, struct resp, intf_valid), ES(0x14, struct resp, intf, intf_ei),
-	E(QMI_OPT_FLAG, 0x15, struct resp, data_ep_valid), ES(0x15, struct resp, data_ep, ep_ei),
-	E(QMI_OPT_FLAG, 0x16, struct resp, sync_ep_valid), ES(0x16, struct resp, sync_ep, ep_ei),
-	E(QMI_OPT_FLAG, 0x17, struct resp, rev_valid), E(QMI_UNSIGNED_2_BYTE, 0x17, struct resp, rev),
-	E(QMI_OPT_FLAG, 0x18, struct resp, delay_valid), E(QMI_UNSIGNED_1_BYTE, 0x18, struct resp, delay),
-	E(QMI_OPT_FLAG, 0x19, struct resp, subslot_valid), E(QMI_UNSIGNED_1_BYTE, 0x19, struct resp, subslot),
-	E(QMI_OPT_FLAG, 0x1A, struct resp, mem_valid), ES(0x1A, struct resp, mem, xmem_ei),
-	E(QMI_OPT_FLAG, 0x1B, struct resp, intr_valid), E(QMI_UNSIGNED_1_BYTE, 0x1B, struct resp, intr),
-	E(QMI_OPT_FLAG, 0x1C, struct resp, speed_valid), E(QMI_SIGNED_4_BYTE_ENUM, 0x1C, struct resp, speed),
-	E(QMI_OPT_FLAG, 0x1D, struct resp, ctrl_valid), E(QMI_UNSIGNED_1_BYTE, 0x1D, struct resp, ctrl),
+	E(QMI_OPT_FLAG, 0x10, struct resp, status_valid),
+	E(QMI_SIGNED_4_BYTE_ENUM, 0x10, struct resp, status),
+	E(QMI_OPT_FLAG, 0x11, struct resp, istatus_valid),
+	E(QMI_UNSIGNED_4_BYTE, 0x11, struct resp, istatus),
+	E(QMI_OPT_FLAG, 0x12, struct resp, slot_valid),
+	E(QMI_UNSIGNED_4_BYTE, 0x12, struct resp, slot),
+	E(QMI_OPT_FLAG, 0x13, struct resp, token_valid),
+	E(QMI_UNSIGNED_4_BYTE, 0x13, struct resp, token),
+	E(QMI_OPT_FLAG, 0x14, struct resp, intf_valid),
+	ES(0x14, struct resp, intf, intf_ei),
+	E(QMI_OPT_FLAG, 0x15, struct resp, data_ep_valid),
+	ES(0x15, struct resp, data_ep, ep_ei),
+	E(QMI_OPT_FLAG, 0x16, struct resp, sync_ep_valid),
+	ES(0x16, struct resp, sync_ep, ep_ei),
+	E(QMI_OPT_FLAG, 0x17, struct resp, rev_valid),
+	E(QMI_UNSIGNED_2_BYTE, 0x17, struct resp, rev),
+	E(QMI_OPT_FLAG, 0x18, struct resp, delay_valid),
+	E(QMI_UNSIGNED_1_BYTE, 0x18, struct resp, delay),
+	E(QMI_OPT_FLAG, 0x19, struct resp, subslot_valid),
+	E(QMI_UNSIGNED_1_BYTE, 0x19, struct resp, subslot),
+	E(QMI_OPT_FLAG, 0x1A, struct resp, mem_valid),
+	ES(0x1A, struct resp, mem, xmem_ei),
+	E(QMI_OPT_FLAG, 0x1B, struct resp, intr_valid),
+	E(QMI_UNSIGNED_1_BYTE, 0x1B, struct resp, intr),
+	E(QMI_OPT_FLAG, 0x1C, struct resp, speed_valid),
+	E(QMI_SIGNED_4_BYTE_ENUM, 0x1C, struct resp, speed),
+	E(QMI_OPT_FLAG, 0x1D, struct resp, ctrl_valid),
+	E(QMI_UNSIGNED_1_BYTE, 0x1D, struct resp, ctrl),
 	END };
 
 /* the indication's other optional TLVs are skipped by the decoder */
 static struct qmi_elem_info ind_ei[] = {
 	E(QMI_SIGNED_4_BYTE_ENUM, 0x01, struct ind, event),
 	E(QMI_UNSIGNED_4_BYTE, 0x02, struct ind, slot),
-	E(QMI_OPT_FLAG, 0x10, struct ind, token_valid), E(QMI_UNSIGNED_4_BYTE, 0x10, struct ind, token),
-	E(QMI_OPT_FLAG, 0x19, struct ind, ctrl_valid), E(QMI_UNSIGNED_1_BYTE, 0x19, struct ind, ctrl),
+	E(QMI_OPT_FLAG, 0x10, struct ind, token_valid),
+	E(QMI_UNSIGNED_4_BYTE, 0x10, struct ind, token),
+	E(QMI_OPT_FLAG, 0x19, struct ind, ctrl_valid),
+	E(QMI_UNSIGNED_1_BYTE, 0x19, struct ind, ctrl),
 	END };
 
 static int sock = -1;
@@ -155,6 +180,7 @@ static int qmi_type(const struct qrtr_packet *pkt, unsigned int *msg_id)
 		return -1;
 	return ((const unsigned char *)pkt->data)[0];
 }
+
 static uint32_t svc_node, svc_port;
 static unsigned int txn_id = 1;
 static int failures;
@@ -180,6 +206,7 @@ static double now_ms(void)
 
 static int lookup(void)
 {
+	struct sockaddr_qrtr sq = { .sq_family = AF_QIPCRTR };
 	char buf[256];
 	struct qrtr_packet pkt;
 	uint32_t node, port;
@@ -191,7 +218,8 @@ static int lookup(void)
 		n = qrtr_recvfrom(sock, buf, sizeof(buf), &node, &port);
 		if (n < 0 || port != QRTR_PORT_CTRL)
 			continue;
-		struct sockaddr_qrtr sq = { .sq_family = AF_QIPCRTR, .sq_node = node, .sq_port = port };
+		sq.sq_node = node;
+		sq.sq_port = port;
 		if (qrtr_decode(&pkt, buf, n, &sq) < 0 || pkt.type != QRTR_TYPE_NEW_SERVER)
 			continue;
 		if (pkt.service == SVC_ID && pkt.node) {
@@ -223,6 +251,7 @@ static int transact(const struct req *rq, struct resp *rs, double *ms)
 			continue;
 		struct qrtr_packet pkt = { .type = QRTR_TYPE_DATA, .node = node, .port = port,
 					   .data = buf, .data_len = n };
+
 		if (qmi_type(&pkt, &msg_id) != QMI_RESPONSE)
 			continue;
 		memset(rs, 0, sizeof(*rs));
@@ -300,7 +329,8 @@ static void usb_dirs(int card, char *dev, char *intf_dir, size_t sz, const struc
 
 	snprintf(path, sizeof(path), "/sys/class/sound/card%d/device", card);
 	if (!realpath(path, real)) {
-		dev[0] = intf_dir[0] = 0;
+		dev[0] = 0;
+		intf_dir[0] = 0;
 		return;
 	}
 	slash = strrchr(real, '/');
@@ -398,6 +428,7 @@ static int wait_ind(int ms)
 		if (n <= 0 || port == QRTR_PORT_CTRL)
 			continue;
 		struct qrtr_packet pkt = { .type = QRTR_TYPE_DATA, .data = buf, .data_len = n };
+
 		if (qmi_type(&pkt, &msg_id) != QMI_INDICATION)
 			continue;
 		memset(&ind, 0, sizeof(ind));
@@ -429,6 +460,7 @@ static int malformed(void)
 		if (n <= 0 || port == QRTR_PORT_CTRL)
 			continue;
 		struct qrtr_packet pkt = { .type = QRTR_TYPE_DATA, .data = buf, .data_len = n };
+
 		if (qmi_type(&pkt, &msg_id) != QMI_RESPONSE)
 			continue;
 		memset(&rs, 0, sizeof(rs));
@@ -448,7 +480,7 @@ int main(int argc, char **argv)
 	int card, ret = 0;
 
 	if (argc < 2) {
-			fprintf(stderr, "usage: uob-dsp session|enable|disable CARD | enable-wait CARD MS | malformed\n");
+		fprintf(stderr, "usage: uob-dsp session|enable|disable CARD | enable-wait CARD MS | malformed\n");
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
