@@ -5,7 +5,8 @@
 # (qemu-xhci + usb-audio), driven by the libqrtr DSP client: lookup,
 # session, malformed and disallowed requests, hot-unplug and re-plug via
 # the QEMU monitor, USB reset from userspace, rmmod with a session active.
-# UOB_E2E_KO=<dir> uses modules built elsewhere (DKMS).
+# The modules are built by the real dkms in a staging tree
+# (scripts/dkms-build.sh); UOB_E2E_KO=<dir> uses modules from elsewhere.
 set -euo pipefail
 UOB_STEP=e2e
 . "$(dirname "$0")/lib.sh"
@@ -14,8 +15,13 @@ UOB_STEP=e2e
 "$UOB_TOP/scripts/provision.sh"
 uob_need_pkgs cpio busybox-static qemu-system-x86 xz-utils libqrtr-dev qrtr-tools
 
+# the modules as users get them: built by the real dkms (staging tree)
+if [ -z "${UOB_E2E_KO:-}" ]; then
+	"$UOB_TOP/scripts/dkms-build.sh" "$UOB_REF_KVER"
+	UOB_E2E_KO=$UOB_CACHE/dkms/ko
+fi
 out=$UOB_CACHE/e2e
-uob_guest_rig "$out" "$UOB_TOP/tests/guest/e2e-init.sh" "${UOB_E2E_KO:-}"
+uob_guest_rig "$out" "$UOB_TOP/tests/guest/e2e-init.sh" "$UOB_E2E_KO"
 uob_log "booting $UOB_REF_IMAGE with the e2e scenarios"
 start=$(date +%s)
 python3 "$UOB_TOP/tests/e2e/e2e.py" "$UOB_REF_IMAGE" "$out/initrd.gz" "$out/console.log" 600
