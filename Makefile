@@ -45,7 +45,7 @@ endif
 
 KBUILD_ARGS := -C $(KDIR) M=$(PROJECT_DIR) $(UOB_KCONFIG)
 
-.PHONY: all modules clean install help check kunit run e2e patches \
+.PHONY: all modules clean install help check kunit run e2e bench patches \
 	check-patches provision headers-check
 
 all: modules
@@ -67,6 +67,7 @@ help:
 	@echo "  make check             everything CI runs: builds, static checks, KUnit"
 	@echo "  make kunit             KUnit suites under kunit.py in QEMU"
 	@echo "  make e2e               stock Debian kernel in QEMU: sessions, unplug, reset, rmmod"
+	@echo "  make bench             round trips vs floor, get/put cost, dkms time, sizes"
 	@echo "  make patches           regenerate patches/ (in-tree integration series)"
 	@echo "  make provision         install/unpack the pinned reference kernel pieces"
 
@@ -107,6 +108,9 @@ run:
 
 e2e:
 	scripts/e2e.sh
+
+bench:
+	scripts/bench.sh
 
 check:
 	scripts/check.sh

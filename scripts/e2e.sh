@@ -13,7 +13,7 @@ UOB_STEP=e2e
 . "$UOB_TOP/scripts/guest.sh"
 
 "$UOB_TOP/scripts/provision.sh"
-uob_need_pkgs cpio busybox-static qemu-system-x86 xz-utils libqrtr-dev qrtr-tools
+uob_need_pkgs cpio busybox-static qemu-system-x86 xz-utils libqrtr-dev qrtr-tools libasound2-dev
 
 # the modules as users get them: built by the real dkms (staging tree)
 if [ -z "${UOB_E2E_KO:-}" ]; then

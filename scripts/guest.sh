@@ -35,7 +35,7 @@ uob_guest_initramfs() {
 	[ "${1:-}" = -- ] && shift
 	for line in "$@"; do
 		mkdir -p "$root/$(dirname "${line#*=}")"
-		cp -L "${line%%=*}" "$root/${line#*=}"
+		cp -rL "${line%%=*}" "$root/${line#*=}"
 	done
 	cp "$init" "$root/init"
 	chmod +x "$root/init"
@@ -87,8 +87,12 @@ uob_guest_rig() {
 	gcc -O2 -Wall -o "$out/uob-usbreset" "$UOB_TOP/tests/dsp/uob-usbreset.c" ||
 		uob_die "usbreset build failed"
 	local extra
+	gcc -O2 -Wall -o "$out/uob-alsa-floor" "$UOB_TOP/tests/dsp/uob-alsa-floor.c" -lasound ||
+		uob_die "ALSA floor tool build failed"
 	mapfile -t extra < <(uob_guest_binary "$out/uob-dsp" /bin/uob-dsp;
 			     uob_guest_binary "$out/uob-usbreset" /bin/uob-usbreset;
+			     uob_guest_binary "$out/uob-alsa-floor" /bin/uob-alsa-floor;
+			     echo /usr/share/alsa=/usr/share/alsa;
 			     uob_guest_binary /usr/bin/qrtr-lookup /bin/qrtr-lookup)
 	uob_guest_initramfs "$out/initrd.gz" "$init" \
 		"$kodir/usb-offload.ko" "$kodir/xhci-sideband.ko" \

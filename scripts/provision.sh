@@ -10,7 +10,7 @@ UOB_STEP=provision
 . "$(dirname "$0")/lib.sh"
 
 tools=(make gcc bc flex bison libelf-dev libssl-dev cpio xz-utils python3
-       perl rsync kmod qemu-system-x86 busybox-static sparse libqrtr-dev qrtr-tools)
+       perl rsync kmod qemu-system-x86 busybox-static sparse libqrtr-dev qrtr-tools libasound2-dev dkms)
 uob_need_pkgs "${tools[@]}" \
 	"linux-source-6.12=$UOB_REF_DEBVER" \
 	"linux-headers-$UOB_REF_KVER=$UOB_REF_DEBVER" \

@@ -12,7 +12,7 @@ UOB_STEP=run
 . "$UOB_TOP/scripts/guest.sh"
 
 "$UOB_TOP/scripts/provision.sh"
-uob_need_pkgs cpio busybox-static qemu-system-x86 xz-utils libqrtr-dev qrtr-tools
+uob_need_pkgs cpio busybox-static qemu-system-x86 xz-utils libqrtr-dev qrtr-tools libasound2-dev
 
 out=$UOB_CACHE/run
 uob_guest_rig "$out" "$UOB_TOP/tests/guest/run-init.sh"

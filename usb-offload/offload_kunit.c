@@ -354,6 +354,52 @@ static void uob_removed_device_leaves_no_state(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, 0, uob_kunit_offload_usage(back));
 }
 
+#define UOB_BENCH_PAIRS		2000
+
+static DEFINE_MUTEX(uob_bench_lock);
+static int uob_bench_counter;
+
+/*
+ * Cost of a get+put pair (device lock held once around the loop, as a
+ * class driver holds it around its setup) against the bare baseline of a
+ * mutex-protected counter incremented and decremented.  The figures are
+ * reported for make bench; the case asserts that both loops balance.
+ */
+static void uob_bench_get_put_vs_lock_counter(struct kunit *test)
+{
+	struct usb_device *udev = uob_kunit_usb(test, UOB_KUNIT_ROOT_PORT);
+	s64 t_api, t_base;
+	int i, errors = 0;
+	ktime_t t0;
+
+	usb_lock_device(udev);
+	t0 = ktime_get();
+	for (i = 0; i < UOB_BENCH_PAIRS; i++) {
+		errors += !!usb_offload_get(udev);
+		errors += !!usb_offload_put(udev);
+	}
+	t_api = ktime_to_ns(ktime_sub(ktime_get(), t0));
+	KUNIT_EXPECT_EQ(test, 0, usb_offload_usage(udev));
+	usb_unlock_device(udev);
+	KUNIT_EXPECT_EQ(test, 0, errors);
+
+	t0 = ktime_get();
+	for (i = 0; i < UOB_BENCH_PAIRS; i++) {
+		mutex_lock(&uob_bench_lock);
+		uob_bench_counter++;
+		mutex_unlock(&uob_bench_lock);
+		mutex_lock(&uob_bench_lock);
+		uob_bench_counter--;
+		mutex_unlock(&uob_bench_lock);
+	}
+	t_base = ktime_to_ns(ktime_sub(ktime_get(), t0));
+	KUNIT_EXPECT_EQ(test, 0, uob_bench_counter);
+
+	kunit_info(test, "uob-bench: get+put %lld ns/pair, lock+counter %lld ns/pair, ratio %lld (%d pairs, lockdep+KASAN kernel)\n",
+		   t_api / UOB_BENCH_PAIRS, t_base / UOB_BENCH_PAIRS,
+		   t_base ? t_api / t_base : 0, UOB_BENCH_PAIRS);
+}
+
 static struct kunit_case uob_offload_cases[] = {
 	KUNIT_CASE(uob_get_put_changes_count),
 	KUNIT_CASE(uob_put_at_zero_stays_zero),
@@ -364,6 +410,7 @@ static struct kunit_case uob_offload_cases[] = {
 	KUNIT_CASE(uob_unlocked_call_is_refused),
 	KUNIT_CASE(uob_check_sees_usage_below_hub),
 	KUNIT_CASE_SLOW(uob_concurrent_get_put_exact),
+	KUNIT_CASE(uob_bench_get_put_vs_lock_counter),
 	KUNIT_CASE_SLOW(uob_removed_device_leaves_no_state),
 	{}
 };

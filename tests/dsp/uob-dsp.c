@@ -414,6 +414,49 @@ static int disable(int card, const char *usbname)
 	return rs.resp.result || rs.status ? -1 : 0;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void stats(const char *what, double *v, int n)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	printf("bench: %s round trip over %d cycles: median %.3f ms p99 %.3f ms min %.3f ms max %.3f ms\n",
+	       what, n, v[n / 2], v[(n * 99) / 100 < n ? (n * 99) / 100 : n - 1], v[0], v[n - 1]);
+}
+
+/* N enable/disable cycles, round trip of each request as the DSP sees it */
+static int bench(int card, int n)
+{
+	struct req en = { .enable = 1, .token = (uint32_t)card << 16,
+			  .fmt_valid = 1, .fmt = 2, .ch_valid = 1, .ch = 2,
+			  .rate_valid = 1, .rate = 48000, .buf_valid = 1, .buf = 8192,
+			  .si_valid = 1, .si = 1000 };
+	struct req dis = { .enable = 0, .token = (uint32_t)card << 16 };
+	double *te = calloc(n, sizeof(double)), *td = calloc(n, sizeof(double));
+	struct resp rs;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (transact(&en, &rs, &te[i]) < 0 || rs.resp.result || rs.status) {
+			printf("bench: enable %d failed\n", i);
+			return -1;
+		}
+		if (transact(&dis, &rs, &td[i]) < 0 || rs.resp.result || rs.status) {
+			printf("bench: disable %d failed\n", i);
+			return -1;
+		}
+	}
+	stats("QMI enable", te, n);
+	stats("QMI disable", td, n);
+	free(te);
+	free(td);
+	return 0;
+}
+
 static int wait_ind(int ms)
 {
 	char buf[1024];
@@ -514,6 +557,8 @@ int main(int argc, char **argv)
 		ret = disable(card, NULL);
 	} else if (!strcmp(argv[1], "wait-ind")) {
 		ret = wait_ind(card) == 1 ? 0 : -1;
+	} else if (!strcmp(argv[1], "bench")) {
+		ret = bench(card, argc > 3 ? atoi(argv[3]) : 200);
 	} else if (!strcmp(argv[1], "malformed")) {
 		ret = malformed();
 	}

@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * uob-alsa-floor: the floor for the QMI enable round trip - the same
+ * stream's HW_PARAMS + PREPARE (and HW_FREE + close) through plain ALSA
+ * from userspace, no offload.  Same format as uob-dsp's requests.
+ *   uob-alsa-floor CARD N
+ */
+#include <alsa/asoundlib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void stats(const char *what, double *v, int n)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	printf("bench: %s over %d cycles: median %.3f ms p99 %.3f ms min %.3f ms max %.3f ms\n",
+	       what, n, v[n / 2], v[(n * 99) / 100], v[0], v[n - 1]);
+}
+
+int main(int argc, char **argv)
+{
+	int card = argc > 1 ? atoi(argv[1]) : 0, n = argc > 2 ? atoi(argv[2]) : 200, i;
+	double *up = calloc(n, sizeof(double)), *down = calloc(n, sizeof(double));
+	snd_pcm_hw_params_t *hw;
+	snd_pcm_t *pcm;
+	char name[32];
+	double t0;
+
+	snprintf(name, sizeof(name), "hw:%d,0", card);
+	snd_pcm_hw_params_alloca(&hw);
+	for (i = 0; i < n; i++) {
+		t0 = now_ms();
+		if (snd_pcm_open(&pcm, name, SND_PCM_STREAM_PLAYBACK, 0) < 0 ||
+		    snd_pcm_hw_params_any(pcm, hw) < 0 ||
+		    snd_pcm_hw_params_set_access(pcm, hw, SND_PCM_ACCESS_RW_INTERLEAVED) < 0 ||
+		    snd_pcm_hw_params_set_format(pcm, hw, SND_PCM_FORMAT_S16_LE) < 0 ||
+		    snd_pcm_hw_params_set_channels(pcm, hw, 2) < 0 ||
+		    snd_pcm_hw_params_set_rate(pcm, hw, 48000, 0) < 0 ||
+		    snd_pcm_hw_params(pcm, hw) < 0 || snd_pcm_prepare(pcm) < 0) {
+			printf("bench: ALSA open/hw_params/prepare failed at cycle %d\n", i);
+			return 1;
+		}
+		up[i] = now_ms() - t0;
+		t0 = now_ms();
+		snd_pcm_hw_free(pcm);
+		snd_pcm_close(pcm);
+		down[i] = now_ms() - t0;
+	}
+	stats("ALSA open+HW_PARAMS+PREPARE (floor for enable)", up, n);
+	stats("ALSA HW_FREE+close (floor for disable)", down, n);
+	return 0;
+}
