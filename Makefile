@@ -45,7 +45,7 @@ endif
 
 KBUILD_ARGS := -C $(KDIR) M=$(PROJECT_DIR) $(UOB_KCONFIG)
 
-.PHONY: all modules clean install help check kunit run e2e bench patches \
+.PHONY: all modules clean install help check kunit run e2e bench soak patches \
 	check-patches provision headers-check
 
 all: modules
@@ -68,6 +68,7 @@ help:
 	@echo "  make kunit             KUnit suites under kunit.py in QEMU"
 	@echo "  make e2e               stock Debian kernel in QEMU: sessions, unplug, reset, rmmod"
 	@echo "  make bench             round trips vs floor, get/put cost, dkms time, sizes"
+	@echo "  make soak              100 enable/unplug/replug + 100 load/unload cycles (not in check)"
 	@echo "  make patches           regenerate patches/ (in-tree integration series)"
 	@echo "  make provision         install/unpack the pinned reference kernel pieces"
 
@@ -111,6 +112,9 @@ e2e:
 
 bench:
 	scripts/bench.sh
+
+soak:
+	scripts/soak.sh
 
 check:
 	scripts/check.sh

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make soak (not part of make check): UOB_SOAK_N (100) enable -> hot-unplug
+# -> re-plug cycles and UOB_SOAK_N load/unload cycles of the dkms-built
+# modules in Debian's stock kernel.
+set -euo pipefail
+UOB_STEP=soak
+. "$(dirname "$0")/lib.sh"
+. "$UOB_TOP/scripts/guest.sh"
+
+n=${UOB_SOAK_N:-100}
+"$UOB_TOP/scripts/provision.sh"
+"$UOB_TOP/scripts/dkms-build.sh" "$UOB_REF_KVER"
+out=$UOB_CACHE/soak
+mkdir -p "$out"
+sed "s/\${UOB_SOAK_N:-100}/$n/" "$UOB_TOP/tests/guest/soak-init.sh" >"$out/init.sh"
+uob_guest_rig "$out" "$out/init.sh" "$UOB_CACHE/dkms/ko"
+start=$(date +%s)
+python3 "$UOB_TOP/tests/e2e/e2e.py" "$UOB_REF_IMAGE" "$out/initrd.gz" "$out/console.log" 3600 |
+	grep -v 'host: \(un\|re\)plug'
+rc=${PIPESTATUS[0]}
+uob_log "soak took $(( $(date +%s) - start )) s; console log: $out/console.log"
+exit "$rc"

@@ -1,0 +1,73 @@
+#!/bin/sh
+# /init of the soak guest: UOB_SOAK_N enable -> hot-unplug -> re-plug cycles
+# (host acts on "uob-e2e: host: ..."), then UOB_SOAK_N load/unload cycles.
+export PATH=/bin:/sbin
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+mount -t debugfs debugfs /sys/kernel/debug
+mkdir -p /tmp && mount -t tmpfs tmp /tmp
+say() { echo "uob-e2e: $*"; }
+N=${UOB_SOAK_N:-100}
+QC_STATE=/sys/kernel/debug/usb-offload-backport/qc-audio-offload/state
+wait_for() { n=$1; shift; while [ "$n" -gt 0 ]; do "$@" && return 0; sleep 0.1; n=$((n - 1)); done; return 1; }
+have_card() { grep -qs USB-Audio /proc/asound/cards; }
+no_card() { ! grep -qs USB-Audio /proc/asound/cards; }
+idle() { grep -q "counters: streams=0 devs=0 mappings=0 xfer_bufs=0" $QC_STATE; }
+load() {
+	insmod /lib/uob/usb-offload.ko && insmod /lib/uob/xhci-sideband.ko &&
+		insmod /lib/uob/qc-audio-offload.ko allow_local=1
+}
+unload() { rmmod qc_audio_offload && rmmod xhci_sideband && rmmod usb_offload; }
+
+while read -r m; do insmod "/lib/uob/$m" 2>/dev/null; done </lib/uob/stock.list
+load
+wait_for 300 have_card
+
+t0=$(cut -d' ' -f1 /proc/uptime)
+ok=0
+i=0
+while [ $i -lt "$N" ]; do
+	i=$((i + 1))
+	uob-dsp enable-wait 0 20000 >/tmp/c.$i.log 2>&1 &
+	pid=$!
+	wait_for 200 grep -q streaming /tmp/c.$i.log || { say "cycle $i: no stream"; cat /tmp/c.$i.log; }
+	say "host: unplug"
+	if ! wait $pid; then
+		say "cycle $i: client failed:"; sed 's/^/uob-e2e:   /' /tmp/c.$i.log
+	elif ! wait_for 100 no_card; then
+		say "cycle $i: card still there"
+	elif ! idle; then
+		say "cycle $i: not idle:"; sed 's/^/uob-e2e:   /' $QC_STATE
+	else
+		ok=$((ok + 1))
+	fi
+	say "host: replug"
+	wait_for 300 have_card || say "cycle $i: card did not come back"
+done
+t1=$(cut -d' ' -f1 /proc/uptime)
+say "unplug cycles: $ok/$N in $(echo "$t0 $t1" | awk '{printf "%d", $2-$1}') s; usage of 1-1: $(grep '^1-1 ' /sys/kernel/debug/usb-offload-backport/offload | grep -o 'usage=[0-9]*')"
+if [ $ok -eq "$N" ] && grep -q '^1-1 .*usage=0' /sys/kernel/debug/usb-offload-backport/offload; then
+	say "PASS soak: $N enable/unplug/replug cycles, usage back to 0"
+else
+	say "FAIL soak: $ok/$N enable/unplug/replug cycles"
+fi
+
+unload
+t0=$(cut -d' ' -f1 /proc/uptime)
+ok=0
+i=0
+while [ $i -lt "$N" ]; do
+	i=$((i + 1))
+	load && unload && ok=$((ok + 1))
+done
+t1=$(cut -d' ' -f1 /proc/uptime)
+say "load/unload cycles: $ok/$N in $(echo "$t0 $t1" | awk '{printf "%d", $2-$1}') s"
+[ $ok -eq "$N" ] && say "PASS soak: $N load/unload cycles" || say "FAIL soak: $ok/$N load/unload cycles"
+if dmesg | grep -E 'WARNING:|BUG:|Oops|blocked for more than'; then
+	say "FAIL kernel log clean"
+else
+	say "PASS kernel log clean"
+fi
+say "done"
+poweroff -f
