@@ -52,7 +52,7 @@ set +e
 	--jobs="$(nproc)" \
 	--timeout=1500 \
 	--json="$build/results.json" \
-	--qemu_args="-smp 2 $qemu_args") >"$build/kunit.out" 2>&1
+	--qemu_args="-accel tcg,thread=single -smp 2 $qemu_args") >"$build/kunit.out" 2>&1
 rc=$?
 set -e
 end=$(date +%s)

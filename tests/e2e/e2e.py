@@ -38,7 +38,10 @@ def main():
     kernel, initrd, log = sys.argv[1:4]
     timeout = int(sys.argv[4]) if len(sys.argv) > 4 else 600
     mon = os.path.join(tempfile.mkdtemp(), "mon.sock")
-    qemu = ["qemu-system-x86_64", "-machine", "q35", "-m", "1024", "-smp", "2",
+    # tcg thread=single: see scripts/guest.sh (multi-threaded TCG races with
+    # the kernel's live code patching)
+    qemu = ["qemu-system-x86_64", "-machine", "q35", "-accel", "tcg,thread=single",
+            "-m", "1024", "-smp", "2",
             "-nographic", "-no-reboot", "-kernel", kernel, "-initrd", initrd,
             "-append", "console=ttyS0 panic=-1 loglevel=4 hung_task_timeout_secs=20",
             "-monitor", f"unix:{mon},server=on,wait=off",
