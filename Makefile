@@ -45,7 +45,7 @@ endif
 
 KBUILD_ARGS := -C $(KDIR) M=$(PROJECT_DIR) $(UOB_KCONFIG)
 
-.PHONY: all modules clean install help check kunit run e2e bench soak patches \
+.PHONY: all modules clean install help check kunit run e2e bench soak deb-test patches \
 	check-patches provision headers-check
 
 all: modules
@@ -69,6 +69,7 @@ help:
 	@echo "  make e2e               stock Debian kernel in QEMU: sessions, unplug, reset, rmmod"
 	@echo "  make bench             round trips vs floor, get/put cost, dkms time, sizes"
 	@echo "  make soak              100 enable/unplug/replug + 100 load/unload cycles (not in check)"
+	@echo "  make deb-test          build, install and purge the Debian -dkms package"
 	@echo "  make patches           regenerate patches/ (in-tree integration series)"
 	@echo "  make provision         install/unpack the pinned reference kernel pieces"
 
@@ -115,6 +116,9 @@ bench:
 
 soak:
 	scripts/soak.sh
+
+deb-test:
+	scripts/deb-test.sh
 
 check:
 	scripts/check.sh

@@ -127,6 +127,7 @@ step checkpatch-strict checkpatch
 step kernel-doc kerneldoc
 step kunit kunit_step
 step e2e "$UOB_TOP/scripts/e2e.sh"
+step debian-package "$UOB_TOP/scripts/deb-test.sh"
 
 # fold the KUnit case counts into the total
 if line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$logdir/kunit.log" | tail -1); then
