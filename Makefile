@@ -45,7 +45,7 @@ endif
 
 KBUILD_ARGS := -C $(KDIR) M=$(PROJECT_DIR) $(UOB_KCONFIG)
 
-.PHONY: all modules clean install help check kunit run e2e bench soak deb-test patches \
+.PHONY: all modules clean install help check kunit run e2e bench soak deb-test sign patches \
 	check-patches provision headers-check
 
 all: modules
@@ -60,6 +60,7 @@ help:
 	@echo "  make XHCI_SIDEBAND=n   build without xhci-sideband"
 	@echo "  make W=1               extra warnings (kbuild W=, C=, V= pass through)"
 	@echo "  make install           kbuild modules_install (INSTALL_MOD_PATH honoured)"
+	@echo "  make sign              sign the built modules with DKMS' MOK key (Secure Boot)"
 	@echo "  make clean"
 	@echo ""
 	@echo "Project tasks (reference kernel, provisioned on demand):"
@@ -119,6 +120,9 @@ soak:
 
 deb-test:
 	scripts/deb-test.sh
+
+sign:
+	KVER=$(KVER) KDIR=$(KDIR) scripts/sign.sh
 
 check:
 	scripts/check.sh

@@ -123,10 +123,12 @@ step patches-current "$UOB_TOP/scripts/mkpatches.sh" --check "$UOB_TOP/patches"
 step build-6.12-W1-Werror build_ref_w1
 step sparse-C2 sparse_ref
 step build-6.1 build_6_1
+step conftest-both-outcomes "$UOB_TOP/tests/conftest/run.sh"
 step checkpatch-strict checkpatch
 step kernel-doc kerneldoc
 step kunit kunit_step
 step e2e "$UOB_TOP/scripts/e2e.sh"
+step dkms-lifecycle "$UOB_TOP/scripts/dkms-lifecycle.sh"
 step debian-package "$UOB_TOP/scripts/deb-test.sh"
 
 # fold the KUnit case counts into the total
