@@ -26,8 +26,14 @@ UOB_XHCI := $(shell $(PROJECT_DIR)/scripts/xhci-source.sh "$(KDIR)" "$(KSRC)")
 ifneq ($(filter inc=%,$(UOB_XHCI)),)
 UOB_KCONFIG += CONFIG_USB_XHCI_SIDEBAND_BACKPORT=m \
 	       UOB_XHCI_INC=$(patsubst inc=%,%,$(UOB_XHCI))
-# qc-audio-offload: the kernel's QMI helpers and snd-usb-audio (symbols)
-ifneq ($(shell grep -qsw qmi_add_server $(KDIR)/Module.symvers && grep -qsw snd_pcm_notify $(KDIR)/Module.symvers && echo y),)
+# qc-audio-offload: the kernel's QMI helpers and snd_pcm_notify() (the
+# exported symbols; a prepared tree without Module.symvers: its config)
+ifneq ($(wildcard $(KDIR)/Module.symvers),)
+UOB_QC_OK := $(shell grep -qsw qmi_add_server $(KDIR)/Module.symvers && grep -qsw snd_pcm_notify $(KDIR)/Module.symvers && echo y)
+else
+UOB_QC_OK := $(shell grep -qs '^CONFIG_QCOM_QMI_HELPERS=[ym]' $(KDIR)/include/config/auto.conf && grep -qs '^CONFIG_SND_PCM_OSS=[ym]' $(KDIR)/include/config/auto.conf && echo y)
+endif
+ifneq ($(UOB_QC_OK),)
 UOB_KCONFIG += CONFIG_SND_USB_AUDIO_QMI_BACKPORT=m
 else
 $(info qc-audio-offload: skipped: kernel $(KVER) exports no QMI helpers (CONFIG_QCOM_QMI_HELPERS) or no ALSA PCM)
