@@ -32,8 +32,7 @@ fi
 
 scratch=$UOB_CACHE/scratch/arm64
 rm -rf "$scratch"; mkdir -p "$scratch"
-(cd "$UOB_TOP" && git ls-files --cached --others --exclude-standard -z |
-	grep -zv '^compat/generated/' | xargs -0 cp --parents -t "$scratch")
+uob_copy_tree "$scratch"
 make -C "$scratch" KDIR="$obj" KSRC="$UOB_REF_SRC" "${cross[@]}" KBUILD_MODPOST_WARN=1 \
 	W=1 KCFLAGS=-Werror modules 2>&1 | tee "$scratch/build.log" | grep -v 'undefined!$' || true
 [ "${PIPESTATUS[0]}" -eq 0 ] || uob_die "arm64 build failed"

@@ -36,8 +36,7 @@ scratch_build() {	# scratch_build NAME KVER MAKEARGS...
 	local name=$1 kver=$2; shift 2
 	local dir=$UOB_CACHE/scratch/$name
 	rm -rf "$dir"; mkdir -p "$dir"
-	(cd "$UOB_TOP" && git ls-files --cached --others --exclude-standard -z |
-		grep -zv '^compat/generated/' | xargs -0 cp --parents -t "$dir")
+	uob_copy_tree "$dir"
 	make -C "$dir" KVER="$kver" "$@" 2>&1 | tee "$dir/build.log"
 	[ "${PIPESTATUS[0]}" -eq 0 ] || return 1
 	SCRATCH_DIR=$dir

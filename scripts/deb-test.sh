@@ -19,8 +19,7 @@ mods=/lib/modules/$UOB_REF_KVER/updates/dkms
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/src"
-(cd "$UOB_TOP" && git ls-files --cached --others --exclude-standard -z |
-	grep -zv '^compat/generated/' | xargs -0 cp --parents -t "$work/src")
+uob_copy_tree "$work/src"
 
 uob_log "dpkg-buildpackage -b -us -uc"
 (cd "$work/src" && dpkg-buildpackage -b -us -uc) >"$work/build.log" 2>&1 ||

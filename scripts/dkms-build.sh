@@ -22,10 +22,7 @@ rm -rf "$stage"
 mkdir -p "$stage"/{tree,source,install,ko}
 src=$stage/source/$name-$ver
 mkdir -p "$src"
-(cd "$UOB_TOP" && git ls-files --cached --others --exclude-standard -z -- \
-	Makefile Kbuild dkms.conf VERSION compat include usb-offload xhci-sideband \
-	qc-audio-offload scripts/xhci-source.sh | grep -zv '^compat/generated/' |
-	xargs -0 cp --parents -t "$src")
+uob_copy_tree "$src" "${UOB_DKMS_FILES[@]}"
 
 d=(dkms --dkmstree "$stage/tree" --sourcetree "$stage/source" --installtree "$stage/install")
 "${d[@]}" add -m "$name" -v "$ver" >"$stage/add.log" 2>&1 ||

@@ -21,10 +21,7 @@ for kk in "$UOB_REF_KVER" $(ls -d /lib/modules/6.1.*/build 2>/dev/null | sed "s|
 done
 src=$st/source/$name-$ver
 mkdir -p "$src"
-(cd "$UOB_TOP" && git ls-files --cached --others --exclude-standard -z -- \
-	Makefile Kbuild dkms.conf VERSION compat include usb-offload xhci-sideband \
-	qc-audio-offload scripts/xhci-source.sh | grep -zv '^compat/generated/' |
-	xargs -0 cp --parents -t "$src")
+uob_copy_tree "$src" "${UOB_DKMS_FILES[@]}"
 d() { dkms --dkmstree "$st/tree" --sourcetree "$st/source" --installtree "$st/install" "$@"; }
 status() { d status -m "$name" -v "$ver" -k "$1" 2>/dev/null; }
 k=$UOB_REF_KVER

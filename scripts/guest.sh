@@ -37,6 +37,7 @@ uob_guest_initramfs() {
 		mkdir -p "$root/$(dirname "${line#*=}")"
 		cp -rL "${line%%=*}" "$root/${line#*=}"
 	done
+	cp "$UOB_TOP/tests/guest/lib.sh" "$root/lib/uob/guest-lib.sh"
 	cp "$init" "$root/init"
 	chmod +x "$root/init"
 	(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$out"

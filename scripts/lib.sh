@@ -34,3 +34,16 @@ uob_need_pkgs() {
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
 		"${missing[@]}" >&2 || uob_die "apt-get install ${missing[*]} failed"
 }
+
+# uob_copy_tree DEST [PATH...]: the project's files (tracked and new, not
+# ignored, no generated probe results) copied into DEST, paths kept.
+uob_copy_tree() {
+	local dest=$1; shift
+	mkdir -p "$dest"
+	(cd "$UOB_TOP" && git ls-files --cached --others --exclude-standard -z -- "$@" |
+		grep -zv '^compat/generated/' | xargs -0 cp --parents -t "$dest")
+}
+
+# The files a DKMS source tree (or the Debian package) carries.
+UOB_DKMS_FILES=(Makefile Kbuild dkms.conf VERSION compat include usb-offload
+		xhci-sideband qc-audio-offload scripts/xhci-source.sh)

@@ -3,12 +3,7 @@
 # modules, the libqrtr DSP client.  Each scenario prints
 # "uob-e2e: PASS|FAIL <name> [detail]".  Lines "uob-e2e: host: <cmd>" ask
 # the host driver (tests/e2e/e2e.py) to act through the QEMU monitor.
-export PATH=/bin:/sbin
-mount -t proc proc /proc
-mount -t sysfs sys /sys
-mount -t devtmpfs dev /dev
-mount -t debugfs debugfs /sys/kernel/debug
-mkdir -p /tmp && mount -t tmpfs tmp /tmp
+. /lib/uob/guest-lib.sh
 
 say() { echo "uob-e2e: $*"; }
 pass() { say "PASS $*"; }
@@ -17,21 +12,15 @@ ok_if() { name=$1; shift; if "$@"; then pass "$name"; else fail "$name"; fi; }
 DBG=/sys/kernel/debug/usb-offload-backport
 QC_STATE=$DBG/qc-audio-offload/state
 
-wait_for() {	# wait_for TENTHS CMD...
-	n=$1; shift
-	while [ "$n" -gt 0 ]; do "$@" && return 0; sleep 0.1; n=$((n - 1)); done
-	return 1
-}
-have_card() { grep -qs USB-Audio /proc/asound/cards; }
+wait_for() { uob_wait_for "$@"; }
+have_card() { uob_have_card; }
 no_card() { ! grep -qs USB-Audio /proc/asound/cards; }
 idle() { grep -q "counters: streams=0 devs=0 mappings=0 xfer_bufs=0" $QC_STATE; }
 usage_of() { grep "^$1 " $DBG/offload | grep -o 'usage=[0-9]*' | cut -d= -f2; }
 usb_node() { printf '/dev/bus/usb/%03d/%03d' "$(cat /sys/bus/usb/devices/1-1/busnum)" "$(cat /sys/bus/usb/devices/1-1/devnum)"; }
 
-while read -r m; do insmod "/lib/uob/$m" 2>/dev/null; done </lib/uob/stock.list
-insmod /lib/uob/usb-offload.ko
-insmod /lib/uob/xhci-sideband.ko
-insmod /lib/uob/qc-audio-offload.ko allow_local=1
+uob_load_stock
+uob_load_ours
 wait_for 300 have_card || fail "card: no USB-Audio card"
 
 # 1. the service is visible to QRTR tools

@@ -1,17 +1,11 @@
 #!/bin/sh
 # /init of the `make run` guest (stock Debian 6.12.111 kernel, busybox).
-export PATH=/bin:/sbin
-mount -t proc proc /proc
-mount -t sysfs sys /sys
-mount -t devtmpfs dev /dev
-mount -t debugfs debugfs /sys/kernel/debug
+. /lib/uob/guest-lib.sh
 
 say() { echo "uob-run: $*"; }
 
 say "kernel $(uname -r)"
-while read -r m; do
-	insmod "/lib/uob/$m" 2>/dev/null
-done </lib/uob/stock.list
+uob_load_stock
 
 # wait (bounded) for the usb-audio device to enumerate and get a sound card
 i=0

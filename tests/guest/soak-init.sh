@@ -1,26 +1,18 @@
 #!/bin/sh
 # /init of the soak guest: UOB_SOAK_N enable -> hot-unplug -> re-plug cycles
 # (host acts on "uob-e2e: host: ..."), then UOB_SOAK_N load/unload cycles.
-export PATH=/bin:/sbin
-mount -t proc proc /proc
-mount -t sysfs sys /sys
-mount -t devtmpfs dev /dev
-mount -t debugfs debugfs /sys/kernel/debug
-mkdir -p /tmp && mount -t tmpfs tmp /tmp
+. /lib/uob/guest-lib.sh
 say() { echo "uob-e2e: $*"; }
 N=${UOB_SOAK_N:-100}
 QC_STATE=/sys/kernel/debug/usb-offload-backport/qc-audio-offload/state
-wait_for() { n=$1; shift; while [ "$n" -gt 0 ]; do "$@" && return 0; sleep 0.1; n=$((n - 1)); done; return 1; }
-have_card() { grep -qs USB-Audio /proc/asound/cards; }
+wait_for() { uob_wait_for "$@"; }
+have_card() { uob_have_card; }
 no_card() { ! grep -qs USB-Audio /proc/asound/cards; }
 idle() { grep -q "counters: streams=0 devs=0 mappings=0 xfer_bufs=0" $QC_STATE; }
-load() {
-	insmod /lib/uob/usb-offload.ko && insmod /lib/uob/xhci-sideband.ko &&
-		insmod /lib/uob/qc-audio-offload.ko allow_local=1
-}
+load() { uob_load_ours; }
 unload() { rmmod qc_audio_offload && rmmod xhci_sideband && rmmod usb_offload; }
 
-while read -r m; do insmod "/lib/uob/$m" 2>/dev/null; done </lib/uob/stock.list
+uob_load_stock
 load
 wait_for 300 have_card
 
