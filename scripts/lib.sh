@@ -47,3 +47,12 @@ uob_copy_tree() {
 # The files a DKMS source tree (or the Debian package) carries.
 UOB_DKMS_FILES=(Makefile Kbuild dkms.conf VERSION compat include usb-offload
 		xhci-sideband qc-audio-offload scripts/xhci-source.sh)
+
+# The newer kernel of the compile matrix (scripts/newer-build.sh): Debian's
+# own linux-source from trixie-backports, fetched from the archive and
+# verified (InRelease signature -> Packages.xz -> .deb SHA256).  A pinned
+# version; if the archive has moved on, the newest of the same series.
+UOB_NEW_SUITE=trixie-backports
+UOB_NEW_PKG=linux-source-7.2
+UOB_NEW_DEBVER=7.2.11-1~bpo13+1
+UOB_DEBIAN_MIRROR=${UOB_DEBIAN_MIRROR:-http://deb.debian.org/debian}
