@@ -6,7 +6,13 @@
 # tiny translation unit that compiles only if the target kernel has one API.
 # Each probe's header comment names the upstream change it detects.
 #
-# Usage: conftest.sh OUT.h OUT.mk PROBE_DIR CC CFLAGS...
+# Probes compat/probes/<name>.sym are symbol probes, for an API whose types
+# live in a private header (nothing to compile against): "symbol S" is looked
+# up in $UOB_OBJTREE/Module.symvers (headers packages, built trees) or, when
+# there is none (a prepared source tree), as an EXPORT_SYMBOL in
+# $UOB_SRCTREE/<file> of the "source <file>" line.
+#
+# Usage: [UOB_OBJTREE=dir UOB_SRCTREE=dir] conftest.sh OUT.h OUT.mk PROBE_DIR CC CFLAGS...
 #
 # Writes OUT.h with "#define UOB_HAVE_<NAME> 1" per probe that compiles and
 # OUT.mk with "UOB_HAVE_<NAME> := y" (empty otherwise), so both C (through
@@ -34,6 +40,23 @@ for probe in "$probe_dir"/*.c; do
 			echo n >"$tmp/$name.res"
 		fi
 	) &
+done
+for probe in "$probe_dir"/*.sym; do
+	[ -e "$probe" ] || continue
+	name=$(basename "$probe" .sym | tr 'a-z-' 'A-Z_')
+	sym=$(sed -n 's/^symbol[[:space:]]\{1,\}//p' "$probe")
+	file=$(sed -n 's/^source[[:space:]]\{1,\}//p' "$probe")
+	res=n
+	if [ -z "$sym" ]; then
+		echo "conftest.sh: $probe names no symbol" >&2
+		exit 1
+	elif [ -f "${UOB_OBJTREE:-/nonexistent}/Module.symvers" ]; then
+		awk -v s="$sym" '$2 == s { f = 1 } END { exit !f }' \
+			"$UOB_OBJTREE/Module.symvers" && res=y
+	elif [ -n "$file" ] && [ -f "${UOB_SRCTREE:-/nonexistent}/$file" ]; then
+		grep -Eq "^EXPORT_SYMBOL[A-Z_]*\($sym[,)]" "$UOB_SRCTREE/$file" && res=y
+	fi
+	echo $res >"$tmp/$name.res"
 done
 wait
 

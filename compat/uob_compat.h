@@ -12,8 +12,66 @@
 
 #include <linux/device.h>
 #include <linux/lockdep.h>
+#include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/usb.h>
 #include <uob_autoconf.h>
+
+/*
+ * The symbol namespace of our exports (compat/Kbuild.common puts them there
+ * through DEFAULT_SYMBOL_NAMESPACE), as MODULE_IMPORT_NS() wants it: an
+ * identifier before v6.13, a string literal since cdd30ebb1b9f "module:
+ * Convert symbol namespace to string literal".
+ */
+#ifdef UOB_HAVE_EXPORT_SYMBOL_NS_IDENTIFIER
+#define UOB_SYMBOL_NAMESPACE	USB_OFFLOAD_BACKPORT
+#else
+#define UOB_SYMBOL_NAMESPACE	"USB_OFFLOAD_BACKPORT"
+#endif
+
+/*
+ * kzalloc_obj(): v7.0-rc1, 2932ba8d9c99 "slab: Introduce kmalloc_obj() and
+ * family" (and 6.12.y stable, which took it for later backports).  Older
+ * kernels get the two-argument form, the only one our code uses.
+ */
+#ifndef UOB_HAVE_KZALLOC_OBJ
+#define kzalloc_obj(P, GFP)	((typeof(P) *)kzalloc(sizeof(P), GFP))
+#endif
+
+/*
+ * Offload state kept in struct usb_device (usb-offload's state_udev.c).
+ *  - v7.0-rc7 / 6.18.22, bd3d245b0fef "usb: core: use dedicated spinlock for
+ *    offload state": offload_usage is written under udev->offload_lock, and
+ *    offload_pm_locked (set by usbcore around system sleep) replaced
+ *    offload_at_suspend.
+ *  - v6.18.0-6.18.21, 7f70b89b2be6 "usb: offload: add apis for offload usage
+ *    tracking": offload_usage and offload_at_suspend, no lock of their own.
+ */
+#if defined(UOB_HAVE_USB_DEVICE_OFFLOAD_LOCK)
+static inline bool uob_udev_offload_frozen(struct usb_device *udev)
+{
+	guard(spinlock)(&udev->offload_lock);
+	return udev->offload_pm_locked;
+}
+
+static inline void uob_udev_offload_set(struct usb_device *udev, int usage)
+{
+	guard(spinlock)(&udev->offload_lock);
+	udev->offload_usage = usage;
+}
+#elif defined(UOB_HAVE_USB_DEVICE_OFFLOAD_FIELDS)
+static inline bool uob_udev_offload_frozen(struct usb_device *udev)
+{
+	return udev->offload_at_suspend;
+}
+
+static inline void uob_udev_offload_set(struct usb_device *udev, int usage)
+{
+	WRITE_ONCE(udev->offload_usage, usage);
+}
+#endif
 
 /**
  * uob_device_lock_held() - is @dev's device lock held?

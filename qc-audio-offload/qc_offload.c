@@ -41,6 +41,7 @@
 #include <sound/pcm_params.h>
 
 #include <uob/usb_offload.h>
+#include <uob_compat.h>
 #include <uob/xhci-sideband.h>
 
 #include "qc_offload.h"
@@ -251,7 +252,7 @@ static struct uob_qc_dev *uob_qc_dev_get(struct usb_device *udev,
 	}
 
 	*status = UOB_UAUDIO_MEMALLOC;
-	d = kzalloc(sizeof(*d), GFP_KERNEL);
+	d = kzalloc_obj(*d, GFP_KERNEL);
 	if (!d)
 		return ERR_PTR(-ENOMEM);
 	d->udev = usb_get_dev(udev);
@@ -429,7 +430,7 @@ static int uob_qc_pcm_open(struct uob_qc_stream *s, const struct uob_uaudio_req 
 		goto close;
 	}
 
-	params = kzalloc(sizeof(*params), GFP_KERNEL);
+	params = kzalloc_obj(*params, GFP_KERNEL);
 	if (!params) {
 		ret = -ENOMEM;
 		goto close;
@@ -703,7 +704,7 @@ static u32 uob_qc_enable(const struct uob_uaudio_req *req, struct snd_pcm *pcm,
 	if (uob_qc_find_stream(req->usb_token))
 		return UOB_UAUDIO_FAILURE;	/* already enabled */
 
-	s = kzalloc(sizeof(*s), GFP_KERNEL);
+	s = kzalloc_obj(*s, GFP_KERNEL);
 	if (!s)
 		return UOB_UAUDIO_MEMALLOC;
 	s->token = req->usb_token;
@@ -969,7 +970,7 @@ static void uob_qc_msg(struct qmi_handle *qmi, struct sockaddr_qrtr *sq,
 		return;
 	}
 
-	resp = kzalloc(sizeof(*resp), GFP_KERNEL);
+	resp = kzalloc_obj(*resp, GFP_KERNEL);
 	if (!resp) {
 		uob_qc_send_error(qmi, sq, txn_id, QMI_ERR_NO_MEMORY_V01);
 		return;
@@ -1076,7 +1077,7 @@ static int uob_qc_pcm_register(struct snd_pcm *pcm)
 
 	if (!uob_qc_is_usb_card(pcm->card))
 		return 0;
-	p = kzalloc(sizeof(*p), GFP_KERNEL);
+	p = kzalloc_obj(*p, GFP_KERNEL);
 	if (!p)
 		return -ENOMEM;
 	p->pcm = pcm;
@@ -1238,3 +1239,4 @@ MODULE_DESCRIPTION("Qualcomm USB audio offload QMI service, taking the offload u
 MODULE_AUTHOR("usb-offload-backport developers");
 MODULE_LICENSE("GPL");
 MODULE_VERSION(UOB_VERSION);
+MODULE_IMPORT_NS(UOB_SYMBOL_NAMESPACE);

@@ -42,4 +42,5 @@ fi
 for m in usb-offload/usb-offload xhci-sideband/xhci-sideband qc-audio-offload/qc-audio-offload; do
 	file "$scratch/$m.ko" | grep -q 'ARM aarch64' || uob_die "$m.ko is not an arm64 module"
 done
+"$UOB_TOP/scripts/probe-expect.sh" "$scratch/compat/generated/uob_autoconf.h" "$UOB_REF_UPSTREAM"
 uob_log "arm64: $(cd "$scratch" && ls */*.ko | tr '\n' ' ')"

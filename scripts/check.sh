@@ -45,6 +45,8 @@ scratch_build() {	# scratch_build NAME KVER MAKEARGS...
 build_ref_w1() {
 	scratch_build w1 "$UOB_REF_KVER" W=1 KCFLAGS=-Werror || return 1
 	if grep -E 'warning:|error:' "$SCRATCH_DIR/build.log"; then return 1; fi
+	"$UOB_TOP/scripts/probe-expect.sh" "$SCRATCH_DIR/compat/generated/uob_autoconf.h" \
+		"$UOB_REF_UPSTREAM" || return 1
 	modinfo "$SCRATCH_DIR/usb-offload/usb-offload.ko" | grep -E '^(version|license|description|author):'
 	for f in license version description author; do
 		modinfo -F "$f" "$SCRATCH_DIR/usb-offload/usb-offload.ko" | grep -q . ||
@@ -67,7 +69,8 @@ build_6_1() {
 	[ -n "$kdir" ] || { echo "no 6.1 headers"; return 1; }
 	kver=$(basename "$(dirname "$kdir")")
 	scratch_build b61 "$kver" W=1 || return 1
-	test -f "$SCRATCH_DIR/usb-offload/usb-offload.ko"
+	test -f "$SCRATCH_DIR/usb-offload/usb-offload.ko" || return 1
+	"$UOB_TOP/scripts/probe-expect.sh" "$SCRATCH_DIR/compat/generated/uob_autoconf.h" 6.1
 }
 
 # CAMELCASE is ignored: the only hits are USB descriptor fields from
@@ -124,6 +127,7 @@ step sparse-C2 sparse_ref
 step build-6.1 build_6_1
 step conftest-both-outcomes "$UOB_TOP/tests/conftest/run.sh"
 step build-arm64-cross "$UOB_TOP/scripts/arm64-build.sh"
+step build-7.2-newer "$UOB_TOP/scripts/newer-build.sh"
 step checkpatch-strict checkpatch
 step kernel-doc kerneldoc
 step kunit kunit_step

@@ -117,7 +117,7 @@ int usb_offload_get(struct usb_device *udev)
 		return ret;
 	}
 
-	WRITE_ONCE(*usage, *usage + 1);
+	uob_state_set(udev, usage, *usage + 1);
 	usb_offload_autosuspend(udev);
 
 	return 0;
@@ -152,7 +152,7 @@ int usb_offload_put(struct usb_device *udev)
 
 	usage = uob_state_usage(udev, false);
 	if (!IS_ERR_OR_NULL(usage) && *usage)
-		WRITE_ONCE(*usage, *usage - 1);
+		uob_state_set(udev, usage, *usage - 1);
 	uob_state_release_idle(udev);
 
 	usb_offload_autosuspend(udev);

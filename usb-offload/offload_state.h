@@ -5,9 +5,9 @@
  * Two backends, chosen by Kbuild from the compile probe
  * UOB_HAVE_USB_DEVICE_OFFLOAD_FIELDS:
  *
- *  - state_udev.c (6.18.x): struct usb_device has offload_usage and
- *    offload_at_suspend; use them, so that usbcore's own suspend path
- *    (usb_suspend_both()) sees the count we keep.
+ *  - state_udev.c (6.18+, 7.x): struct usb_device has offload_usage (and
+ *    offload_at_suspend, or since 7.0 offload_lock + offload_pm_locked);
+ *    use them, so that usbcore's own suspend path sees the count we keep.
  *  - state_table.c (6.12 and older): usbcore has no such fields; keep the
  *    state in a table of our own, pinned to the device, dropped when the
  *    device goes away (USB_DEVICE_REMOVE) or its usage returns to zero.
@@ -27,6 +27,8 @@ void uob_state_exit(void);
 
 /* Caller holds the device lock; may return ERR_PTR(-ENOMEM) if @create. */
 int *uob_state_usage(struct usb_device *udev, bool create);
+/* Caller holds the device lock: store @value in @usage (from uob_state_usage()). */
+void uob_state_set(struct usb_device *udev, int *usage, int value);
 /* Caller holds the device lock: forget @udev's state if it is idle. */
 void uob_state_release_idle(struct usb_device *udev);
 /* Any context: racy snapshot for debugfs. */

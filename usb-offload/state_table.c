@@ -25,6 +25,8 @@
 #include <linux/suspend.h>
 #include <linux/usb.h>
 
+#include <uob_compat.h>
+
 #include "offload_state.h"
 
 struct uob_udev_state {
@@ -73,7 +75,7 @@ int *uob_state_usage(struct usb_device *udev, bool create)
 	 * Nobody else can insert @udev meanwhile: every insertion happens with
 	 * the device lock held, and we hold it.
 	 */
-	new = kzalloc(sizeof(*new), GFP_KERNEL);
+	new = kzalloc_obj(*new, GFP_KERNEL);
 	if (!new)
 		return ERR_PTR(-ENOMEM);
 	new->udev = usb_get_dev(udev);
@@ -83,6 +85,12 @@ int *uob_state_usage(struct usb_device *udev, bool create)
 	uob_state_count++;
 	spin_unlock(&uob_state_lock);
 	return &new->usage;
+}
+
+void uob_state_set(struct usb_device *udev, int *usage, int value)
+{
+	device_lock_assert(&udev->dev);
+	WRITE_ONCE(*usage, value);
 }
 
 void uob_state_release_idle(struct usb_device *udev)

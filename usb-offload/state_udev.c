@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * usb-offload: offload state kept in struct usb_device itself, on kernels
- * that have the fields (v6.18.x: 7f70b89b2be6 added offload_usage and
- * offload_at_suspend).  usbcore sets offload_at_suspend in
- * usb_suspend_both(), so there is nothing to do around system sleep.
+ * that have the fields: v6.18 (7f70b89b2be6: offload_usage and
+ * offload_at_suspend) and v7.0 / 6.18.22 (bd3d245b0fef: offload_usage under
+ * offload_lock, offload_pm_locked).  The difference is in
+ * compat/uob_compat.h.  usbcore sets the at-suspend / pm-locked mark
+ * itself around system sleep, so there is nothing to do here then.
  */
 #include <linux/usb.h>
+#include <uob_compat.h>
 
 #include "offload_state.h"
 
@@ -24,6 +27,12 @@ int *uob_state_usage(struct usb_device *udev, bool create)
 	return &udev->offload_usage;
 }
 
+void uob_state_set(struct usb_device *udev, int *usage, int value)
+{
+	device_lock_assert(&udev->dev);
+	uob_udev_offload_set(udev, value);
+}
+
 void uob_state_release_idle(struct usb_device *udev)
 {
 }
@@ -35,7 +44,7 @@ int uob_state_peek(struct usb_device *udev)
 
 bool uob_state_at_suspend(struct usb_device *udev)
 {
-	return udev->offload_at_suspend;
+	return uob_udev_offload_frozen(udev);
 }
 
 unsigned int uob_state_entries(void)

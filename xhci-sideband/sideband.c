@@ -37,6 +37,7 @@
 
 #include <uob_xhci_compat.h>
 #include <uob/usb_offload.h>
+#include <uob_compat.h>
 #include <uob/xhci-sideband.h>
 
 #include "sideband_internal.h"
@@ -90,7 +91,7 @@ static struct sg_table *uob_ring_to_sgtable(struct xhci_sideband *sb,
 	if (!seg)
 		return NULL;
 
-	sgt = kzalloc(sizeof(*sgt), GFP_KERNEL);
+	sgt = kzalloc_obj(*sgt, GFP_KERNEL);
 	if (!sgt)
 		return NULL;
 	if (sg_alloc_table(sgt, ring->num_segs, GFP_KERNEL))
@@ -645,3 +646,4 @@ MODULE_DESCRIPTION("xHCI sideband: endpoints and secondary interrupter for offlo
 MODULE_AUTHOR("usb-offload-backport developers");
 MODULE_LICENSE("GPL");
 MODULE_VERSION(UOB_VERSION);
+MODULE_IMPORT_NS(UOB_SYMBOL_NAMESPACE);

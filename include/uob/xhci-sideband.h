@@ -19,6 +19,7 @@
 #include <linux/usb.h>
 #include <linux/usb/hcd.h>
 #include <uob/backport.h>
+#include <uob_sideband_types.h>
 
 #define UOB_EP_CTX_PER_DEV	31
 
@@ -35,26 +36,6 @@
 #define xhci_sideband_remove_interrupter	UOB_BACKPORT(xhci_sideband_remove_interrupter)
 #define xhci_sideband_interrupter_id		UOB_BACKPORT(xhci_sideband_interrupter_id)
 #define xhci_sideband_notify_ep_ring_free	UOB_BACKPORT(xhci_sideband_notify_ep_ring_free)
-
-enum xhci_sideband_type {
-	XHCI_SIDEBAND_AUDIO,
-	XHCI_SIDEBAND_VENDOR,
-};
-
-enum xhci_sideband_notify_type {
-	XHCI_SIDEBAND_XFER_RING_FREE,
-};
-
-/**
- * struct xhci_sideband_event - event delivered to a sideband client
- * @type: what happened
- * @evt_data: for XHCI_SIDEBAND_XFER_RING_FREE, a pointer to the xHCI
- *	endpoint index (unsigned int) whose transfer ring is being freed
- */
-struct xhci_sideband_event {
-	enum xhci_sideband_notify_type type;
-	void *evt_data;
-};
 
 struct xhci_hcd;
 struct xhci_virt_device;

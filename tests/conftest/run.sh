@@ -22,11 +22,15 @@ cat >"$work/probes/uob_test_absent.c" <<'P'
 int uob_probe(struct usb_device *udev);
 int uob_probe(struct usb_device *udev) { return udev->no_such_member_anywhere; }
 P
-cp "$UOB_TOP"/compat/probes/*.c "$work/probes/"
+cp "$UOB_TOP"/compat/probes/*.c "$UOB_TOP"/compat/probes/*.sym "$work/probes/"
+# symbol probes: one the headers' Module.symvers lists, one it does not
+printf 'symbol usb_register_notify\nsource drivers/usb/core/notify.c\n' >"$work/probes/uob_test_sym_present.sym"
+printf 'symbol uob_no_such_export\nsource drivers/usb/core/notify.c\n' >"$work/probes/uob_test_sym_absent.sym"
 
 # run the probes through kbuild itself, as the real build does
 cat >"$work/mod/Kbuild" <<P
-\$(shell \$(CONFIG_SHELL) $UOB_TOP/compat/conftest.sh $work/out.h $work/out.mk \\
+\$(shell UOB_OBJTREE=\$(objtree) UOB_SRCTREE=\$(srctree) \
+	\$(CONFIG_SHELL) $UOB_TOP/compat/conftest.sh $work/out.h $work/out.mk \\
 	$work/probes "\$(CC)" \$(NOSTDINC_FLAGS) \$(LINUXINCLUDE) \\
 	-I\$(UOB_XHCI_INC) -include \$(srctree)/include/linux/compiler_types.h \\
 	\$(KBUILD_CPPFLAGS) \$(KBUILD_CFLAGS) >&2)
@@ -46,13 +50,27 @@ expect() {	# expect NAME y|n
 }
 expect UOB_TEST_PRESENT y
 expect UOB_TEST_ABSENT n
-# what 6.12.111 has (see README)
-expect XHCI_SEC_INTR_IMOD y
-expect XHCI_SEC_INTR_INTR_NUM n
-expect XHCI_STOP_ENDPOINT_SYNC n
-expect USB_DEVICE_OFFLOAD_FIELDS n
+expect UOB_TEST_SYM_PRESENT y
+expect UOB_TEST_SYM_ABSENT n
+# the real probes: what 6.12.111 has (tests/conftest/expected.txt)
+"$UOB_TOP/scripts/probe-expect.sh" "$work/out.h" "$UOB_REF_UPSTREAM" || fail=1
+
+# symbol probes without Module.symvers (a prepared source tree): the
+# EXPORT_SYMBOL line in the named source file decides
+mkdir -p "$work/src/sound/usb" "$work/obj" "$work/sym"
+cp "$work/probes/"*.sym "$work/sym/"
+echo 'EXPORT_SYMBOL_GPL(snd_usb_register_platform_ops);' >"$work/src/sound/usb/card.c"
+UOB_OBJTREE=$work/obj UOB_SRCTREE=$work/src "$UOB_TOP/compat/conftest.sh" \
+	"$work/out.h" "$work/out.mk" "$work/sym" false
+expect SND_USB_PLATFORM_OPS y
+expect UOB_TEST_SYM_PRESENT n
+: >"$work/src/sound/usb/card.c"
+UOB_OBJTREE=$work/obj UOB_SRCTREE=$work/src "$UOB_TOP/compat/conftest.sh" \
+	"$work/out.h" "$work/out.mk" "$work/sym" false
+expect SND_USB_PLATFORM_OPS n
 
 # unchanged results keep the files' mtime (no needless rebuilds)
+make -s -C "$UOB_REF_KDIR" M="$work/mod" UOB_XHCI_INC="$inc" modules >"$work/log" 2>&1 || true
 before=$(stat -c %Y "$work/out.h")
 sleep 1
 make -s -C "$UOB_REF_KDIR" M="$work/mod" UOB_XHCI_INC="$inc" modules >"$work/log" 2>&1 || true
