@@ -37,7 +37,7 @@
  * kernels get the two-argument form, the only one our code uses.
  */
 #ifndef UOB_HAVE_KZALLOC_OBJ
-#define kzalloc_obj(P, GFP)	((typeof(P) *)kzalloc(sizeof(P), GFP))
+#define kzalloc_obj(P, GFP)	({ typeof(P) *__uob_p = kzalloc(sizeof(P), GFP); __uob_p; })
 #endif
 
 /*

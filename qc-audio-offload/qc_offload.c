@@ -26,6 +26,7 @@
 
 #include <linux/anon_inodes.h>
 #include <linux/debugfs.h>
+#include <linux/dma-mapping.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/module.h>
@@ -109,7 +110,15 @@ static const snd_pcm_format_t uob_qc_formats[UOB_UAUDIO_FMT_COUNT] = {
 	[UOB_UAUDIO_FMT_U32_BE] = SNDRV_PCM_FORMAT_U32_BE,
 };
 
-static int uob_qc_inject(enum uob_qc_step step)
+/**
+ * uob_qc_inject() - fail here if the test asked for it
+ * @step: the setup step about to run
+ *
+ * Context: any.
+ *
+ * Return: -ENOMEM if debugfs fail_step (or a KUnit case) names @step, else 0.
+ */
+int uob_qc_inject(enum uob_qc_step step)
 {
 	if (READ_ONCE(uob_qc_fail_step) != step)
 		return 0;
@@ -117,47 +126,37 @@ static int uob_qc_inject(enum uob_qc_step step)
 	return -ENOMEM;
 }
 
-/* ---- memory handed to the DSP ------------------------------------------ */
+/* ---- memory handed to the DSP (dsp_mem.c) ------------------------------ */
 
-/*
- * The reference rig (and boards whose DSP sees the controller's DMA space)
- * have no IOMMU domain for the DSP: the DSP's address is the DMA address.
- * Every mapping is counted, so tests can see they all come back.
- */
-static int uob_qc_map(struct uob_qc_map *m, dma_addr_t dma, size_t size)
+static struct device *uob_qc_sysdev(struct usb_device *udev)
 {
-	int ret = uob_qc_inject(UOB_QC_STEP_MAPPING);
-
-	if (ret)
-		return ret;
-	m->dma = dma;
-	m->iova = dma;
-	m->size = size;
-	atomic_inc(&uob_qc_counters.mappings);
-	return 0;
+	return udev->bus->sysdev;
 }
 
-static void uob_qc_unmap(struct uob_qc_map *m)
+/* A ring given as the sideband's sg_table (one entry per segment). */
+static int uob_qc_map_ring(struct uob_qc_map *m, enum uob_qc_mem type,
+			   struct usb_device *udev, struct sg_table *sgt)
 {
-	if (!m->size)
-		return;
-	memset(m, 0, sizeof(*m));
-	atomic_dec(&uob_qc_counters.mappings);
+	return uob_qc_dsp_map(m, type, uob_qc_sysdev(udev), sgt, sg_dma_address(sgt->sgl));
 }
 
-/* Map a ring given as the sideband's sg_table (contiguous per segment). */
-static int uob_qc_map_sgt(struct uob_qc_map *m, struct sg_table *sgt)
+/* The transfer buffer: coherent memory of whole pages. */
+static int uob_qc_map_buf(struct uob_qc_map *m, struct usb_device *udev,
+			  void *cpu, dma_addr_t dma, size_t size)
 {
-	struct scatterlist *sg;
-	size_t size = 0;
-	unsigned int i;
+	struct sg_table *sgt = kzalloc_obj(*sgt, GFP_KERNEL);
 	int ret;
 
-	for_each_sgtable_dma_sg(sgt, sg, i)
-		size += sg_dma_len(sg);
-	ret = uob_qc_map(m, sg_dma_address(sgt->sgl), size);
-	sg_free_table(sgt);
-	kfree(sgt);
+	if (!sgt)
+		return -ENOMEM;
+	ret = dma_get_sgtable(uob_qc_sysdev(udev), sgt, cpu, dma, PAGE_ALIGN(size));
+	if (ret) {
+		kfree(sgt);
+		return ret;
+	}
+	ret = uob_qc_dsp_map(m, UOB_QC_MEM_XFER_BUF, uob_qc_sysdev(udev), sgt, dma);
+	if (!ret)
+		m->size = size;	/* the DSP is told the size it asked for */
 	return ret;
 }
 
@@ -216,7 +215,7 @@ static void uob_qc_dev_put(struct uob_qc_dev *d)
 		return;
 
 	if (d->evt_mapped) {
-		uob_qc_unmap(&d->evt);
+		uob_qc_dsp_unmap(&d->evt);
 		d->evt_mapped = false;
 	}
 	xhci_sideband_remove_interrupter(d->sb);
@@ -276,7 +275,8 @@ static struct uob_qc_dev *uob_qc_dev_get(struct usb_device *udev,
 
 	ret = uob_qc_inject(UOB_QC_STEP_INTERRUPTER);
 	if (!ret)
-		ret = xhci_sideband_create_interrupter(d->sb, 1, false, 0, intr_num);
+		ret = xhci_sideband_create_interrupter(d->sb, 1, false, 0,
+						       intr_num ?: uob_qc_dsp_intr_num());
 	if (ret)
 		goto put_usage;
 
@@ -287,7 +287,7 @@ static struct uob_qc_dev *uob_qc_dev_get(struct usb_device *udev,
 		*status = UOB_UAUDIO_MEMALLOC;
 		goto remove_interrupter;
 	}
-	ret = uob_qc_map_sgt(&d->evt, sgt);
+	ret = uob_qc_map_ring(&d->evt, UOB_QC_MEM_EVENT_RING, udev, sgt);
 	if (ret) {
 		*status = UOB_UAUDIO_MEMALLOC;
 		goto remove_interrupter;
@@ -632,17 +632,17 @@ static void uob_qc_stream_release(struct uob_qc_stream *s, bool in_disconnect)
 	struct uob_qc_dev *d = s->dev;
 
 	if (s->xfer_buf) {
-		uob_qc_unmap(&s->xfer);
-		usb_free_coherent(d->udev, s->xfer_size, s->xfer_buf, s->xfer_dma);
+		uob_qc_dsp_unmap(&s->xfer);
+		usb_free_coherent(d->udev, PAGE_ALIGN(s->xfer_size), s->xfer_buf, s->xfer_dma);
 		s->xfer_buf = NULL;
 		atomic_dec(&uob_qc_counters.xfer_bufs);
 	}
 	if (s->sync_ep && s->sync_ring.size) {
-		uob_qc_unmap(&s->sync_ring);
+		uob_qc_dsp_unmap(&s->sync_ring);
 		xhci_sideband_remove_endpoint(d->sb, s->sync_ep);
 	}
 	if (s->data_ring.size) {
-		uob_qc_unmap(&s->data_ring);
+		uob_qc_dsp_unmap(&s->data_ring);
 		xhci_sideband_remove_endpoint(d->sb, s->data_ep);
 	}
 	uob_qc_dev_put(d);
@@ -667,7 +667,7 @@ static int uob_qc_add_ep(struct uob_qc_dev *d, struct usb_host_endpoint *ep,
 	if (!sgt)
 		ret = -ENOMEM;
 	else
-		ret = uob_qc_map_sgt(m, sgt);
+		ret = uob_qc_map_ring(m, UOB_QC_MEM_XFER_RING, d->udev, sgt);
 	if (ret)
 		xhci_sideband_remove_endpoint(d->sb, ep);
 	return ret;
@@ -747,7 +747,8 @@ static u32 uob_qc_enable(const struct uob_uaudio_req *req, struct snd_pcm *pcm,
 
 	status = UOB_UAUDIO_MEMALLOC;
 	ret = uob_qc_inject(UOB_QC_STEP_BUFFER);
-	s->xfer_buf = ret ? NULL : usb_alloc_coherent(udev, req->xfer_buff_size,
+	/* whole pages: nothing else may share a page the DSP can reach */
+	s->xfer_buf = ret ? NULL : usb_alloc_coherent(udev, PAGE_ALIGN(req->xfer_buff_size),
 						      GFP_KERNEL, &dma);
 	if (!s->xfer_buf) {
 		ret = -ENOMEM;
@@ -756,7 +757,7 @@ static u32 uob_qc_enable(const struct uob_uaudio_req *req, struct snd_pcm *pcm,
 	atomic_inc(&uob_qc_counters.xfer_bufs);
 	s->xfer_dma = dma;
 	s->xfer_size = req->xfer_buff_size;
-	ret = uob_qc_map(&s->xfer, dma, req->xfer_buff_size);
+	ret = uob_qc_map_buf(&s->xfer, udev, s->xfer_buf, dma, req->xfer_buff_size);
 	if (ret)
 		goto put_dev;
 
@@ -1164,18 +1165,19 @@ static int uob_qc_show(struct seq_file *m, void *unused)
 		   uob_qc.bound ? "bound" : "none", uob_qc.client.sq_node,
 		   uob_qc.client.sq_port, allow_local || uob_qc_allow_local, allowed_node);
 	list_for_each_entry(d, &uob_qc.devs, node)
-		seq_printf(m, "device %s slot=%d streams=%u interrupter=%d usage_taken=%d evt_iova=%pad size=%u\n",
+		seq_printf(m, "device %s slot=%d streams=%u interrupter=%d usage_taken=%d evt_iova=%#llx evt_dma=%pad size=%u\n",
 			   dev_name(&d->udev->dev), d->udev->slot_id, d->streams,
 			   xhci_sideband_interrupter_id(d->sb), d->usage_taken,
-			   &d->evt.dma, d->evt.size);
+			   d->evt.iova, &d->evt.dma, d->evt.size);
 	list_for_each_entry(s, &uob_qc.streams, node)
-		seq_printf(m, "stream %06x card=%u pcm=%u dir=%u client=%u:%u intf=%u alt=%u ep=%02x data_iova=%pad xfer_iova=%pad xfer_size=%u\n",
+		seq_printf(m, "stream %06x card=%u pcm=%u dir=%u client=%u:%u intf=%u alt=%u ep=%02x data_iova=%#llx data_dma=%pad xfer_iova=%#llx xfer_dma=%pad xfer_size=%u\n",
 			   s->token, UOB_TOKEN_CARD(s->token), UOB_TOKEN_PCM(s->token),
 			   UOB_TOKEN_DIR(s->token), s->client.sq_node, s->client.sq_port,
 			   s->resp.std_as_opr_intf_desc.bInterfaceNumber,
 			   s->resp.std_as_opr_intf_desc.bAlternateSetting,
-			   s->data_ep->desc.bEndpointAddress, &s->data_ring.dma,
-			   &s->xfer.dma, s->xfer.size);
+			   s->data_ep->desc.bEndpointAddress, s->data_ring.iova,
+			   &s->data_ring.dma, s->xfer.iova, &s->xfer.dma, s->xfer.size);
+	uob_qc_dsp_show(m);
 	seq_printf(m, "counters: streams=%d devs=%d mappings=%d xfer_bufs=%d indications=%d\n",
 		   atomic_read(&uob_qc_counters.streams), atomic_read(&uob_qc_counters.devs),
 		   atomic_read(&uob_qc_counters.mappings),
@@ -1229,6 +1231,7 @@ static void __exit uob_qc_exit(void)
 	uob_qc.qmi_up = false;
 	uob_qc_stop_session(NULL);
 	snd_pcm_notify(&uob_qc_pcm_notify, 1);
+	uob_qc_dsp_exit();
 }
 
 /* after QRTR (net/) and snd-usb-audio (sound/) when built in */

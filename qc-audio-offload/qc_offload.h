@@ -25,16 +25,32 @@ enum uob_qc_step {
 	UOB_QC_STEP_COUNT
 };
 
+/* Kinds of memory handed to the DSP; each has its own IOVA range. */
+enum uob_qc_mem {
+	UOB_QC_MEM_EVENT_RING,
+	UOB_QC_MEM_XFER_RING,
+	UOB_QC_MEM_XFER_BUF,
+	UOB_QC_MEM_COUNT
+};
+
+struct iommu_domain;
+struct seq_file;
+
 /**
  * struct uob_qc_map - one region handed to the DSP
- * @iova: the address the DSP uses (the DMA address without an IOMMU domain)
+ * @iova: the address the DSP uses: stream ID << 32 | IOVA in the DSP's
+ *	domain, or the DMA address without a domain
  * @dma: the controller's DMA address
  * @size: bytes
+ * @type: the kind of region
+ * @domain: the domain it is mapped in (NULL: none)
  */
 struct uob_qc_map {
 	u64 iova;
 	dma_addr_t dma;
 	u32 size;
+	enum uob_qc_mem type;
+	struct iommu_domain *domain;
 };
 
 /**
@@ -113,5 +129,16 @@ extern unsigned int uob_qc_fail_step;
 extern bool uob_qc_allow_local;
 
 int uob_qc_stream_count_for_client(const struct sockaddr_qrtr *sq);
+int uob_qc_inject(enum uob_qc_step step);
+
+/* dsp_mem.c: memory as the DSP sees it */
+int uob_qc_dsp_map(struct uob_qc_map *m, enum uob_qc_mem type,
+		   struct device *sysdev, struct sg_table *sgt, dma_addr_t dma);
+void uob_qc_dsp_unmap(struct uob_qc_map *m);
+u16 uob_qc_dsp_intr_num(void);
+int uob_qc_dsp_set_test_domain(struct iommu_domain *domain, u8 stream_id);
+unsigned int uob_qc_dsp_in_use(void);
+void uob_qc_dsp_show(struct seq_file *m);
+void uob_qc_dsp_exit(void);
 
 #endif /* _UOB_QC_OFFLOAD_H */

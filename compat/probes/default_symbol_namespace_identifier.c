@@ -10,8 +10,10 @@
  */
 #define DEFAULT_SYMBOL_NAMESPACE UOB_PROBE_NS
 #include <linux/export.h>
+#include <linux/module.h>
 
 int uob_probe(void);
+
 int uob_probe(void)
 {
 	return 0;

@@ -1,0 +1,424 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * qc-audio-offload: memory as the audio DSP sees it.
+ *
+ * The DSP reaches the event ring, the transfer rings and the transfer
+ * buffer through its own IOMMU context.  When the platform gives us that
+ * context's domain -- the QDSP6 USB backend (q6usb) on kernels that have
+ * it, or the device an integrator names with iommu_dev= -- every region is
+ * mapped into it at an IOVA of ours and the DSP is told that IOVA, with the
+ * stream ID in bits 32 and up, as upstream does.  The IOVA space is split
+ * as upstream splits it: event rings at 0x1000, then transfer rings, then
+ * transfer buffers.
+ *
+ * Without a domain (the reference rig; boards whose DSP sees the
+ * controller's DMA space) the DSP is told the DMA address.
+ *
+ * Locking: uob_dsp.lock protects the choice of domain and the IOVA lists.
+ * It is a leaf: taken with the udev device lock held (stream setup and
+ * teardown), never together with uob_qc.lock.  The domain is chosen again
+ * only while nothing is mapped, so a mapping is always undone in the domain
+ * it was made in.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/device.h>
+#include <linux/dma-map-ops.h>
+#include <linux/iommu.h>
+#include <linux/list.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/of.h>
+#include <linux/pci.h>
+#include <linux/platform_device.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <sound/core.h>
+
+#include <uob_compat.h>
+#include <uob_q6usb_compat.h>
+
+#include "qc_offload.h"
+
+static char *iommu_dev;
+module_param(iommu_dev, charp, 0444);
+MODULE_PARM_DESC(iommu_dev,
+		 "device whose IOMMU domain the DSP uses, as platform:<name> or pci:<name> (default: q6usb's, else none: DMA addresses)");
+
+static int sid = -1;
+module_param(sid, int, 0444);
+MODULE_PARM_DESC(sid, "stream ID put in bits 32+ of every IOVA; -1: q6usb's, or the iommu_dev's DT iommus cell (default)");
+
+/* Upstream's layout of the DSP's IOVA space (sound/usb/qcom). */
+#define UOB_IOVA_BASE		0x1000UL
+#define UOB_IOVA_XFER_RING	(UOB_IOVA_BASE + PAGE_SIZE * (SNDRV_CARDS + 1))
+#define UOB_IOVA_XFER_BUF	(UOB_IOVA_XFER_RING + PAGE_SIZE * SNDRV_CARDS * 32)
+#define UOB_IOVA_END		(0xfffff000UL - PAGE_SIZE)
+
+static const struct {
+	unsigned long start, end;
+} uob_iova_region[UOB_QC_MEM_COUNT] = {
+	[UOB_QC_MEM_EVENT_RING] = { UOB_IOVA_BASE, UOB_IOVA_XFER_RING },
+	[UOB_QC_MEM_XFER_RING] = { UOB_IOVA_XFER_RING, UOB_IOVA_XFER_BUF },
+	[UOB_QC_MEM_XFER_BUF] = { UOB_IOVA_XFER_BUF, UOB_IOVA_END },
+};
+
+struct uob_iova {
+	struct list_head node;
+	unsigned long start;
+	size_t size;
+};
+
+static struct {
+	struct mutex lock;	/* the fields below; a leaf lock */
+	struct iommu_domain *domain;
+	struct device *dev;	/* referenced; NULL for the test domain */
+	const char *source;
+	u8 sid;
+	u16 intr_num;
+	struct iommu_domain *test_domain;
+	u8 test_sid;
+	struct list_head iovas[UOB_QC_MEM_COUNT];
+	unsigned int in_use;
+} uob_dsp = {
+	.lock = __MUTEX_INITIALIZER(uob_dsp.lock),
+	.source = "none",
+	.iovas = {
+		LIST_HEAD_INIT(uob_dsp.iovas[0]),
+		LIST_HEAD_INIT(uob_dsp.iovas[1]),
+		LIST_HEAD_INIT(uob_dsp.iovas[2]),
+	},
+};
+
+/* First fit in the region; 0 if it is full. */
+static unsigned long uob_iova_get(enum uob_qc_mem type, size_t size)
+	__must_hold(&uob_dsp.lock)
+{
+	unsigned long start = uob_iova_region[type].start;
+	struct uob_iova *a, *n;
+
+	lockdep_assert_held(&uob_dsp.lock);
+	list_for_each_entry(a, &uob_dsp.iovas[type], node) {
+		if (a->start - start >= size)
+			break;
+		start = a->start + a->size;
+	}
+	if (size > uob_iova_region[type].end - start)
+		return 0;
+
+	n = kzalloc_obj(*n, GFP_KERNEL);
+	if (!n)
+		return 0;
+	n->start = start;
+	n->size = size;
+	/* before the first range above the hole, or at the end */
+	list_add_tail(&n->node, &a->node);
+	uob_dsp.in_use++;
+	return start;
+}
+
+static void uob_iova_put(enum uob_qc_mem type, unsigned long start)
+	__must_hold(&uob_dsp.lock)
+{
+	struct uob_iova *a;
+
+	lockdep_assert_held(&uob_dsp.lock);
+	list_for_each_entry(a, &uob_dsp.iovas[type], node) {
+		if (a->start == start) {
+			list_del(&a->node);
+			kfree(a);
+			uob_dsp.in_use--;
+			return;
+		}
+	}
+	WARN(1, "IOVA %#lx was not handed out\n", start);
+}
+
+/* The DT stream ID of @dev's first "iommus" entry, as q6usb reads it. */
+static u8 uob_dsp_dt_sid(struct device *dev)
+{
+	struct of_phandle_args args;
+	u8 ret = 0;
+
+	if (!dev->of_node)
+		return 0;
+	if (!of_parse_phandle_with_args(dev->of_node, "iommus", "#iommu-cells", 0, &args)) {
+		if (args.args_count)
+			ret = args.args[0] & 0xf;
+		of_node_put(args.np);
+	}
+	return ret;
+}
+
+/* The device named by iommu_dev=, referenced; NULL if there is none. */
+static struct device *uob_dsp_named_dev(void)
+{
+	const char *name;
+
+	if (!iommu_dev || !*iommu_dev)
+		return NULL;
+	name = strchr(iommu_dev, ':');
+	if (!name)
+		return NULL;
+	name++;
+	if (!strncmp(iommu_dev, "platform:", 9))
+		return bus_find_device_by_name(&platform_bus_type, NULL, name);
+	if (IS_ENABLED(CONFIG_PCI) && !strncmp(iommu_dev, "pci:", 4))
+		return bus_find_device_by_name(&pci_bus_type, NULL, name);
+	return NULL;
+}
+
+static void uob_dsp_forget(void)
+	__must_hold(&uob_dsp.lock)
+{
+	if (uob_dsp.dev)
+		put_device(uob_dsp.dev);
+	uob_dsp.dev = NULL;
+	uob_dsp.domain = NULL;
+	uob_dsp.source = "none";
+	uob_dsp.sid = 0;
+	uob_dsp.intr_num = 0;
+}
+
+/*
+ * Choose the DSP's domain again, if nothing is mapped: the test domain,
+ * q6usb's, iommu_dev='s, or none.  Platform devices may come and go
+ * between sessions, so this is redone for every first mapping.
+ */
+static void uob_dsp_resolve(void)
+	__must_hold(&uob_dsp.lock)
+{
+	struct iommu_domain *domain = NULL;
+	struct device *dev;
+	u16 intr = 0;
+	u8 s = 0;
+
+	lockdep_assert_held(&uob_dsp.lock);
+	if (uob_dsp.in_use)
+		return;
+	uob_dsp_forget();
+
+	if (uob_dsp.test_domain) {
+		uob_dsp.domain = uob_dsp.test_domain;
+		uob_dsp.sid = uob_dsp.test_sid;
+		uob_dsp.source = "test";
+		return;
+	}
+
+	dev = uob_q6usb_find(&domain, &s, &intr);
+	if (dev) {
+		uob_dsp.source = "q6usb";
+	} else {
+		dev = uob_dsp_named_dev();
+		if (!dev) {
+			if (iommu_dev && *iommu_dev)
+				pr_warn_once("iommu_dev=%s: no such device; handing DMA addresses to the DSP\n",
+					     iommu_dev);
+			return;
+		}
+		domain = iommu_get_domain_for_dev(dev);
+		s = uob_dsp_dt_sid(dev);
+		uob_dsp.source = "iommu_dev";
+	}
+	if (!domain) {
+		dev_warn_once(dev, "no IOMMU domain; handing DMA addresses to the DSP\n");
+		put_device(dev);
+		uob_dsp.source = "none";
+		return;
+	}
+	uob_dsp.dev = dev;
+	uob_dsp.domain = domain;
+	uob_dsp.sid = sid >= 0 ? sid : s;
+	uob_dsp.intr_num = intr;
+}
+
+/**
+ * uob_qc_dsp_intr_num() - the interrupter the platform wants for the DSP
+ *
+ * Context: process context; takes uob_dsp.lock (a leaf lock).
+ *
+ * Return: q6usb's interrupter number, or 0 (the driver's own choice).
+ */
+u16 uob_qc_dsp_intr_num(void)
+{
+	guard(mutex)(&uob_dsp.lock);
+	uob_dsp_resolve();
+	return uob_dsp.intr_num;
+}
+
+/* Map @sgt into the DSP's domain, if there is one.  Fills @m. */
+static int __uob_qc_dsp_map(struct uob_qc_map *m, enum uob_qc_mem type,
+			    struct device *sysdev, struct sg_table *sgt,
+			    dma_addr_t dma, size_t size)
+	__must_hold(&uob_dsp.lock)
+{
+	unsigned long iova;
+	ssize_t mapped;
+	int prot;
+
+	lockdep_assert_held(&uob_dsp.lock);
+	uob_dsp_resolve();
+	*m = (struct uob_qc_map) { .dma = dma, .iova = dma, .size = size, .type = type };
+	if (!uob_dsp.domain) {
+		uob_dsp.in_use++;
+		return 0;
+	}
+
+	iova = uob_iova_get(type, PAGE_ALIGN(size));
+	if (!iova)
+		return -ENOMEM;
+	prot = IOMMU_READ | IOMMU_WRITE;
+	if (dev_is_dma_coherent(sysdev))
+		prot |= IOMMU_CACHE;
+	mapped = iommu_map_sgtable(uob_dsp.domain, iova, sgt, prot);
+	if (mapped != PAGE_ALIGN(size)) {
+		/* iommu_map_sg() undoes a partial mapping itself */
+		uob_iova_put(type, iova);
+		return mapped < 0 ? mapped : -ENOMEM;
+	}
+	m->domain = uob_dsp.domain;
+	m->iova = (u64)uob_dsp.sid << 32 | iova;
+	return 0;
+}
+
+/**
+ * uob_qc_dsp_map() - hand a memory region to the DSP
+ * @m: the mapping to fill
+ * @type: which kind of region (decides the IOVA range)
+ * @sysdev: the controller's DMA device
+ * @sgt: the region's pages; consumed (freed) in any case
+ * @dma: the region's DMA address as the controller sees it
+ *
+ * With a DSP domain, maps every entry of @sgt at consecutive IOVAs;
+ * otherwise the DSP gets @dma.  The size handed over is the sum of @sgt's
+ * entries (whole ring segments / pages).
+ *
+ * Context: process context; the caller holds the udev device lock of the
+ * device the region belongs to.  Takes uob_dsp.lock (a leaf lock).
+ *
+ * Return: 0 or a negative error; on error nothing is mapped and @m is
+ * empty.
+ */
+int uob_qc_dsp_map(struct uob_qc_map *m, enum uob_qc_mem type,
+		   struct device *sysdev, struct sg_table *sgt, dma_addr_t dma)
+{
+	struct scatterlist *sg;
+	size_t size = 0;
+	unsigned int i;
+	int ret;
+
+	for_each_sgtable_sg(sgt, sg, i)
+		size += sg->length;
+
+	ret = uob_qc_inject(UOB_QC_STEP_MAPPING);
+	if (!ret) {
+		scoped_guard(mutex, &uob_dsp.lock)
+			ret = __uob_qc_dsp_map(m, type, sysdev, sgt, dma, size);
+	}
+	if (ret)
+		memset(m, 0, sizeof(*m));
+	else
+		atomic_inc(&uob_qc_counters.mappings);
+	sg_free_table(sgt);
+	kfree(sgt);
+	return ret;
+}
+
+/**
+ * uob_qc_dsp_unmap() - take a region back from the DSP
+ * @m: a mapping made by uob_qc_dsp_map(), or an empty one (no-op)
+ *
+ * Context: process context; as uob_qc_dsp_map().
+ */
+void uob_qc_dsp_unmap(struct uob_qc_map *m)
+{
+	unsigned long iova = lower_32_bits(m->iova);
+
+	if (!m->size)
+		return;
+	scoped_guard(mutex, &uob_dsp.lock) {
+		if (m->domain) {
+			size_t len = PAGE_ALIGN(m->size);
+
+			WARN_ON(iommu_unmap(m->domain, iova, len) != len);
+			uob_iova_put(m->type, iova);
+		} else {
+			uob_dsp.in_use--;
+		}
+	}
+	memset(m, 0, sizeof(*m));
+	atomic_dec(&uob_qc_counters.mappings);
+}
+
+/**
+ * uob_qc_dsp_set_test_domain() - use @domain for the DSP (KUnit)
+ * @domain: a paging domain, or NULL to go back to the platform's
+ * @stream_id: the stream ID to report with it
+ *
+ * Context: process context; takes uob_dsp.lock.
+ *
+ * Return: 0, or -EBUSY while regions are mapped.
+ */
+int uob_qc_dsp_set_test_domain(struct iommu_domain *domain, u8 stream_id)
+{
+	guard(mutex)(&uob_dsp.lock);
+	if (uob_dsp.in_use)
+		return -EBUSY;
+	uob_dsp.test_domain = domain;
+	uob_dsp.test_sid = stream_id;
+	uob_dsp_forget();
+	return 0;
+}
+
+/**
+ * uob_qc_dsp_in_use() - regions currently handed to the DSP
+ *
+ * Context: any; a snapshot.
+ *
+ * Return: the number of IOVA ranges (domain) or DMA regions handed out.
+ */
+unsigned int uob_qc_dsp_in_use(void)
+{
+	guard(mutex)(&uob_dsp.lock);
+	return uob_dsp.in_use;
+}
+
+/**
+ * uob_qc_dsp_show() - debugfs: the DSP's view of memory
+ * @m: the seq_file
+ *
+ * Context: process context; takes uob_dsp.lock.
+ */
+void uob_qc_dsp_show(struct seq_file *m)
+{
+	static const char * const names[UOB_QC_MEM_COUNT] = {
+		"event-ring", "xfer-ring", "xfer-buf",
+	};
+	struct uob_iova *a;
+	phys_addr_t phys;
+	int t;
+
+	guard(mutex)(&uob_dsp.lock);
+	seq_printf(m, "dsp: domain=%s source=%s device=%s sid=%u intr_num=%u regions=%u\n",
+		   uob_dsp.domain ? "yes" : "no", uob_dsp.source,
+		   uob_dsp.dev ? dev_name(uob_dsp.dev) : "-", uob_dsp.sid,
+		   uob_dsp.intr_num, uob_dsp.in_use);
+	for (t = 0; t < UOB_QC_MEM_COUNT; t++)
+		list_for_each_entry(a, &uob_dsp.iovas[t], node) {
+			phys = iommu_iova_to_phys(uob_dsp.domain, a->start);
+			seq_printf(m, "iova %s %#lx+%#zx phys=%pa\n", names[t], a->start,
+				   a->size, &phys);
+		}
+}
+
+/**
+ * uob_qc_dsp_exit() - drop the platform device reference at unload
+ *
+ * Context: module exit, after every stream is gone.
+ */
+void uob_qc_dsp_exit(void)
+{
+	guard(mutex)(&uob_dsp.lock);
+	WARN_ON(uob_dsp.in_use);
+	uob_dsp_forget();
+}
