@@ -23,6 +23,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/device.h>
+#include <linux/dma-direct.h>
 #include <linux/dma-map-ops.h>
 #include <linux/iommu.h>
 #include <linux/list.h>
@@ -67,6 +68,8 @@ struct uob_iova {
 	struct list_head node;
 	unsigned long start;
 	size_t size;
+	struct device *sysdev;	/* the controller, for debugfs */
+	dma_addr_t dma;		/* the same memory as the controller sees it */
 };
 
 static struct {
@@ -91,7 +94,8 @@ static struct {
 };
 
 /* First fit in the region; 0 if it is full. */
-static unsigned long uob_iova_get(enum uob_qc_mem type, size_t size)
+static unsigned long uob_iova_get(enum uob_qc_mem type, size_t size,
+				  struct device *sysdev, dma_addr_t dma)
 	__must_hold(&uob_dsp.lock)
 {
 	unsigned long start = uob_iova_region[type].start;
@@ -111,6 +115,8 @@ static unsigned long uob_iova_get(enum uob_qc_mem type, size_t size)
 		return 0;
 	n->start = start;
 	n->size = size;
+	n->sysdev = sysdev;
+	n->dma = dma;
 	/* before the first range above the hole, or at the end */
 	list_add_tail(&n->node, &a->node);
 	uob_dsp.in_use++;
@@ -264,7 +270,7 @@ static int __uob_qc_dsp_map(struct uob_qc_map *m, enum uob_qc_mem type,
 		return 0;
 	}
 
-	iova = uob_iova_get(type, PAGE_ALIGN(size));
+	iova = uob_iova_get(type, PAGE_ALIGN(size), sysdev, dma);
 	if (!iova)
 		return -ENOMEM;
 	prot = IOMMU_READ | IOMMU_WRITE;
@@ -383,6 +389,14 @@ unsigned int uob_qc_dsp_in_use(void)
 	return uob_dsp.in_use;
 }
 
+/* Where the controller's @dma lands, through its own IOMMU domain if any. */
+static phys_addr_t uob_ctrl_phys(struct device *sysdev, dma_addr_t dma)
+{
+	struct iommu_domain *d = iommu_get_domain_for_dev(sysdev);
+
+	return d ? iommu_iova_to_phys(d, dma) : dma_to_phys(sysdev, dma);
+}
+
 /**
  * uob_qc_dsp_show() - debugfs: the DSP's view of memory
  * @m: the seq_file
@@ -394,8 +408,8 @@ void uob_qc_dsp_show(struct seq_file *m)
 	static const char * const names[UOB_QC_MEM_COUNT] = {
 		"event-ring", "xfer-ring", "xfer-buf",
 	};
+	phys_addr_t phys, ctrl;
 	struct uob_iova *a;
-	phys_addr_t phys;
 	int t;
 
 	guard(mutex)(&uob_dsp.lock);
@@ -405,9 +419,11 @@ void uob_qc_dsp_show(struct seq_file *m)
 		   uob_dsp.intr_num, uob_dsp.in_use);
 	for (t = 0; t < UOB_QC_MEM_COUNT; t++)
 		list_for_each_entry(a, &uob_dsp.iovas[t], node) {
+			/* both translations walk the IOMMUs' page tables now */
 			phys = iommu_iova_to_phys(uob_dsp.domain, a->start);
-			seq_printf(m, "iova %s %#lx+%#zx phys=%pa\n", names[t], a->start,
-				   a->size, &phys);
+			ctrl = uob_ctrl_phys(a->sysdev, a->dma);
+			seq_printf(m, "iova %s %#lx+%#zx dma=%pad phys=%pa ctrl_phys=%pa\n",
+				   names[t], a->start, a->size, &a->dma, &phys, &ctrl);
 		}
 }
 

@@ -24,7 +24,27 @@ out=$UOB_CACHE/e2e
 uob_guest_rig "$out" "$UOB_TOP/tests/guest/e2e-init.sh" "$UOB_E2E_KO"
 uob_log "booting $UOB_REF_IMAGE with the e2e scenarios"
 start=$(date +%s)
-python3 "$UOB_TOP/tests/e2e/e2e.py" "$UOB_REF_IMAGE" "$out/initrd.gz" "$out/console.log" 600
-rc=$?
+python3 "$UOB_TOP/tests/e2e/e2e.py" "$UOB_REF_IMAGE" "$out/initrd.gz" "$out/console.log" 600 |
+	tee "$out/result"
 uob_log "e2e took $(( $(date +%s) - start )) s; console log: $out/console.log"
-exit $rc
+
+# the same kernel with an IOMMU: QEMU's Intel VT-d in front of the
+# controller, a spare PCI device's domain standing in for the DSP's
+iout=$UOB_CACHE/e2e-iommu
+uob_guest_rig "$iout" "$UOB_TOP/tests/guest/iommu-init.sh" "$UOB_E2E_KO"
+uob_log "booting $UOB_REF_IMAGE with intel_iommu=on (the DSP's domain)"
+start=$(date +%s)
+UOB_E2E_QEMU_ARGS="-device intel-iommu -device pci-testdev,addr=10.0" \
+UOB_E2E_APPEND="intel_iommu=on iommu.strict=1" \
+	python3 "$UOB_TOP/tests/e2e/e2e.py" "$UOB_REF_IMAGE" "$iout/initrd.gz" \
+	"$iout/console.log" 600 | tee "$iout/result"
+uob_log "IOMMU e2e took $(( $(date +%s) - start )) s; console log: $iout/console.log"
+
+# one summary line for both boots
+p=0 f=0
+for r in "$out/result" "$iout/result"; do
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$r" | tail -1) || line="0 passed, 1 failed"
+	p=$((p + ${line%% passed*})); x=${line#*, }; f=$((f + ${x%% failed*}))
+done
+echo "$p passed, $f failed"
+[ "$f" -eq 0 ]

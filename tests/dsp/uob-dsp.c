@@ -298,6 +298,47 @@ static int usage_of(const char *usbname)
 	return usage;
 }
 
+/*
+ * The DSP's view of one region.  Without an IOMMU domain (debugfs "dsp:
+ * domain=no") the DSP must get the DMA address.  With one, it must get
+ * sid << 32 | IOVA, and the driver's debugfs must list that IOVA with the
+ * same DMA address, translating (through the DSP's domain) to the same
+ * physical page as the DMA address does through the controller's domain.
+ */
+static void check_dsp_view(const char *what, const struct mem_info *m)
+{
+	FILE *f = fopen("/sys/kernel/debug/usb-offload-backport/qc-audio-offload/state", "r");
+	unsigned long long iova, size, dma, phys, ctrl;
+	char line[512], name[64], dom[8] = "";
+	unsigned int sid = 0;
+	int found = 0;
+
+	while (f && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "dsp: domain=%7s source=%*s device=%*s sid=%u", dom, &sid) == 2)
+			continue;
+		if (sscanf(line, "iova %63s %llx+%llx dma=%llx phys=%llx ctrl_phys=%llx", name,
+			   &iova, &size, &dma, &phys, &ctrl) == 6 &&
+		    iova == (m->iova & 0xffffffffull)) {
+			found = 1;
+			break;
+		}
+	}
+	if (f)
+		fclose(f);
+	printf("  %s: DSP domain %s\n", what, dom[0] ? dom : "?");
+	if (strcmp(dom, "yes")) {
+		check("iova = dma (no DSP domain)", m->iova, m->dma);
+		return;
+	}
+	check("stream ID in iova bits 32+", m->iova >> 32, sid);
+	check("iova listed by the driver", found, 1);
+	if (!found)
+		return;
+	check("  its dma = the response's dma", dma, m->dma);
+	check("  DSP phys = controller phys", phys, ctrl);
+	check("  phys is mapped (not 0)", !!phys, 1);
+}
+
 /* TR dequeue pointer of an endpoint context, from xHCI debugfs */
 static unsigned long long ep_deq(unsigned int slot, unsigned int ep_index)
 {
@@ -391,7 +432,9 @@ static int enable(int card, int check_fields)
 	check("data ep bmAttributes", rs.data_ep.bmAttributes, sysfs_ul(epdir, "bmAttributes", 16));
 	ep_index = (epn & 0xf) * 2 - ((epn & 0x80) ? 0 : 1);
 	check("data ring = ep context TR dequeue", rs.mem.data.dma, ep_deq(rs.slot, ep_index));
-	check("data ring iova = dma (no IOMMU)", rs.mem.data.iova, rs.mem.data.dma);
+	check_dsp_view("event ring", &rs.mem.evt);
+	check_dsp_view("data ring", &rs.mem.data);
+	check_dsp_view("transfer buffer", &rs.mem.xfer);
 	check("transfer buffer size", rs.mem.xfer.size, rq.buf);
 	check("offload usage of the device", usage_of(name), 1);
 	return 0;

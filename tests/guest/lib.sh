@@ -11,10 +11,11 @@ uob_load_stock() {
 	while read -r m; do insmod "/lib/uob/$m" 2>/dev/null; done </lib/uob/stock.list
 }
 
-# ours; the DSP client runs on the guest's own QRTR node: allow_local=1
+# ours; the DSP client runs on the guest's own QRTR node: allow_local=1;
+# arguments are more qc-audio-offload parameters
 uob_load_ours() {
 	insmod /lib/uob/usb-offload.ko && insmod /lib/uob/xhci-sideband.ko &&
-		insmod /lib/uob/qc-audio-offload.ko allow_local=1
+		insmod /lib/uob/qc-audio-offload.ko allow_local=1 "$@"
 }
 
 uob_wait_for() {	# uob_wait_for TENTHS CMD...

@@ -1,0 +1,58 @@
+#!/bin/sh
+# /init of the IOMMU e2e guest: Debian's stock 6.12.111 kernel on q35 with
+# QEMU's emulated Intel VT-d (intel_iommu=on), so the xHCI controller's DMA
+# goes through real (emulated) IOMMU page tables.  The DSP's domain is that
+# of a spare PCI device (pci-testdev at 00:10.0) named with iommu_dev=: the
+# driver maps the rings and the buffer into it; the DSP client checks that
+# every IOVA it is given translates to the same physical page as the
+# controller's DMA address, and the driver unmaps all of it on disable and
+# on a USB reset mid-stream.
+. /lib/uob/guest-lib.sh
+
+say() { echo "uob-e2e: $*"; }
+pass() { say "PASS $*"; }
+fail() { say "FAIL $*"; }
+ok_if() { name=$1; shift; if "$@"; then pass "$name"; else fail "$name"; fi; }
+QC_STATE=/sys/kernel/debug/usb-offload-backport/qc-audio-offload/state
+DSPDEV=0000:00:10.0
+idle() { grep -q "counters: streams=0 devs=0 mappings=0 xfer_bufs=0" $QC_STATE; }
+no_iovas() { grep -q "regions=0" $QC_STATE && ! grep -q "^iova " $QC_STATE; }
+xhci_pci() { basename "$(readlink -f /sys/bus/usb/devices/usb1/..)"; }
+
+uob_load_stock
+ok_if "IOMMU: VT-d active" [ -e /sys/class/iommu/dmar0 ]
+uob_load_ours iommu_dev=pci:$DSPDEV sid=7
+uob_wait_for 300 uob_have_card || fail "card: no USB-Audio card"
+ok_if "IOMMU: the controller is translated" [ -e "/sys/bus/pci/devices/$(xhci_pci)/iommu_group" ]
+ok_if "IOMMU: the DSP stand-in has a group" [ -e /sys/bus/pci/devices/$DSPDEV/iommu_group ]
+
+# a session: every field, and each region as the DSP sees it
+uob-dsp session 0 >/tmp/s.log 2>&1; r=$?
+sed 's/^/uob-e2e:   /' /tmp/s.log
+ok_if "IOMMU: session with mapped regions" [ $r -eq 0 ]
+ok_if "IOMMU: the DSP got IOVAs, not DMA addresses" grep -q "DSP domain yes" /tmp/s.log
+sed 's/^/uob-e2e:   /' $QC_STATE
+ok_if "IOMMU: domain from iommu_dev" grep -q "dsp: domain=yes source=iommu_dev device=$DSPDEV sid=7" $QC_STATE
+ok_if "IOMMU: everything unmapped after disable" no_iovas
+ok_if "IOMMU: idle after disable" idle
+
+# a USB reset mid-stream: the teardown under the udev lock unmaps too
+uob-dsp enable-wait 0 15000 >/tmp/x.log 2>&1 &
+pid=$!
+uob_wait_for 100 grep -q streaming /tmp/x.log || fail "reset: stream not started"
+ok_if "IOMMU: regions mapped while streaming" grep -q "^iova xfer-buf" $QC_STATE
+usb=$(printf '/dev/bus/usb/%03d/%03d' "$(cat /sys/bus/usb/devices/1-1/busnum)" "$(cat /sys/bus/usb/devices/1-1/devnum)")
+uob-usbreset "$usb"
+wait $pid; r=$?
+ok_if "IOMMU: reset mid-stream, DISCONNECT indication" sh -c "[ $r -eq 0 ] && grep -q 'event 1 ' /tmp/x.log"
+ok_if "IOMMU: everything unmapped after the reset" no_iovas
+ok_if "IOMMU: idle after the reset" idle
+
+ok_if "IOMMU: rmmod qc-audio-offload" rmmod qc_audio_offload
+if dmesg | grep -E 'WARNING:|BUG:|Oops|blocked for more than|KASAN|DMAR: DRHD: handling fault'; then
+	fail "IOMMU: kernel log clean (no DMA remapping faults)"
+else
+	pass "IOMMU: kernel log clean (no DMA remapping faults)"
+fi
+say "done"
+poweroff -f
