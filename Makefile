@@ -51,7 +51,7 @@ endif
 
 KBUILD_ARGS := -C $(KDIR) M=$(PROJECT_DIR) $(UOB_KCONFIG)
 
-.PHONY: all modules clean install help check kunit run e2e bench soak deb-test sign patches \
+.PHONY: all modules clean install help check kunit kunit-newer run e2e bench soak deb-test sign patches \
 	check-patches provision headers-check
 
 all: modules
@@ -73,6 +73,7 @@ help:
 	@echo "  make run               boot 6.12 in QEMU (qemu-xhci + usb-audio), load, show state"
 	@echo "  make check             everything CI runs: builds, static checks, KUnit"
 	@echo "  make kunit             KUnit suites under kunit.py in QEMU"
+	@echo "  make kunit-newer       the same on Linux 7.2 beside its in-tree sideband/offload"
 	@echo "  make e2e               stock Debian kernel in QEMU: sessions, unplug, reset, rmmod"
 	@echo "  make bench             round trips vs floor, get/put cost, dkms time, sizes"
 	@echo "  make soak              100 enable/unplug/replug + 100 load/unload cycles (not in check)"
@@ -111,6 +112,9 @@ check-patches:
 
 kunit:
 	scripts/kunit.sh
+
+kunit-newer:
+	scripts/kunit.sh newer
 
 run:
 	scripts/run.sh

@@ -61,6 +61,13 @@ static inline void uob_udev_offload_set(struct usb_device *udev, int usage)
 	guard(spinlock)(&udev->offload_lock);
 	udev->offload_usage = usage;
 }
+
+/* What usbcore's usb_offload_set_pm_locked() does around system sleep. */
+static inline void uob_udev_offload_set_frozen(struct usb_device *udev, bool frozen)
+{
+	guard(spinlock)(&udev->offload_lock);
+	udev->offload_pm_locked = frozen;
+}
 #elif defined(UOB_HAVE_USB_DEVICE_OFFLOAD_FIELDS)
 static inline bool uob_udev_offload_frozen(struct usb_device *udev)
 {
@@ -70,6 +77,12 @@ static inline bool uob_udev_offload_frozen(struct usb_device *udev)
 static inline void uob_udev_offload_set(struct usb_device *udev, int usage)
 {
 	WRITE_ONCE(udev->offload_usage, usage);
+}
+
+/* What usbcore's usb_suspend_both() / usb_resume_both() do. */
+static inline void uob_udev_offload_set_frozen(struct usb_device *udev, bool frozen)
+{
+	udev->offload_at_suspend = frozen;
 }
 #endif
 

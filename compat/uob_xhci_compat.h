@@ -10,6 +10,18 @@
 #include <uob_autoconf.h>
 #include "xhci.h"
 
+/*
+ * The TR dequeue pointer bits of an endpoint context: SCTX_DEQ_MASK in
+ * 6.12's xhci.h, TR_DEQ_PTR_MASK after a later xhci.h cleanup (seen in
+ * 7.2's; the exact upstream commit is not pinned here).  Used by the KUnit
+ * suites only.  A macro of xhci.h itself, so its presence is the test.
+ */
+#ifdef TR_DEQ_PTR_MASK
+#define UOB_XHCI_DEQ_PTR_MASK	((u64)TR_DEQ_PTR_MASK)
+#else
+#define UOB_XHCI_DEQ_PTR_MASK	((u64)SCTX_DEQ_MASK)
+#endif
+
 /**
  * uob_xhci_create_secondary_interrupter() - secondary interrupter, by number
  * @hcd: the xHCI controller

@@ -374,7 +374,7 @@ static void uob_qc_enable_reports_what_the_kernel_holds(struct kunit *test)
 	vdev = r->xhci->devs[r->udev->slot_id];
 	idx = xhci_get_endpoint_index(&ep->desc);
 	ctx = xhci_get_ep_ctx(r->xhci, vdev->out_ctx, idx);
-	KUNIT_EXPECT_EQ(test, le64_to_cpu(ctx->deq) & (u64)SCTX_DEQ_MASK,
+	KUNIT_EXPECT_EQ(test, le64_to_cpu(ctx->deq) & UOB_XHCI_DEQ_PTR_MASK,
 			resp.xhci_mem_info.tr_data.dma);
 	KUNIT_EXPECT_EQ(test, resp.xhci_mem_info.tr_data.iova, resp.xhci_mem_info.tr_data.dma);
 	KUNIT_EXPECT_EQ(test, 0U, resp.xhci_mem_info.tr_sync.size);

@@ -132,17 +132,20 @@ step build-7.2-newer "$UOB_TOP/scripts/newer-build.sh"
 step checkpatch-strict checkpatch
 step kernel-doc kerneldoc
 step kunit kunit_step
+step kunit-7.2-newer "$UOB_TOP/scripts/kunit.sh" newer
 step e2e "$UOB_TOP/scripts/e2e.sh"
 step dkms-lifecycle "$UOB_TOP/scripts/dkms-lifecycle.sh"
 step debian-package "$UOB_TOP/scripts/deb-test.sh"
 
-# fold the KUnit case counts into the total
-if line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$logdir/kunit.log" | tail -1); then
-	kp=${line%% passed*}; kf=${line#*, }; kf=${kf%% failed*}
-	uob_log "kunit cases: $kp passed, $kf failed"
-	grep -E '^kunit suite|^kernel log' "$logdir/kunit.log" >&2 || true
-	passed=$((passed + kp)); failed=$((failed + kf))
-fi
+# fold the KUnit case counts (6.12.111 and 7.2) into the total
+for k in kunit kunit-7.2-newer; do
+	if line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$logdir/$k.log" | tail -1); then
+		kp=${line%% passed*}; kf=${line#*, }; kf=${kf%% failed*}
+		uob_log "$k cases: $kp passed, $kf failed"
+		grep -E '^kunit suite|^kernel log' "$logdir/$k.log" >&2 || true
+		passed=$((passed + kp)); failed=$((failed + kf))
+	fi
+done
 
 # and the e2e scenarios
 if line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$logdir/e2e.log" | tail -1); then

@@ -4,6 +4,10 @@
 # make kunit: stage the project into the cached 6.12.111 tree through
 # patches/ (exactly the series users get), run kunit.py in QEMU with the
 # emulated board (kunit/qemu-args), and judge results + kernel log.
+#
+# kunit.sh newer: the same on the newer kernel (scripts/newer-source.sh,
+# 7.2), with its in-tree xHCI sideband and usb_offload_*() built in
+# (kunit/newer.kunitconfig), so the suites run beside them.
 set -euo pipefail
 UOB_STEP=kunit
 . "$(dirname "$0")/lib.sh"
@@ -11,17 +15,27 @@ UOB_STEP=kunit
 "$UOB_TOP/scripts/provision.sh"
 "$UOB_TOP/scripts/mkpatches.sh" "$UOB_TOP/patches"
 
+src=$UOB_REF_SRC
+version=$UOB_REF_UPSTREAM
+extra_config=()
+if [ "${1:-ref}" = newer ]; then
+	UOB_STEP=kunit-newer
+	src=$("$UOB_TOP/scripts/newer-source.sh")
+	version=$(make -s -C "$src" kernelversion)
+	extra_config=(--kunitconfig="$UOB_TOP/kunit/newer.kunitconfig")
+fi
+
 # one run at a time per cache: the staging tree and build dir are shared
 exec 9>"$UOB_CACHE/kunit.lock"
 flock -w 3600 9 || uob_die "another make kunit holds $UOB_CACHE/kunit.lock"
 
-tree=$UOB_CACHE/kunit-tree-$UOB_REF_UPSTREAM
-build=$UOB_CACHE/kunit-build-$UOB_REF_UPSTREAM
+tree=$UOB_CACHE/kunit-tree-$version
+build=$UOB_CACHE/kunit-build-$version
 
 if [ ! -f "$tree/.uob-pristine" ]; then
 	uob_log "creating the staging tree $tree"
 	rm -rf "$tree"
-	cp -a "$UOB_REF_SRC" "$tree"
+	cp -a "$src" "$tree"
 	touch "$tree/.uob-pristine"
 fi
 
@@ -30,11 +44,11 @@ if [ "$(cat "$tree/.uob-series" 2>/dev/null)" != "$series_sum" ]; then
 	uob_log "applying patches/ to the staging tree"
 	rm -f "$tree/.uob-series"
 	rm -rf "$tree/drivers/usb/offload-backport"
-	cp -p "$UOB_REF_SRC/drivers/usb/Kconfig" "$UOB_REF_SRC/drivers/usb/Makefile" \
+	cp -p "$src/drivers/usb/Kconfig" "$src/drivers/usb/Makefile" \
 		"$tree/drivers/usb/"
 	for p in "$UOB_TOP"/patches/*.patch; do
 		patch -d "$tree" -p1 --batch --forward --quiet <"$p" ||
-			uob_die "$(basename "$p") does not apply to $UOB_REF_UPSTREAM"
+			uob_die "$(basename "$p") does not apply to $version"
 	done
 	echo "$series_sum" >"$tree/.uob-series"
 fi
@@ -43,12 +57,19 @@ mkdir -p "$build"
 qemu_args=$(grep -v '^#' "$UOB_TOP/kunit/qemu-args" | tr '\n' ' ')
 rm -f "$build/results.json" "$build/test.log"
 
+# our accelerator, not kunit.py's generic list (scripts/qemu-tcg-wrapper.sh)
+bindir=$build/uob-bin
+mkdir -p "$bindir"
+ln -sf "$UOB_TOP/scripts/qemu-tcg-wrapper.sh" "$bindir/qemu-system-x86_64"
+export UOB_REAL_QEMU
+UOB_REAL_QEMU=$(command -v qemu-system-x86_64)
+
 start=$(date +%s)
 set +e
-(cd "$tree" && python3 tools/testing/kunit/kunit.py run \
+(cd "$tree" && PATH="$bindir:$PATH" python3 tools/testing/kunit/kunit.py run \
 	--arch=x86_64 \
 	--build_dir="$build" \
-	--kunitconfig="$tree/drivers/usb/offload-backport/kunit" \
+	--kunitconfig="$tree/drivers/usb/offload-backport/kunit" "${extra_config[@]}" \
 	--jobs="$(nproc)" \
 	--timeout=1500 \
 	--json="$build/results.json" \
@@ -59,6 +80,23 @@ end=$(date +%s)
 grep -E "^\[|Testing complete|Elapsed time|passed|failed|ERROR|Error" "$build/kunit.out" | tail -25 >&2 || true
 [ $rc -eq 0 ] || tail -40 "$build/kunit.out" >&2
 uob_log "kunit.py exited $rc after $((end - start)) s (log: $build/test.log, output: $build/kunit.out)"
+
+# The build used what the probes found: usb-offload's backend follows
+# UOB_HAVE_USB_DEVICE_OFFLOAD_{FIELDS,LOCK} (a cold in-tree build once
+# silently lost the probe results; see compat/Kbuild.common).
+gen=$build/drivers/usb/offload-backport
+if [ -f "$gen/usb-offload/built-in.a" ]; then
+	want=state_table.o
+	grep -qE 'UOB_HAVE_USB_DEVICE_OFFLOAD_(FIELDS|LOCK) 1' \
+		"$gen/compat/generated/uob_autoconf.h" && want=state_udev.o
+	if ar t "$gen/usb-offload/built-in.a" | grep -q "$want\$"; then
+		uob_log "usb-offload backend: $want, as the probes say"
+	else
+		echo "usb-offload backend is not $want, which the probes call for"
+		echo "0 passed, 1 failed"
+		exit 1
+	fi
+fi
 
 python3 "$UOB_TOP/scripts/check-kunit-log.py" "$build/results.json" "$build/test.log" \
 	usb_offload:10 xhci_sideband:10 qc_audio_offload:15

@@ -13,63 +13,10 @@ set -euo pipefail
 UOB_STEP=newer
 . "$(dirname "$0")/lib.sh"
 
-uob_need_pkgs gcc make bc flex bison libelf-dev libssl-dev xz-utils curl gpgv \
-	debian-archive-keyring
+uob_need_pkgs gcc make bc flex bison libelf-dev libssl-dev
 
-dl=$UOB_CACHE/debs
-mkdir -p "$dl"
-
-# fetch URL FILE: download to FILE (via FILE.part).
-fetch() {
-	curl -fsS --retry 3 --max-time 900 -o "$2.part" "$1" || uob_die "cannot fetch $1"
-	mv "$2.part" "$2"
-}
-
-deb=
-for f in "$dl/${UOB_NEW_PKG}_"*_all.deb; do
-	[ -e "$f" ] && [ -e "$f.verified" ] && deb=$f
-done
-want=$dl/${UOB_NEW_PKG}_${UOB_NEW_DEBVER}_all.deb
-[ -e "$want.verified" ] && deb=$want
-if [ -z "$deb" ]; then
-	rel=$dl/$UOB_NEW_SUITE.InRelease
-	fetch "$UOB_DEBIAN_MIRROR/dists/$UOB_NEW_SUITE/InRelease" "$rel"
-	gpgv --keyring /usr/share/keyrings/debian-archive-keyring.gpg "$rel" 2>"$rel.gpgv" ||
-		uob_die "bad signature on $UOB_NEW_SUITE/InRelease: $(cat "$rel.gpgv")"
-	psum=$(awk '/^SHA256:/{s=1;next} /^[A-Za-z]/{s=0} s && $3=="main/binary-amd64/Packages.xz"{print $1}' "$rel")
-	[ -n "$psum" ] || uob_die "InRelease lists no main/binary-amd64/Packages.xz"
-	# by-hash, as apt does: the file that belongs to this InRelease
-	fetch "$UOB_DEBIAN_MIRROR/dists/$UOB_NEW_SUITE/main/binary-amd64/by-hash/SHA256/$psum" "$dl/Packages.xz"
-	echo "$psum  $dl/Packages.xz" | sha256sum -c --quiet || uob_die "Packages.xz does not match InRelease"
-	# Stanzas of $UOB_NEW_PKG: version, file name, SHA256.
-	xz -dc "$dl/Packages.xz" | awk -v p="$UOB_NEW_PKG" '
-		/^Package: /{pk=$2} /^Version: /{v=$2} /^Filename: /{f=$2} /^SHA256: /{s=$2}
-		/^$/{ if (pk==p) print v, f, s; pk="" } END{ if (pk==p) print v, f, s }' >"$dl/candidates"
-	line=$(awk -v v="$UOB_NEW_DEBVER" '$1==v' "$dl/candidates")
-	if [ -z "$line" ]; then
-		line=$(sort -V "$dl/candidates" | tail -1)
-		[ -n "$line" ] || uob_die "$UOB_NEW_SUITE has no $UOB_NEW_PKG"
-		uob_log "$UOB_NEW_PKG $UOB_NEW_DEBVER is gone from the archive; using ${line%% *}"
-	fi
-	read -r ver file sum <<<"$line"
-	deb=$dl/${UOB_NEW_PKG}_${ver}_all.deb
-	uob_log "downloading $file"
-	fetch "$UOB_DEBIAN_MIRROR/$file" "$deb"
-	echo "$sum  $deb" | sha256sum -c --quiet || uob_die "$deb does not match Packages"
-	touch "$deb.verified"
-fi
-ver=$(basename "$deb" _all.deb); ver=${ver#"${UOB_NEW_PKG}"_}
-upstream=${ver%%-*}
-src=$UOB_CACHE/linux-$upstream
-if [ "$(cat "$src/.uob-unpacked" 2>/dev/null)" != "$ver" ]; then
-	uob_log "unpacking $UOB_NEW_PKG $ver into $src"
-	rm -rf "$src" "$src.tmp"; mkdir -p "$src.tmp"
-	dpkg-deb --fsys-tarfile "$deb" | tar -xO --wildcards './usr/src/linux-source-*.tar.xz' |
-		tar -xJ -C "$src.tmp" --strip-components=1
-	mv "$src.tmp" "$src"
-	echo "$ver" >"$src/.uob-unpacked"
-fi
-
+src=$("$UOB_TOP/scripts/newer-source.sh")
+upstream=$(cat "$src/.uob-unpacked"); upstream=${upstream%%-*}
 obj=$UOB_CACHE/newer-build-$upstream
 sum=$(sha256sum <"$UOB_TOP/kunit/newer.config" | cut -d' ' -f1)
 if [ "$(cat "$obj/.uob-config" 2>/dev/null)" != "$sum" ]; then

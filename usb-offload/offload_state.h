@@ -38,5 +38,13 @@ bool uob_state_at_suspend(struct usb_device *udev);
 unsigned int uob_state_entries(void);
 /* System sleep transition (PM_SUSPEND_PREPARE / PM_POST_SUSPEND). */
 void uob_state_system_sleep(bool entering);
+/*
+ * KUnit: what the sleep transition does to @udev (the caller holds its
+ * device lock): our PM notifier's work for the table backend, usbcore's
+ * (offload_at_suspend / offload_pm_locked) for the field backend.
+ */
+void uob_state_mark_sleep(struct usb_device *udev, bool entering);
+/* Does the backend keep state of its own (entries that must go away)? */
+bool uob_state_is_private(void);
 
 #endif /* _UOB_OFFLOAD_STATE_H */

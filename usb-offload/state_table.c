@@ -149,6 +149,17 @@ unsigned int uob_state_entries(void)
 	return n;
 }
 
+void uob_state_mark_sleep(struct usb_device *udev, bool entering)
+{
+	device_lock_assert(&udev->dev);
+	uob_state_system_sleep(entering);
+}
+
+bool uob_state_is_private(void)
+{
+	return true;
+}
+
 void uob_state_system_sleep(bool entering)
 {
 	struct uob_udev_state *st;

@@ -52,6 +52,17 @@ unsigned int uob_state_entries(void)
 	return 0;
 }
 
+void uob_state_mark_sleep(struct usb_device *udev, bool entering)
+{
+	device_lock_assert(&udev->dev);
+	uob_udev_offload_set_frozen(udev, entering);
+}
+
+bool uob_state_is_private(void)
+{
+	return false;
+}
+
 void uob_state_system_sleep(bool entering)
 {
 }

@@ -230,7 +230,7 @@ static void uob_sb_endpoint_buffer_is_tr_dequeue(struct kunit *test)
 	sgt = xhci_sideband_get_endpoint_buffer(rig->sb, ep);
 	KUNIT_ASSERT_NOT_NULL(test, sgt);
 	ctx = xhci_get_ep_ctx(rig->xhci, vdev->out_ctx, idx);
-	KUNIT_EXPECT_EQ(test, le64_to_cpu(ctx->deq) & (u64)SCTX_DEQ_MASK,
+	KUNIT_EXPECT_EQ(test, le64_to_cpu(ctx->deq) & UOB_XHCI_DEQ_PTR_MASK,
 			(u64)sg_dma_address(sgt->sgl));
 	KUNIT_EXPECT_EQ(test, (u64)vdev->eps[idx].ring->first_seg->dma,
 			(u64)sg_dma_address(sgt->sgl));
