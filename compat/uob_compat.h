@@ -14,6 +14,7 @@
 #include <linux/lockdep.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/pci.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/usb.h>
@@ -30,6 +31,20 @@
 #else
 #define UOB_SYMBOL_NAMESPACE	"USB_OFFLOAD_BACKPORT"
 #endif
+
+/*
+ * The PCI device called @name (referenced), for iommu_dev=pci:<name>.
+ * pci_bus_type is only declared with CONFIG_PCI (a configuration, not a
+ * version, difference; Qualcomm boards may have no PCI).
+ */
+static inline struct device *uob_pci_find_dev(const char *name)
+{
+#ifdef CONFIG_PCI
+	return bus_find_device_by_name(&pci_bus_type, NULL, name);
+#else
+	return NULL;
+#endif
+}
 
 /*
  * kzalloc_obj(): v7.0-rc1, 2932ba8d9c99 "slab: Introduce kmalloc_obj() and

@@ -30,7 +30,6 @@
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/of.h>
-#include <linux/pci.h>
 #include <linux/platform_device.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
@@ -169,8 +168,8 @@ static struct device *uob_dsp_named_dev(void)
 	name++;
 	if (!strncmp(iommu_dev, "platform:", 9))
 		return bus_find_device_by_name(&platform_bus_type, NULL, name);
-	if (IS_ENABLED(CONFIG_PCI) && !strncmp(iommu_dev, "pci:", 4))
-		return bus_find_device_by_name(&pci_bus_type, NULL, name);
+	if (!strncmp(iommu_dev, "pci:", 4))
+		return uob_pci_find_dev(name);
 	return NULL;
 }
 
