@@ -56,3 +56,7 @@ UOB_NEW_SUITE=trixie-backports
 UOB_NEW_PKG=linux-source-7.2
 UOB_NEW_DEBVER=7.2.11-1~bpo13+1
 UOB_DEBIAN_MIRROR=${UOB_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+# The column of tests/conftest/expected.txt the newer kernel is checked
+# against (if the archive moves to a later series, a differing probe result
+# fails the check, which is the point: review it, then add a column).
+UOB_NEW_COLUMN=7.2

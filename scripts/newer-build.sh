@@ -47,7 +47,7 @@ for m in "${mods[@]}"; do
 	[ -f "$scratch/$m.ko" ] || uob_die "$m.ko was not built against linux $upstream"
 done
 
-"$UOB_TOP/scripts/probe-expect.sh" "$scratch/compat/generated/uob_autoconf.h" "${upstream%.*}"
+"$UOB_TOP/scripts/probe-expect.sh" "$scratch/compat/generated/uob_autoconf.h" "$UOB_NEW_COLUMN"
 
 # No clash with the kernel: none of our exports is exported by the kernel
 # source, none of our module names is one of its modules.

@@ -20,7 +20,7 @@ fetch() {
 }
 
 deb=
-for f in "$dl/${UOB_NEW_PKG}_"*_all.deb; do
+for f in "$dl/linux-source-"*_all.deb; do
 	[ -e "$f" ] && [ -e "$f.verified" ] && deb=$f
 done
 want=$dl/${UOB_NEW_PKG}_${UOB_NEW_DEBVER}_all.deb
@@ -35,28 +35,32 @@ if [ -z "$deb" ]; then
 	# by-hash, as apt does: the file that belongs to this InRelease
 	fetch "$UOB_DEBIAN_MIRROR/dists/$UOB_NEW_SUITE/main/binary-amd64/by-hash/SHA256/$psum" "$dl/Packages.xz"
 	echo "$psum  $dl/Packages.xz" | sha256sum -c --quiet || uob_die "Packages.xz does not match InRelease"
-	# Stanzas of $UOB_NEW_PKG: version, file name, SHA256.
-	xz -dc "$dl/Packages.xz" | awk -v p="$UOB_NEW_PKG" '
+	# Stanzas of every linux-source-N.M: package, version, file, SHA256.
+	xz -dc "$dl/Packages.xz" | awk '
 		/^Package: /{pk=$2} /^Version: /{v=$2} /^Filename: /{f=$2} /^SHA256: /{s=$2}
-		/^$/{ if (pk==p) print v, f, s; pk="" } END{ if (pk==p) print v, f, s }' >"$dl/candidates"
-	line=$(awk -v v="$UOB_NEW_DEBVER" '$1==v' "$dl/candidates")
-	if [ -z "$line" ]; then
-		line=$(sort -V "$dl/candidates" | tail -1)
-		[ -n "$line" ] || uob_die "$UOB_NEW_SUITE has no $UOB_NEW_PKG"
-		uob_log "$UOB_NEW_PKG $UOB_NEW_DEBVER is gone from the archive; using ${line%% *}"
-	fi
-	read -r ver file sum <<<"$line"
-	deb=$dl/${UOB_NEW_PKG}_${ver}_all.deb
+		/^$/{ if (pk ~ /^linux-source-[0-9.]+$/) print pk, v, f, s; pk="" }
+		END{ if (pk ~ /^linux-source-[0-9.]+$/) print pk, v, f, s }' >"$dl/candidates"
+	# the pinned version; else the newest of its series; else (the series
+	# has left the suite) the newest series there is
+	line=$(awk -v p="$UOB_NEW_PKG" -v v="$UOB_NEW_DEBVER" '$1==p && $2==v' "$dl/candidates")
+	[ -n "$line" ] || line=$(awk -v p="$UOB_NEW_PKG" '$1==p' "$dl/candidates" | sort -V -k2 | tail -1)
+	[ -n "$line" ] || line=$(sort -V -k2 "$dl/candidates" | tail -1)
+	[ -n "$line" ] || uob_die "$UOB_NEW_SUITE has no linux-source package"
+	read -r pkg ver file sum <<<"$line"
+	[ "$pkg $ver" = "$UOB_NEW_PKG $UOB_NEW_DEBVER" ] ||
+		uob_log "$UOB_NEW_PKG $UOB_NEW_DEBVER is gone from the archive; using $pkg $ver"
+	deb=$dl/${pkg}_${ver}_all.deb
 	uob_log "downloading $file"
 	fetch "$UOB_DEBIAN_MIRROR/$file" "$deb"
 	echo "$sum  $deb" | sha256sum -c --quiet || uob_die "$deb does not match Packages"
 	touch "$deb.verified"
 fi
-ver=$(basename "$deb" _all.deb); ver=${ver#"${UOB_NEW_PKG}"_}
+pkg=$(basename "$deb"); pkg=${pkg%%_*}
+ver=$(basename "$deb" _all.deb); ver=${ver#"${pkg}"_}
 upstream=${ver%%-*}
 src=$UOB_CACHE/linux-$upstream
 if [ "$(cat "$src/.uob-unpacked" 2>/dev/null)" != "$ver" ]; then
-	uob_log "unpacking $UOB_NEW_PKG $ver into $src"
+	uob_log "unpacking $pkg $ver into $src"
 	rm -rf "$src" "$src.tmp"; mkdir -p "$src.tmp"
 	dpkg-deb --fsys-tarfile "$deb" | tar -xO --wildcards './usr/src/linux-source-*.tar.xz' |
 		tar -xJ -C "$src.tmp" --strip-components=1
