@@ -26,6 +26,13 @@ uob_guest_boot "$out/initrd.gz" "$out/console.log" 900 || true
 grep -aq 'uob-bench: done' "$out/console.log" || uob_die "bench guest did not finish ($out/console.log)"
 guest=$(grep -a 'uob-bench: bench:' "$out/console.log" | sed 's/^.*uob-bench: bench: //')
 
+uob_log "guest with QEMU's VT-d: $n enable/disable cycles, regions mapped into the DSP's domain"
+UOB_GUEST_IOMMU=1 uob_guest_boot "$out/initrd.gz" "$out/console-iommu.log" 900 || true
+grep -aq 'bench-iommu: DSP domain in use' "$out/console-iommu.log" ||
+	uob_die "VT-d bench guest did not map through a domain ($out/console-iommu.log)"
+iommu=$(grep -a 'uob-bench: bench-iommu:' "$out/console-iommu.log" | grep -v 'DSP domain' |
+	sed 's/^.*uob-bench: bench-iommu: //')
+
 "$UOB_TOP/scripts/kunit.sh" >"$out/kunit.log" 2>&1 || uob_die "make kunit failed ($out/kunit.log)"
 getput=$(grep -a 'uob-bench: get+put' "$UOB_CACHE/kunit-build-$UOB_REF_UPSTREAM/test.log" |
 	 sed 's/^.*uob-bench: //')
@@ -54,6 +61,16 @@ mkdir -p "$UOB_TOP/bench"
 	echo "The enable does the floor's work (through the kernel PCM API) plus sideband, interrupter, rings, buffer and the QMI round trip."
 	echo "A ratio below 1 is possible: the userspace floor pays for alsa-lib (device-name parsing at open, its own HW_REFINE loop of several ioctls),"
 	echo "while the kernel path issues one HW_PARAMS and one PREPARE on an already known substream."
+	echo
+	echo "## The same round trip with an IOMMU domain for the DSP"
+	echo
+	echo "Second boot of the same guest with QEMU's Intel VT-d (intel_iommu=on iommu.strict=1; the controller's"
+	echo "DMA translated too) and iommu_dev=pci:0000:00:10.0: every enable maps the event ring, the data ring and the"
+	echo "transfer buffer into that domain, every disable unmaps them (strict mode: with an IOTLB flush)."
+	echo
+	echo '```'
+	echo "$iommu"
+	echo '```'
 	echo
 	echo "## usb_offload_get/put against a bare lock+counter (same KUnit run)"
 	echo

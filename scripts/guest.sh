@@ -7,6 +7,9 @@
 #       our modules in /lib/uob/, INIT_SCRIPT as /init.
 #   uob_guest_boot INITRAMFS LOG TIMEOUT [QEMU ARGS...]
 #       boots it with qemu-xhci + usb-audio, console to LOG.
+#       UOB_GUEST_IOMMU=1: with QEMU's Intel VT-d in front of the devices
+#       (intel_iommu=on) and a spare pci-testdev at 00:10.0 whose domain
+#       stands in for the DSP's (as in make e2e).
 
 UOB_GUEST_STOCK_MODULES=(xhci-pci snd-usb-audio snd-pcm-oss qrtr qmi_helpers)
 
@@ -59,10 +62,15 @@ uob_guest_boot() {
 	# thread=single: multi-threaded TCG races with the kernel's live code
 	# patching (seen: "Oops: int3" in a static key at boot, before any
 	# module of ours was loaded); 2 vCPUs run round-robin instead.
+	local first=() append="console=ttyS0 panic=-1 loglevel=4 hung_task_timeout_secs=20"
+	if [ "${UOB_GUEST_IOMMU:-0}" = 1 ]; then
+		first=(-device intel-iommu -device pci-testdev,addr=10.0)
+		append="$append intel_iommu=on iommu.strict=1"
+	fi
 	timeout --foreground -k 5 "$timeout" qemu-system-x86_64 \
 		-machine q35 -accel tcg,thread=single -m 1024 -smp 2 -nographic -no-reboot \
 		-kernel "$UOB_REF_IMAGE" -initrd "$initrd" \
-		-append "console=ttyS0 panic=-1 loglevel=4 hung_task_timeout_secs=20" \
+		-append "$append" "${first[@]}" \
 		-device qemu-xhci,id=xhci \
 		-audiodev none,id=snd0 \
 		-device usb-audio,bus=xhci.0,port=1,audiodev=snd0 \

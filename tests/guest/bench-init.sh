@@ -3,9 +3,19 @@
 # its floor (the same HW_PARAMS + PREPARE through plain ALSA), same guest.
 . /lib/uob/guest-lib.sh
 uob_load_stock
+N=${UOB_BENCH_N:-200}
+if grep -q intel_iommu=on /proc/cmdline; then
+	# the same round trip with every region mapped into the DSP's domain
+	uob_load_ours iommu_dev=pci:0000:00:10.0
+	uob_wait_for 300 uob_have_card
+	uob-dsp bench 0 $N 2>&1 | grep '^bench:' | sed 's/^bench:/uob-bench: bench-iommu:/'
+	grep -q "domain=yes" /sys/kernel/debug/usb-offload-backport/qc-audio-offload/state &&
+		echo "uob-bench: bench-iommu: DSP domain in use"
+	echo "uob-bench: done"
+	poweroff -f
+fi
 uob_load_ours
 uob_wait_for 300 uob_have_card
-N=${UOB_BENCH_N:-200}
 uob-alsa-floor 0 $N 2>&1 | sed 's/^/uob-bench: /'
 uob-dsp bench 0 $N 2>&1 | grep '^bench:' | sed 's/^/uob-bench: /'
 echo "uob-bench: done"
