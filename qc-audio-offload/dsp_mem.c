@@ -92,6 +92,8 @@ static struct {
 	},
 };
 
+static_assert(UOB_QC_MEM_COUNT == 3, "one IOVA list per kind of memory");
+
 /* First fit in the region; 0 if it is full. */
 static unsigned long uob_iova_get(enum uob_qc_mem type, size_t size,
 				  struct device *sysdev, dma_addr_t dma)
@@ -233,7 +235,9 @@ static void uob_dsp_resolve(void)
 	}
 	uob_dsp.dev = dev;
 	uob_dsp.domain = domain;
-	uob_dsp.sid = sid >= 0 ? sid : s;
+	if (sid > U8_MAX)
+		pr_warn_once("sid=%d is not a stream ID; using %u\n", sid, s);
+	uob_dsp.sid = sid >= 0 && sid <= U8_MAX ? sid : s;
 	uob_dsp.intr_num = intr;
 }
 
