@@ -73,21 +73,26 @@ build_6_1() {
 	"$UOB_TOP/scripts/probe-expect.sh" "$SCRATCH_DIR/compat/generated/uob_autoconf.h" 6.1
 }
 
-# CAMELCASE is ignored: the only hits are USB descriptor fields from
-# <linux/usb/ch9.h> (idVendor, bInterfaceClass, ...), which --no-tree
-# cannot know are existing kernel names.  MACRO_ARG_REUSE is ignored: the
-# only hits are the QMI table macros, whose arguments are a type and a field
-# name (for offsetof/sizeof_field), never expressions.
+# checkpatch in tree mode against the unpacked reference source, so that
+# kernel names such as the USB descriptor fields of <linux/usb/ch9.h>
+# (bInterfaceClass, wMaxPacketSize, ...) are known and not CamelCase.  It
+# runs from a scratch directory with GIT_DIR unset to a repository: with a
+# git checkout as cwd, checkpatch seeds its CamelCase list from *our*
+# include/ instead of the kernel's.  MACRO_ARG_REUSE is ignored: the only
+# hits are the QMI element-table macros, whose arguments are a type and a
+# member name (for offsetof/sizeof_field), never expressions.
 checkpatch() {
-	local out
-	out=$(cd "$UOB_TOP" && perl "$UOB_REF_SRC/scripts/checkpatch.pl" --no-tree --strict \
-		--terse --show-types --ignore CAMELCASE,MACRO_ARG_REUSE \
-		-f $(c_files | grep -v '^tests/') 2>&1
+	local out cwd=$UOB_CACHE/scratch/checkpatch
+	mkdir -p "$cwd"
+	out=$(cd "$cwd" && GIT_DIR=/nonexistent perl "$UOB_REF_SRC/scripts/checkpatch.pl" \
+		--root="$UOB_REF_SRC" --strict --terse --show-types --ignore MACRO_ARG_REUSE \
+		-f $(c_files | grep -v '^tests/' | sed "s|^|$UOB_TOP/|") 2>&1
 	      # userspace test tools: kernel style, but C99 types, and messages
 	      # and table macros as userspace writes them
-	      cd "$UOB_TOP" && perl "$UOB_REF_SRC/scripts/checkpatch.pl" --no-tree --strict \
-		--terse --show-types --ignore CAMELCASE,MACRO_ARG_REUSE,PREFER_KERNEL_TYPES,EMBEDDED_FUNCTION_NAME,LONG_LINE_STRING,MACRO_ARG_PRECEDENCE \
-		-f $(c_files | grep '^tests/') 2>&1)
+	      cd "$cwd" && GIT_DIR=/nonexistent perl "$UOB_REF_SRC/scripts/checkpatch.pl" \
+		--root="$UOB_REF_SRC" --strict --terse --show-types \
+		--ignore MACRO_ARG_REUSE,PREFER_KERNEL_TYPES,EMBEDDED_FUNCTION_NAME,LONG_LINE_STRING,MACRO_ARG_PRECEDENCE \
+		-f $(c_files | grep '^tests/' | sed "s|^|$UOB_TOP/|") 2>&1)
 	echo "$out"
 	! echo "$out" | grep -qE '(ERROR|WARNING|CHECK):'
 }
