@@ -60,3 +60,46 @@ UOB_DEBIAN_MIRROR=${UOB_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 # against (if the archive moves to a later series, a differing probe result
 # fails the check, which is the point: review it, then add a column).
 UOB_NEW_COLUMN=7.2
+
+# uob_prepare_tree SRC OBJ FRAGMENT DEFCONFIG [MAKE ARGS...]: configure a
+# kernel source for out-of-tree builds in OBJ (DEFCONFIG + FRAGMENT, every
+# option of FRAGMENT must stick) and run modules_prepare -- once per
+# FRAGMENT content.  Used by the arm64 and newer-kernel compile checks.
+uob_prepare_tree() {
+	local src=$1 obj=$2 frag=$3 defcfg=$4; shift 4
+	local sum o
+	sum=$(cat "$frag" | sha256sum | cut -d' ' -f1)
+	[ "$(cat "$obj/.uob-config" 2>/dev/null)" = "$sum" ] && return 0
+	uob_log "configuring and preparing $src in $obj (once)"
+	rm -rf "$obj"; mkdir -p "$obj"
+	make -s -C "$src" O="$obj" "$@" "$defcfg" >/dev/null
+	"$src/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" "$frag" >/dev/null
+	make -s -C "$src" O="$obj" "$@" olddefconfig >/dev/null
+	for o in $(grep -o '^CONFIG_[A-Z0-9_]*' "$frag"); do
+		grep -q "^$o=" "$obj/.config" || uob_die "$src: config lacks $o"
+	done
+	make -s -C "$src" O="$obj" "$@" -j"$(nproc)" modules_prepare
+	echo "$sum" >"$obj/.uob-config"
+}
+
+# uob_build_prepared NAME OBJ SRC [MAKE ARGS...]: the project's modules,
+# W=1 -Werror, in $UOB_CACHE/scratch/NAME against a prepared tree; all
+# three must be built, no warning.  There is no vmlinux, so modpost cannot
+# resolve kernel symbols and only warns about them.  Sets UOB_SCRATCH.
+uob_build_prepared() {
+	local name=$1 obj=$2 src=$3; shift 3
+	local m
+	UOB_SCRATCH=$UOB_CACHE/scratch/$name
+	rm -rf "$UOB_SCRATCH"; mkdir -p "$UOB_SCRATCH"
+	uob_copy_tree "$UOB_SCRATCH"
+	make -C "$UOB_SCRATCH" KDIR="$obj" KSRC="$src" "$@" KBUILD_MODPOST_WARN=1 \
+		W=1 KCFLAGS=-Werror modules 2>&1 | tee "$UOB_SCRATCH/build.log" |
+		grep -v 'undefined!$' || true
+	[ "${PIPESTATUS[0]}" -eq 0 ] || uob_die "$name build failed"
+	if grep -E '(warning|error):' "$UOB_SCRATCH/build.log" | grep -v 'modpost.*undefined'; then
+		uob_die "$name build has warnings"
+	fi
+	for m in usb-offload/usb-offload xhci-sideband/xhci-sideband qc-audio-offload/qc-audio-offload; do
+		[ -f "$UOB_SCRATCH/$m.ko" ] || uob_die "$name: $m.ko was not built"
+	done
+}

@@ -10,27 +10,7 @@
 #include <stdlib.h>
 #include <time.h>
 
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static void stats(const char *what, double *v, int n)
-{
-	qsort(v, n, sizeof(*v), cmp_double);
-	printf("bench: %s over %d cycles: median %.3f ms p99 %.3f ms min %.3f ms max %.3f ms\n",
-	       what, n, v[n / 2], v[(n * 99) / 100], v[0], v[n - 1]);
-}
+#include "uob-stats.h"
 
 int main(int argc, char **argv)
 {

@@ -26,6 +26,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "uob-stats.h"
+
 #define SVC_ID		0x41D
 #define SVC_VERS	1
 #define MSG_STREAM	0x0001
@@ -194,14 +196,6 @@ static void check(const char *what, unsigned long long got, unsigned long long w
 		printf("  %-34s expected %#llx\n", "", want);
 		failures++;
 	}
-}
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
 static int lookup(void)
@@ -457,20 +451,6 @@ static int disable(int card, const char *usbname)
 	return rs.resp.result || rs.status ? -1 : 0;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static void stats(const char *what, double *v, int n)
-{
-	qsort(v, n, sizeof(*v), cmp_double);
-	printf("bench: %s round trip over %d cycles: median %.3f ms p99 %.3f ms min %.3f ms max %.3f ms\n",
-	       what, n, v[n / 2], v[(n * 99) / 100 < n ? (n * 99) / 100 : n - 1], v[0], v[n - 1]);
-}
-
 /* N enable/disable cycles, round trip of each request as the DSP sees it */
 static int bench(int card, int n)
 {
@@ -493,8 +473,8 @@ static int bench(int card, int n)
 			return -1;
 		}
 	}
-	stats("QMI enable", te, n);
-	stats("QMI disable", td, n);
+	stats("QMI enable round trip", te, n);
+	stats("QMI disable round trip", td, n);
 	free(te);
 	free(td);
 	return 0;
