@@ -178,6 +178,7 @@ static struct device *uob_dsp_named_dev(void)
 static void uob_dsp_forget(void)
 	__must_hold(&uob_dsp.lock)
 {
+	lockdep_assert_held(&uob_dsp.lock);
 	if (uob_dsp.dev)
 		put_device(uob_dsp.dev);
 	uob_dsp.dev = NULL;

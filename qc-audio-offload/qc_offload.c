@@ -133,20 +133,26 @@ static struct device *uob_qc_sysdev(struct usb_device *udev)
 	return udev->bus->sysdev;
 }
 
-/* A ring given as the sideband's sg_table (one entry per segment). */
+/*
+ * A ring given as the sideband's sg_table (one entry per segment).  Caller
+ * holds the udev lock: mappings change only with it (uob_qc_dsp_map()).
+ */
 static int uob_qc_map_ring(struct uob_qc_map *m, enum uob_qc_mem type,
 			   struct usb_device *udev, struct sg_table *sgt)
 {
+	device_lock_assert(&udev->dev);
 	return uob_qc_dsp_map(m, type, uob_qc_sysdev(udev), sgt, sg_dma_address(sgt->sgl));
 }
 
-/* The transfer buffer: coherent memory of whole pages. */
+/* The transfer buffer: coherent memory of whole pages.  Caller holds the udev lock. */
 static int uob_qc_map_buf(struct uob_qc_map *m, struct usb_device *udev,
 			  void *cpu, dma_addr_t dma, size_t size)
 {
-	struct sg_table *sgt = kzalloc_obj(*sgt, GFP_KERNEL);
+	struct sg_table *sgt;
 	int ret;
 
+	device_lock_assert(&udev->dev);
+	sgt = kzalloc_obj(*sgt, GFP_KERNEL);
 	if (!sgt)
 		return -ENOMEM;
 	ret = dma_get_sgtable(uob_qc_sysdev(udev), sgt, cpu, dma, PAGE_ALIGN(size));

@@ -34,8 +34,7 @@ iout=$UOB_CACHE/e2e-iommu
 uob_guest_rig "$iout" "$UOB_TOP/tests/guest/iommu-init.sh" "$UOB_E2E_KO"
 uob_log "booting $UOB_REF_IMAGE with intel_iommu=on (the DSP's domain)"
 start=$(date +%s)
-UOB_E2E_QEMU_ARGS="-device intel-iommu -device pci-testdev,addr=10.0" \
-UOB_E2E_APPEND="intel_iommu=on iommu.strict=1" \
+UOB_E2E_QEMU_ARGS=$UOB_GUEST_IOMMU_QEMU UOB_E2E_APPEND=$UOB_GUEST_IOMMU_APPEND \
 	python3 "$UOB_TOP/tests/e2e/e2e.py" "$UOB_REF_IMAGE" "$iout/initrd.gz" \
 	"$iout/console.log" 600 | tee "$iout/result"
 uob_log "IOMMU e2e took $(( $(date +%s) - start )) s; console log: $iout/console.log"

@@ -7,11 +7,15 @@
 #       our modules in /lib/uob/, INIT_SCRIPT as /init.
 #   uob_guest_boot INITRAMFS LOG TIMEOUT [QEMU ARGS...]
 #       boots it with qemu-xhci + usb-audio, console to LOG.
-#       UOB_GUEST_IOMMU=1: with QEMU's Intel VT-d in front of the devices
-#       (intel_iommu=on) and a spare pci-testdev at 00:10.0 whose domain
-#       stands in for the DSP's (as in make e2e).
+#       UOB_GUEST_IOMMU=1: with the IOMMU rig (UOB_GUEST_IOMMU_* below).
 
 UOB_GUEST_STOCK_MODULES=(xhci-pci snd-usb-audio snd-pcm-oss qrtr qmi_helpers)
+
+# The IOMMU rig (make e2e, make bench): QEMU's Intel VT-d in front of the
+# devices (it must come before them), a spare PCI device at 00:10.0 whose
+# domain stands in for the DSP's, and the kernel told to use the IOMMU.
+UOB_GUEST_IOMMU_QEMU="-device intel-iommu -device pci-testdev,addr=10.0"
+UOB_GUEST_IOMMU_APPEND="intel_iommu=on iommu.strict=1"
 
 uob_guest_initramfs() {
 	local out=$1 init=$2; shift 2
@@ -64,8 +68,8 @@ uob_guest_boot() {
 	# module of ours was loaded); 2 vCPUs run round-robin instead.
 	local first=() append="console=ttyS0 panic=-1 loglevel=4 hung_task_timeout_secs=20"
 	if [ "${UOB_GUEST_IOMMU:-0}" = 1 ]; then
-		first=(-device intel-iommu -device pci-testdev,addr=10.0)
-		append="$append intel_iommu=on iommu.strict=1"
+		read -r -a first <<<"$UOB_GUEST_IOMMU_QEMU"
+		append="$append $UOB_GUEST_IOMMU_APPEND"
 	fi
 	timeout --foreground -k 5 "$timeout" qemu-system-x86_64 \
 		-machine q35 -accel tcg,thread=single -m 1024 -smp 2 -nographic -no-reboot \

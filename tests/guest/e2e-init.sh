@@ -5,19 +5,8 @@
 # the host driver (tests/e2e/e2e.py) to act through the QEMU monitor.
 . /lib/uob/guest-lib.sh
 
-say() { echo "uob-e2e: $*"; }
-pass() { say "PASS $*"; }
-fail() { say "FAIL $*"; }
-ok_if() { name=$1; shift; if "$@"; then pass "$name"; else fail "$name"; fi; }
-DBG=/sys/kernel/debug/usb-offload-backport
-QC_STATE=$DBG/qc-audio-offload/state
-
 wait_for() { uob_wait_for "$@"; }
 have_card() { uob_have_card; }
-no_card() { ! grep -qs USB-Audio /proc/asound/cards; }
-idle() { grep -q "counters: streams=0 devs=0 mappings=0 xfer_bufs=0" $QC_STATE; }
-usage_of() { grep "^$1 " $DBG/offload | grep -o 'usage=[0-9]*' | cut -d= -f2; }
-usb_node() { printf '/dev/bus/usb/%03d/%03d' "$(cat /sys/bus/usb/devices/1-1/busnum)" "$(cat /sys/bus/usb/devices/1-1/devnum)"; }
 
 uob_load_stock
 uob_load_ours
@@ -92,10 +81,6 @@ kill $pid 2>/dev/null
 ok_if "altsetting back to 0" sh -c '[ "$(cat /sys/bus/usb/devices/1-1:1.1/bAlternateSetting)" -eq 0 ]'
 
 # 9. the kernel said nothing bad
-if dmesg | grep -E 'WARNING:|BUG:|Oops|blocked for more than|KASAN'; then
-	fail "kernel log clean"
-else
-	pass "kernel log clean"
-fi
+log_clean "kernel log clean"
 say "done"
 poweroff -f

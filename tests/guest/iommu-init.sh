@@ -9,13 +9,7 @@
 # on a USB reset mid-stream.
 . /lib/uob/guest-lib.sh
 
-say() { echo "uob-e2e: $*"; }
-pass() { say "PASS $*"; }
-fail() { say "FAIL $*"; }
-ok_if() { name=$1; shift; if "$@"; then pass "$name"; else fail "$name"; fi; }
-QC_STATE=/sys/kernel/debug/usb-offload-backport/qc-audio-offload/state
 DSPDEV=0000:00:10.0
-idle() { grep -q "counters: streams=0 devs=0 mappings=0 xfer_bufs=0" $QC_STATE; }
 no_iovas() { grep -q "regions=0" $QC_STATE && ! grep -q "^iova " $QC_STATE; }
 xhci_pci() { basename "$(readlink -f /sys/bus/usb/devices/usb1/..)"; }
 
@@ -41,18 +35,13 @@ uob-dsp enable-wait 0 15000 >/tmp/x.log 2>&1 &
 pid=$!
 uob_wait_for 100 grep -q streaming /tmp/x.log || fail "reset: stream not started"
 ok_if "IOMMU: regions mapped while streaming" grep -q "^iova xfer-buf" $QC_STATE
-usb=$(printf '/dev/bus/usb/%03d/%03d' "$(cat /sys/bus/usb/devices/1-1/busnum)" "$(cat /sys/bus/usb/devices/1-1/devnum)")
-uob-usbreset "$usb"
+uob-usbreset "$(usb_node)"
 wait $pid; r=$?
 ok_if "IOMMU: reset mid-stream, DISCONNECT indication" sh -c "[ $r -eq 0 ] && grep -q 'event 1 ' /tmp/x.log"
 ok_if "IOMMU: everything unmapped after the reset" no_iovas
 ok_if "IOMMU: idle after the reset" idle
 
 ok_if "IOMMU: rmmod qc-audio-offload" rmmod qc_audio_offload
-if dmesg | grep -E 'WARNING:|BUG:|Oops|blocked for more than|KASAN|DMAR: DRHD: handling fault'; then
-	fail "IOMMU: kernel log clean (no DMA remapping faults)"
-else
-	pass "IOMMU: kernel log clean (no DMA remapping faults)"
-fi
+log_clean "IOMMU: kernel log clean (no DMA remapping faults)" "DMAR: DRHD: handling fault"
 say "done"
 poweroff -f

@@ -24,3 +24,28 @@ uob_wait_for() {	# uob_wait_for TENTHS CMD...
 	return 1
 }
 uob_have_card() { grep -qs USB-Audio /proc/asound/cards; }
+
+# Scenario helpers of the e2e, IOMMU and soak guests: every result is a
+# line "uob-e2e: PASS|FAIL <name>" that tests/e2e/e2e.py counts.
+say() { echo "uob-e2e: $*"; }
+pass() { say "PASS $*"; }
+fail() { say "FAIL $*"; }
+ok_if() { name=$1; shift; if "$@"; then pass "$name"; else fail "$name"; fi; }
+DBG=/sys/kernel/debug/usb-offload-backport
+QC_STATE=$DBG/qc-audio-offload/state
+idle() { grep -q "counters: streams=0 devs=0 mappings=0 xfer_bufs=0" $QC_STATE; }
+no_card() { ! grep -qs USB-Audio /proc/asound/cards; }
+usage_of() { grep "^$1 " $DBG/offload | grep -o 'usage=[0-9]*' | cut -d= -f2; }
+# the usbfs node of the audio device on root port 1
+usb_node() {
+	printf '/dev/bus/usb/%03d/%03d' "$(cat /sys/bus/usb/devices/1-1/busnum)" \
+		"$(cat /sys/bus/usb/devices/1-1/devnum)"
+}
+# log_clean NAME [EXTRA-PATTERN]: no kernel report in dmesg
+log_clean() {
+	if dmesg | grep -E "WARNING:|BUG:|Oops|blocked for more than|KASAN${2:+|$2}"; then
+		fail "$1"
+	else
+		pass "$1"
+	fi
+}

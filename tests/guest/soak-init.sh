@@ -2,13 +2,9 @@
 # /init of the soak guest: UOB_SOAK_N enable -> hot-unplug -> re-plug cycles
 # (host acts on "uob-e2e: host: ..."), then UOB_SOAK_N load/unload cycles.
 . /lib/uob/guest-lib.sh
-say() { echo "uob-e2e: $*"; }
 N=${UOB_SOAK_N:-100}
-QC_STATE=/sys/kernel/debug/usb-offload-backport/qc-audio-offload/state
 wait_for() { uob_wait_for "$@"; }
 have_card() { uob_have_card; }
-no_card() { ! grep -qs USB-Audio /proc/asound/cards; }
-idle() { grep -q "counters: streams=0 devs=0 mappings=0 xfer_bufs=0" $QC_STATE; }
 load() { uob_load_ours; }
 unload() { rmmod qc_audio_offload && rmmod xhci_sideband && rmmod usb_offload; }
 
@@ -56,10 +52,6 @@ done
 t1=$(cut -d' ' -f1 /proc/uptime)
 say "load/unload cycles: $ok/$N in $(echo "$t0 $t1" | awk '{printf "%d", $2-$1}') s"
 [ $ok -eq "$N" ] && say "PASS soak: $N load/unload cycles" || say "FAIL soak: $ok/$N load/unload cycles"
-if dmesg | grep -E 'WARNING:|BUG:|Oops|blocked for more than'; then
-	say "FAIL kernel log clean"
-else
-	say "PASS kernel log clean"
-fi
+log_clean "kernel log clean"
 say "done"
 poweroff -f
