@@ -138,13 +138,54 @@ static void __uob_sb_remove_endpoint(struct xhci_sideband *sb, unsigned int ep_i
 	sb->eps[ep_index] = NULL;
 }
 
+/*
+ * Is sb->ir still the controller's?  When xhci-hcd reinitialises the
+ * controller (xhci_resume() after the controller lost its state: "xHC error
+ * in resume, USBSTS 0x401, Reinit" on QEMU), xhci_mem_cleanup() frees every
+ * interrupter, secondary ones included, and tells nobody: our pointer then
+ * dangles.  The controller's own interrupter table is the truth: the slot
+ * we were given must still hold this interrupter.  If it does not, forget
+ * the interrupter (never touch or free it again) and say so once.
+ *
+ * Limits: an interrupter created by someone else in the same slot at the
+ * same address after a reinit would pass; the Qualcomm client stops every
+ * stream before system sleep (the only path that reinitialises a controller
+ * under a live device), so this is the safety net, not the mechanism.
+ *
+ * Caller holds sb->mutex; takes xhci->lock to read the table.
+ */
+static bool uob_sb_ir_owned(struct xhci_sideband *sb)
+	__must_hold(&sb->mutex)
+{
+	struct uob_sideband_priv *priv = to_priv(sb);
+	struct xhci_hcd *xhci = sb->xhci;
+	bool owned = false;
+
+	lockdep_assert_held(&sb->mutex);
+	if (!sb->ir)
+		return false;
+	if (xhci) {
+		guard(spinlock_irq)(&xhci->lock);
+		owned = xhci->interrupters && priv->ir_num < xhci->max_interrupters &&
+			xhci->interrupters[priv->ir_num] == sb->ir;
+	}
+	if (!owned) {
+		dev_warn(&sb->udev->dev,
+			 "xHCI interrupter %u was freed by the controller (reinitialised): forgotten\n",
+			 priv->ir_num);
+		sb->ir = NULL;
+		priv->ir_lost++;
+	}
+	return owned;
+}
+
 /* Caller holds sb->mutex.  Never touches offload usage (seed patch 1). */
 static void __uob_sb_remove_interrupter(struct xhci_sideband *sb)
 	__must_hold(&sb->mutex)
 {
 	lockdep_assert_held(&sb->mutex);
 
-	if (!sb->ir)
+	if (!uob_sb_ir_owned(sb))
 		return;
 	xhci_remove_secondary_interrupter(xhci_to_hcd(sb->xhci), sb->ir);
 	sb->ir = NULL;
@@ -317,7 +358,7 @@ struct sg_table *xhci_sideband_get_event_buffer(struct xhci_sideband *sb)
 
 	guard(mutex)(&sb->mutex);
 
-	if (!sb->ir)
+	if (!uob_sb_ir_owned(sb))
 		return NULL;
 	return uob_ring_to_sgtable(sb, sb->ir->event_ring);
 }
@@ -380,7 +421,7 @@ int xhci_sideband_create_interrupter(struct xhci_sideband *sb, int num_seg,
 
 	if (!sb->vdev)
 		return -ENODEV;
-	if (sb->ir)
+	if (sb->ir && uob_sb_ir_owned(sb))
 		return -EBUSY;
 
 	ir = uob_xhci_create_secondary_interrupter(xhci_to_hcd(sb->xhci), num_seg,
@@ -390,6 +431,7 @@ int xhci_sideband_create_interrupter(struct xhci_sideband *sb, int num_seg,
 
 	ir->ip_autoclear = ip_autoclear;
 	sb->ir = ir;
+	to_priv(sb)->ir_num = ir->intr_num;
 	return 0;
 }
 EXPORT_SYMBOL_GPL(xhci_sideband_create_interrupter);
@@ -430,7 +472,7 @@ int xhci_sideband_interrupter_id(struct xhci_sideband *sb)
 		return -ENODEV;
 
 	guard(mutex)(&sb->mutex);
-	return sb->ir ? sb->ir->intr_num : -ENODEV;
+	return uob_sb_ir_owned(sb) ? to_priv(sb)->ir_num : -ENODEV;
 }
 EXPORT_SYMBOL_GPL(xhci_sideband_interrupter_id);
 
@@ -590,10 +632,11 @@ static int uob_sb_show(struct seq_file *s, void *unused)
 	guard(mutex)(&uob_sb_lock);
 	list_for_each_entry(sb, &uob_sb_list, node) {
 		guard(mutex)(&sb->mutex);
-		seq_printf(s, "%s slot=%d intf=%s attached=%d interrupter=%d endpoints:",
+		seq_printf(s, "%s slot=%d intf=%s attached=%d interrupter=%d lost=%u endpoints:",
 			   dev_name(&sb->udev->dev), sb->udev->slot_id,
 			   sb->intf ? dev_name(&sb->intf->dev) : "-", !!sb->vdev,
-			   sb->ir ? (int)sb->ir->intr_num : -1);
+			   uob_sb_ir_owned(sb) ? (int)to_priv(sb)->ir_num : -1,
+			   to_priv(sb)->ir_lost);
 		for (i = 0; i < UOB_EP_CTX_PER_DEV; i++)
 			if (sb->eps[i])
 				seq_printf(s, " %u", i);

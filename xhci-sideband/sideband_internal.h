@@ -13,11 +13,18 @@
  * @sb: what clients see
  * @kref: lets the device-removal notifier use @sb outside the registry lock
  * @detached_by_removal: the device went away while registered
+ * @ir_num: the interrupter number of @sb.ir, kept apart from the
+ *	interrupter because the controller may free that behind our back
+ * @ir_lost: interrupters found freed by the controller (a reinit)
+ *
+ * @ir_num and @ir_lost are protected by @sb.mutex.
  */
 struct uob_sideband_priv {
 	struct xhci_sideband sb;
 	struct kref kref;
 	bool detached_by_removal;
+	unsigned int ir_num;
+	unsigned int ir_lost;
 };
 
 /* xhci-hcd's hc_driver is the only one whose description is "xhci-hcd". */

@@ -187,6 +187,41 @@ static void uob_sb_interrupter_slot_reusable(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, rig->xhci->interrupters[id]);
 }
 
+/*
+ * A controller reinit (xhci_resume() after the controller lost its state)
+ * frees every interrupter behind the sideband's back, as xhci_mem_cleanup()
+ * does.  Simulated here by removing the sideband's interrupter through
+ * xhci-hcd directly: the sideband must notice, never touch the freed
+ * interrupter again (KASAN reports a use-after-free or double free if it
+ * does), and create a new one afterwards.
+ */
+static void uob_sb_controller_reinit_frees_interrupter(struct kunit *test)
+{
+	struct uob_sb_rig *rig = uob_sb_rig(test, UOB_KUNIT_ROOT_PORT, true, NULL);
+	struct uob_sideband_priv *priv = container_of(rig->sb, struct uob_sideband_priv, sb);
+	int id;
+
+	KUNIT_ASSERT_EQ(test, 0, xhci_sideband_create_interrupter(rig->sb, 1, false, 0, 0));
+	id = xhci_sideband_interrupter_id(rig->sb);
+	KUNIT_ASSERT_GE(test, id, 1);
+
+	xhci_remove_secondary_interrupter(bus_to_hcd(rig->udev->bus), rig->sb->ir);
+	KUNIT_ASSERT_NULL(test, rig->xhci->interrupters[id]);
+
+	KUNIT_EXPECT_EQ(test, -ENODEV, xhci_sideband_interrupter_id(rig->sb));
+	KUNIT_EXPECT_NULL(test, xhci_sideband_get_event_buffer(rig->sb));
+	xhci_sideband_remove_interrupter(rig->sb);
+	KUNIT_EXPECT_EQ(test, 1U, priv->ir_lost);
+	KUNIT_EXPECT_NULL(test, rig->xhci->interrupters[id]);
+
+	KUNIT_ASSERT_EQ(test, 0, xhci_sideband_create_interrupter(rig->sb, 1, false, 0, 0));
+	KUNIT_EXPECT_EQ(test, id, xhci_sideband_interrupter_id(rig->sb));
+	KUNIT_EXPECT_PTR_EQ(test, rig->sb->ir, rig->xhci->interrupters[id]);
+	xhci_sideband_remove_interrupter(rig->sb);
+	KUNIT_EXPECT_NULL(test, rig->xhci->interrupters[id]);
+	KUNIT_EXPECT_EQ(test, 1U, priv->ir_lost);
+}
+
 static void uob_sb_intr_num_honoured_or_refused(struct kunit *test)
 {
 	struct uob_sb_rig *rig = uob_sb_rig(test, UOB_KUNIT_ROOT_PORT, true, NULL);
@@ -434,6 +469,7 @@ static struct kunit_case uob_sideband_cases[] = {
 	KUNIT_CASE(uob_sb_second_interrupter_is_ebusy),
 	KUNIT_CASE(uob_sb_interrupter_slot_reusable),
 	KUNIT_CASE(uob_sb_intr_num_honoured_or_refused),
+	KUNIT_CASE(uob_sb_controller_reinit_frees_interrupter),
 	KUNIT_CASE(uob_sb_endpoint_buffer_is_tr_dequeue),
 	KUNIT_CASE(uob_sb_remove_endpoint_gives_it_back),
 	KUNIT_CASE(uob_sb_endpoint_without_ring_is_einval),
