@@ -31,14 +31,17 @@
 #include <linux/fs.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/notifier.h>
 #include <linux/scatterlist.h>
 #include <linux/seq_file.h>
+#include <linux/suspend.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/soc/qcom/qmi.h>
 #include <linux/usb.h>
 #include <linux/usb/audio.h>
 #include <linux/usb/audio-v2.h>
+#include <linux/workqueue.h>
 #include <sound/pcm_params.h>
 
 #include <uob/usb_offload.h>
@@ -66,21 +69,54 @@ struct uob_qc_counters uob_qc_counters;
 unsigned int uob_qc_fail_step;
 bool uob_qc_allow_local;
 
+/*
+ * PM notifier priority: above usb-offload's (0), so that at PREPARE every
+ * stream is stopped and its usage put before usb-offload marks the devices
+ * at-suspend (a put in that window is refused with -EBUSY).
+ */
+#define UOB_QC_PM_PRIORITY	10
+
+static void uob_qc_put_work_fn(struct work_struct *work);
+static int uob_qc_watch_bus(const struct bus_type *bus);
+
 static struct {
 	struct qmi_handle qmi;
 	bool qmi_up;
-	struct mutex lock;		/* leaf: lists, client binding */
+	struct mutex lock;		/* leaf: lists, client binding, sleeping */
 	struct list_head streams;
 	struct list_head devs;
 	struct list_head pcms;
+	struct list_head pending_puts;
 	bool bound;
+	bool sleeping;			/* system sleep: no new stream */
 	struct sockaddr_qrtr client;
 	struct dentry *debugfs;
+	struct mutex watch_lock;	/* usb_bus */
+	const struct bus_type *usb_bus;	/* bus_nb registered on it */
+	struct notifier_block bus_nb;
+	struct notifier_block pm_nb;
+	struct delayed_work put_work;
 } uob_qc = {
 	.lock = __MUTEX_INITIALIZER(uob_qc.lock),
 	.streams = LIST_HEAD_INIT(uob_qc.streams),
 	.devs = LIST_HEAD_INIT(uob_qc.devs),
 	.pcms = LIST_HEAD_INIT(uob_qc.pcms),
+	.pending_puts = LIST_HEAD_INIT(uob_qc.pending_puts),
+	.watch_lock = __MUTEX_INITIALIZER(uob_qc.watch_lock),
+	.put_work = __DELAYED_WORK_INITIALIZER(uob_qc.put_work, uob_qc_put_work_fn, 0),
+};
+
+/**
+ * struct uob_qc_pending_put - an offload usage reference still to be put
+ * @node: in uob_qc.pending_puts
+ * @udev: the device (referenced)
+ *
+ * Allocated with the device's state, so that a put refused at teardown
+ * (-EBUSY in usb-offload's at-suspend window) is kept without allocating.
+ */
+struct uob_qc_pending_put {
+	struct list_head node;
+	struct usb_device *udev;
 };
 
 struct uob_qc_pcm {
@@ -210,6 +246,75 @@ static struct uob_qc_dev *uob_qc_find_dev(struct usb_device *udev)
 }
 
 /*
+ * Put the device's offload usage, right after its interrupter is removed.
+ * -ENODEV: the device is gone and the count with it.  Any other refusal
+ * (-EBUSY inside usb-offload's at-suspend window, a runtime-PM error) must
+ * not lose the reference: it is queued, with the record allocated at setup,
+ * and put again from a work item once the device can take it.  Caller holds
+ * the udev lock.
+ */
+static void uob_qc_usage_put(struct uob_qc_dev *d)
+{
+	int ret;
+
+	device_lock_assert(&d->udev->dev);
+	ret = usb_offload_put(d->udev);
+	if (!ret || ret == -ENODEV)
+		return;
+
+	dev_warn(&d->udev->dev, "offload usage put refused (%d): retried later\n", ret);
+	d->pending->udev = usb_get_dev(d->udev);
+	scoped_guard(mutex, &uob_qc.lock)
+		list_add_tail(&d->pending->node, &uob_qc.pending_puts);
+	d->pending = NULL;
+	atomic_inc(&uob_qc_counters.pending_puts);
+	mod_delayed_work(system_wq, &uob_qc.put_work, HZ / 10);
+}
+
+/*
+ * Retry the puts that were refused.  Takes each device's lock (nothing of
+ * ours is held then); what is still refused waits for the next round.
+ * @final: module unload, no next round.
+ */
+static void uob_qc_put_pending(bool final)
+{
+	struct uob_qc_pending_put *p;
+	LIST_HEAD(todo);
+	int ret;
+
+	scoped_guard(mutex, &uob_qc.lock) {
+		if (uob_qc.sleeping && !final)
+			return;		/* PM_POST_* schedules us again */
+		list_splice_init(&uob_qc.pending_puts, &todo);
+	}
+	while ((p = list_first_entry_or_null(&todo, struct uob_qc_pending_put, node))) {
+		list_del(&p->node);
+		usb_lock_device(p->udev);
+		ret = usb_offload_put(p->udev);
+		usb_unlock_device(p->udev);
+		if (ret && ret != -ENODEV && !final) {
+			scoped_guard(mutex, &uob_qc.lock)
+				list_add_tail(&p->node, &uob_qc.pending_puts);
+			continue;
+		}
+		if (ret && ret != -ENODEV)
+			dev_err(&p->udev->dev, "offload usage put still refused at unload: %d\n",
+				ret);
+		atomic_dec(&uob_qc_counters.pending_puts);
+		usb_put_dev(p->udev);
+		kfree(p);
+	}
+	scoped_guard(mutex, &uob_qc.lock)
+		if (!list_empty(&uob_qc.pending_puts) && !final)
+			mod_delayed_work(system_wq, &uob_qc.put_work, HZ / 10);
+}
+
+static void uob_qc_put_work_fn(struct work_struct *work)
+{
+	uob_qc_put_pending(false);
+}
+
+/*
  * Undo uob_qc_dev_get() when the last stream goes.  The offload usage is
  * dropped right after the interrupter is removed (seed patch 2).  Caller
  * holds the udev lock; on the disconnect path usbcore holds it for us.
@@ -226,8 +331,7 @@ static void uob_qc_dev_put(struct uob_qc_dev *d)
 	}
 	xhci_sideband_remove_interrupter(d->sb);
 	if (d->usage_taken) {
-		/* -ENODEV after an unplug: the count goes with the device */
-		usb_offload_put(d->udev);
+		uob_qc_usage_put(d);
 		d->usage_taken = false;
 	}
 	xhci_sideband_unregister(d->sb);
@@ -236,6 +340,7 @@ static void uob_qc_dev_put(struct uob_qc_dev *d)
 		list_del(&d->node);
 	atomic_dec(&uob_qc_counters.devs);
 	usb_put_dev(d->udev);
+	kfree(d->pending);
 	kfree(d);
 }
 
@@ -260,6 +365,11 @@ static struct uob_qc_dev *uob_qc_dev_get(struct usb_device *udev,
 	d = kzalloc_obj(*d, GFP_KERNEL);
 	if (!d)
 		return ERR_PTR(-ENOMEM);
+	d->pending = kzalloc_obj(*d->pending, GFP_KERNEL);
+	if (!d->pending) {
+		kfree(d);
+		return ERR_PTR(-ENOMEM);
+	}
 	d->udev = usb_get_dev(udev);
 	d->streams = 1;
 
@@ -308,11 +418,12 @@ static struct uob_qc_dev *uob_qc_dev_get(struct usb_device *udev,
 remove_interrupter:
 	xhci_sideband_remove_interrupter(d->sb);
 put_usage:
-	usb_offload_put(udev);
+	uob_qc_usage_put(d);
 unregister:
 	xhci_sideband_unregister(d->sb);
 free:
 	usb_put_dev(d->udev);
+	kfree(d->pending);
 	kfree(d);
 	return ERR_PTR(ret);
 }
@@ -769,8 +880,21 @@ static u32 uob_qc_enable(const struct uob_uaudio_req *req, struct snd_pcm *pcm,
 
 	uob_qc_fill_resp(s, udev, resp);
 	s->resp = *resp;
-	scoped_guard(mutex, &uob_qc.lock)
-		list_add_tail(&s->node, &uob_qc.streams);
+	/*
+	 * The commit point: the sleep notifier sets ->sleeping under the same
+	 * lock and then stops what is listed, so a stream is either listed
+	 * before (and stopped) or refused here.
+	 */
+	scoped_guard(mutex, &uob_qc.lock) {
+		if (!uob_qc.sleeping)
+			list_add_tail(&s->node, &uob_qc.streams);
+		else
+			ret = -EBUSY;
+	}
+	if (ret) {
+		status = UOB_UAUDIO_FAILURE;
+		goto put_dev;
+	}
 	atomic_inc(&uob_qc_counters.streams);
 	dev_info(&udev->dev, "offload stream %06x enabled: interrupter %u, slot %u\n",
 		 s->token, resp->interrupter_num, resp->slot_id);
@@ -906,6 +1030,11 @@ static void uob_qc_handle_req(struct uob_uaudio_req *req, const struct sockaddr_
 		goto out;
 	}
 
+	if (READ_ONCE(uob_qc.sleeping)) {
+		status = UOB_UAUDIO_FAILURE;	/* streams come back after resume */
+		goto out;
+	}
+
 	status = UOB_UAUDIO_NOT_FOUND;
 	sndcard = snd_card_ref(card);
 	if (!sndcard)
@@ -914,6 +1043,12 @@ static void uob_qc_handle_req(struct uob_uaudio_req *req, const struct sockaddr_
 		udev = usb_get_dev(uob_qc_card_udev(sndcard));
 	if (!udev)
 		goto unref;
+	/* before any stream exists on this bus, so every unbind is seen */
+	if (req->enable && uob_qc_watch_bus(udev->dev.bus)) {
+		status = UOB_UAUDIO_FAILURE;
+		usb_put_dev(udev);
+		goto unref;
+	}
 
 	/* udev lock first: the order of every path (see the file comment) */
 	usb_lock_device(udev);
@@ -987,75 +1122,6 @@ static void uob_qc_msg(struct qmi_handle *qmi, struct sockaddr_qrtr *sq,
 	kfree(resp);
 }
 
-/*
- * Stop every stream (of one client, or all): stop-session.  Takes each
- * device's udev lock first, then re-checks the stream is still there.
- */
-static void uob_qc_stop_session(const struct sockaddr_qrtr *only)
-{
-	struct uob_qc_stream *s;
-	struct usb_device *udev;
-	u32 token;
-
-	for (;;) {
-		udev = NULL;
-		scoped_guard(mutex, &uob_qc.lock) {
-			list_for_each_entry(s, &uob_qc.streams, node) {
-				if (only && (s->client.sq_node != only->sq_node ||
-					     (only->sq_port && s->client.sq_port != only->sq_port)))
-					continue;
-				udev = usb_get_dev(s->dev->udev);
-				token = s->token;
-				break;
-			}
-		}
-		if (!udev)
-			return;
-
-		usb_lock_device(udev);
-		s = uob_qc_find_stream(token);
-		if (s && s->dev->udev == udev)
-			uob_qc_stream_stop(s, false);
-		usb_unlock_device(udev);
-		usb_put_dev(udev);
-	}
-}
-
-static void uob_qc_unbind(unsigned int node, unsigned int port)
-{
-	struct sockaddr_qrtr sq = { .sq_node = node, .sq_port = port };
-	bool was;
-
-	scoped_guard(mutex, &uob_qc.lock) {
-		was = uob_qc.bound && uob_qc.client.sq_node == node &&
-		      (!port || uob_qc.client.sq_port == port);
-		if (was)
-			uob_qc.bound = false;
-	}
-	if (was)
-		pr_info("QMI client %u:%u gone: stopping its streams\n", node, port);
-	uob_qc_stop_session(&sq);
-}
-
-static void uob_qc_bye(struct qmi_handle *qmi, unsigned int node)
-{
-	uob_qc_unbind(node, 0);
-}
-
-static void uob_qc_del_client(struct qmi_handle *qmi, unsigned int node,
-			      unsigned int port)
-{
-	uob_qc_unbind(node, port);
-}
-
-static const struct qmi_ops uob_qc_qmi_ops = {
-	.msg_handler = uob_qc_msg,
-	.bye = uob_qc_bye,
-	.del_client = uob_qc_del_client,
-};
-
-/* ---- disconnect: the USB core holds the udev lock ------------------------ */
-
 static void uob_qc_send_disconnect(struct uob_qc_stream *s, struct usb_device *udev)
 {
 	struct uob_uaudio_ind ind = {
@@ -1077,6 +1143,135 @@ static void uob_qc_send_disconnect(struct uob_qc_stream *s, struct usb_device *u
 	else
 		atomic_inc(&uob_qc_counters.indications);
 }
+
+/*
+ * Which streams an event ends: those of @udev (NULL: any device), of @pcm
+ * (NULL: any), enabled by @client (NULL: any; port 0: any port of its node).
+ */
+static bool uob_qc_stream_matches(const struct uob_qc_stream *s,
+				  const struct usb_device *udev,
+				  const struct snd_pcm *pcm,
+				  const struct sockaddr_qrtr *client)
+{
+	if (udev && s->dev->udev != udev)
+		return false;
+	if (pcm && s->pcm != pcm)
+		return false;
+	return !client || (s->client.sq_node == client->sq_node &&
+			   (!client->sq_port || s->client.sq_port == client->sq_port));
+}
+
+/*
+ * The one teardown of everything a stream holds, for every event that ends
+ * streams (README: "Every way a stream ends"): tell the DSP if asked (a
+ * DISCONNECT indication, as mainline sends on disconnect and on suspend),
+ * then give back rings, mappings, interrupter, usage and the PCM -- never
+ * waiting for the DSP.  Caller holds @udev's lock (the USB core does on its
+ * disconnect and unbind paths).  @pcm: only that PCM's streams, with ALSA
+ * holding its open_mutex (snd_pcm_notify's disconnect); NULL: every PCM,
+ * open_mutex not held.  @client: only that client's streams (NULL: all).
+ *
+ * Return: the number of streams torn down.
+ */
+static unsigned int uob_qc_teardown(struct usb_device *udev, struct snd_pcm *pcm,
+				    const struct sockaddr_qrtr *client, bool tell,
+				    const char *why)
+{
+	struct uob_qc_stream *s, *found;
+	ktime_t t0 = ktime_get();
+	unsigned int n = 0;
+
+	device_lock_assert(&udev->dev);
+	for (;;) {
+		found = NULL;
+		scoped_guard(mutex, &uob_qc.lock) {
+			list_for_each_entry(s, &uob_qc.streams, node) {
+				if (uob_qc_stream_matches(s, udev, pcm, client)) {
+					found = s;
+					break;
+				}
+			}
+		}
+		if (!found)
+			break;
+		if (tell)
+			uob_qc_send_disconnect(found, udev);
+		uob_qc_stream_stop(found, !!pcm);
+		n++;
+	}
+	if (n) {
+		atomic_add(n, &uob_qc_counters.teardowns);
+		dev_info(&udev->dev, "%s: %u offloaded stream(s) torn down in %lld us\n",
+			 why, n, ktime_us_delta(ktime_get(), t0));
+	}
+	return n;
+}
+
+/*
+ * Stop every stream (of one client, or all) from contexts that hold no
+ * udev lock: stop-session, system sleep, module unload.  Takes each
+ * device's lock first, then tears down what is still there.
+ */
+static void uob_qc_stop_streams(const struct sockaddr_qrtr *client, bool tell,
+				const char *why)
+{
+	struct uob_qc_stream *s;
+	struct usb_device *udev;
+
+	for (;;) {
+		udev = NULL;
+		scoped_guard(mutex, &uob_qc.lock) {
+			list_for_each_entry(s, &uob_qc.streams, node) {
+				if (uob_qc_stream_matches(s, NULL, NULL, client)) {
+					udev = usb_get_dev(s->dev->udev);
+					break;
+				}
+			}
+		}
+		if (!udev)
+			return;
+
+		usb_lock_device(udev);
+		uob_qc_teardown(udev, NULL, client, tell, why);
+		usb_unlock_device(udev);
+		usb_put_dev(udev);
+	}
+}
+
+static void uob_qc_unbind(unsigned int node, unsigned int port)
+{
+	struct sockaddr_qrtr sq = { .sq_node = node, .sq_port = port };
+	bool was;
+
+	scoped_guard(mutex, &uob_qc.lock) {
+		was = uob_qc.bound && uob_qc.client.sq_node == node &&
+		      (!port || uob_qc.client.sq_port == port);
+		if (was)
+			uob_qc.bound = false;
+	}
+	if (was)
+		pr_info("QMI client %u:%u gone: stopping its streams\n", node, port);
+	uob_qc_stop_streams(&sq, false, "client gone");
+}
+
+static void uob_qc_bye(struct qmi_handle *qmi, unsigned int node)
+{
+	uob_qc_unbind(node, 0);
+}
+
+static void uob_qc_del_client(struct qmi_handle *qmi, unsigned int node,
+			      unsigned int port)
+{
+	uob_qc_unbind(node, port);
+}
+
+static const struct qmi_ops uob_qc_qmi_ops = {
+	.msg_handler = uob_qc_msg,
+	.bye = uob_qc_bye,
+	.del_client = uob_qc_del_client,
+};
+
+/* ---- disconnect: the USB core holds the udev lock ------------------------ */
 
 static int uob_qc_pcm_register(struct snd_pcm *pcm)
 {
@@ -1109,40 +1304,18 @@ static void uob_qc_pcm_forget(struct snd_pcm *pcm)
 /*
  * snd-usb-audio's disconnect (unplug, reset, forced unbind, usbfs release)
  * reaches here from snd_card_disconnect() with the udev lock held by the USB
- * core.  Tell the DSP and finish the teardown ourselves: no lock taken, no
- * waiting for a stream-disable request the DSP cannot get through.
+ * core.  Usually the bus notifier below has torn the streams down already
+ * (it runs before the driver's disconnect); what is left goes here, the
+ * same way: no lock of ours beyond the leaf one, no waiting for the DSP.
  */
 static int uob_qc_pcm_disconnect(struct snd_pcm *pcm)
 {
-	struct uob_qc_stream *s;
 	struct usb_device *udev;
-	ktime_t t0 = ktime_get();
-	unsigned int n = 0;
 
 	if (!uob_qc_is_usb_card(pcm->card))
 		return 0;
 	udev = uob_qc_card_udev(pcm->card);
-	device_lock_assert(&udev->dev);
-
-	for (;;) {
-		struct uob_qc_stream *found = NULL;
-
-		scoped_guard(mutex, &uob_qc.lock) {
-			list_for_each_entry(s, &uob_qc.streams, node)
-				if (s->pcm == pcm) {
-					found = s;
-					break;
-				}
-		}
-		if (!found)
-			break;
-		uob_qc_send_disconnect(found, udev);
-		uob_qc_stream_stop(found, true);
-		n++;
-	}
-	if (n)
-		dev_info(&udev->dev, "disconnect: %u offloaded stream(s) torn down in %lld us\n",
-			 n, ktime_us_delta(ktime_get(), t0));
+	uob_qc_teardown(udev, pcm, NULL, true, "disconnect");
 	uob_qc_pcm_forget(pcm);
 	return 0;
 }
@@ -1158,6 +1331,100 @@ static struct snd_pcm_notify uob_qc_pcm_notify = {
 	.n_disconnect = uob_qc_pcm_disconnect,
 	.n_unregister = uob_qc_pcm_unregister,
 };
+
+/* ---- the driver core and system sleep ---------------------------------- */
+
+/*
+ * The driver core tells a bus's notifiers BUS_NOTIFY_UNBIND_DRIVER before
+ * any device of the bus loses its driver, on every path: sysfs unbind,
+ * rmmod of the driver, usb_driver_release_interface() (forced unbind before
+ * a reset, usbfs), configuration changes (authorized=0, unbind of the whole
+ * device) and removal -- and in each the USB core holds the udev lock.
+ * snd-usb-audio's disconnect returns early for the streaming interfaces it
+ * claimed, so snd_pcm_notify() never hears of those; this does.  Streams of
+ * a device are torn down when the device itself, or any interface bound to
+ * its card's driver, is about to be unbound: before xhci-hcd drops the
+ * endpoint (altsetting 0) or frees anything the DSP points at.
+ */
+static int uob_qc_bus_notify(struct notifier_block *nb, unsigned long action,
+			     void *data)
+{
+	struct device *dev = data;
+	struct usb_device *udev = NULL;
+	struct uob_qc_stream *s;
+
+	if (action != BUS_NOTIFY_UNBIND_DRIVER)
+		return NOTIFY_DONE;
+
+	scoped_guard(mutex, &uob_qc.lock) {
+		list_for_each_entry(s, &uob_qc.streams, node) {
+			struct device *own = &s->dev->udev->dev;
+
+			if (dev == own || (dev->parent == own &&
+					   dev->driver == s->pcm->card->dev->driver)) {
+				udev = s->dev->udev;
+				break;
+			}
+		}
+	}
+	if (!udev)
+		return NOTIFY_DONE;
+
+	uob_qc_teardown(udev, NULL, NULL, true,
+			dev == &udev->dev ? "device unbind" : "interface unbind");
+	return NOTIFY_OK;
+}
+
+/*
+ * Register the bus notifier once, on the bus of the first device we stream
+ * from (usb_bus_type is not exported).  Called with no udev lock held.
+ */
+static int uob_qc_watch_bus(const struct bus_type *bus)
+{
+	int ret;
+
+	guard(mutex)(&uob_qc.watch_lock);
+	if (uob_qc.usb_bus)
+		return 0;
+	uob_qc.bus_nb.notifier_call = uob_qc_bus_notify;
+	ret = bus_register_notifier(bus, &uob_qc.bus_nb);
+	if (ret) {
+		pr_err("cannot watch the USB bus for unbinds: %d\n", ret);
+		return ret;
+	}
+	uob_qc.usb_bus = bus;
+	return 0;
+}
+
+/*
+ * System sleep (S3, s2idle, hibernation): as mainline's driver does from
+ * snd-usb-audio's suspend, tell the DSP and stop every stream -- here before
+ * any device suspends, and before usb-offload's at-suspend window (our
+ * notifier runs first), so every usage put succeeds.  Nothing of a stream
+ * is kept across the resume, which may reinitialise the controller and free
+ * every interrupter.  New streams are refused until the resume is done.
+ */
+static int uob_qc_pm_notify(struct notifier_block *nb, unsigned long action,
+			    void *data)
+{
+	switch (action) {
+	case PM_SUSPEND_PREPARE:
+	case PM_HIBERNATION_PREPARE:
+	case PM_RESTORE_PREPARE:
+		scoped_guard(mutex, &uob_qc.lock)
+			uob_qc.sleeping = true;
+		uob_qc_stop_streams(NULL, true, "system sleep");
+		break;
+	case PM_POST_SUSPEND:
+	case PM_POST_HIBERNATION:
+	case PM_POST_RESTORE:
+		scoped_guard(mutex, &uob_qc.lock)
+			uob_qc.sleeping = false;
+		mod_delayed_work(system_wq, &uob_qc.put_work, 0);
+		break;
+	}
+	return NOTIFY_DONE;
+}
 
 /* ---- debugfs ------------------------------------------------------------ */
 
@@ -1184,11 +1451,13 @@ static int uob_qc_show(struct seq_file *m, void *unused)
 			   s->data_ep->desc.bEndpointAddress, s->data_ring.iova,
 			   &s->data_ring.dma, s->xfer.iova, &s->xfer.dma, s->xfer.size);
 	uob_qc_dsp_show(m);
-	seq_printf(m, "counters: streams=%d devs=%d mappings=%d xfer_bufs=%d indications=%d\n",
+	seq_printf(m, "counters: streams=%d devs=%d mappings=%d xfer_bufs=%d indications=%d pending_puts=%d teardowns=%d sleeping=%d\n",
 		   atomic_read(&uob_qc_counters.streams), atomic_read(&uob_qc_counters.devs),
 		   atomic_read(&uob_qc_counters.mappings),
 		   atomic_read(&uob_qc_counters.xfer_bufs),
-		   atomic_read(&uob_qc_counters.indications));
+		   atomic_read(&uob_qc_counters.indications),
+		   atomic_read(&uob_qc_counters.pending_puts),
+		   atomic_read(&uob_qc_counters.teardowns), uob_qc.sleeping);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(uob_qc);
@@ -1203,10 +1472,15 @@ static int __init uob_qc_init(void)
 	ret = snd_pcm_notify(&uob_qc_pcm_notify, 0);
 	if (ret)
 		return ret;
+	uob_qc.pm_nb.notifier_call = uob_qc_pm_notify;
+	uob_qc.pm_nb.priority = UOB_QC_PM_PRIORITY;
+	ret = register_pm_notifier(&uob_qc.pm_nb);
+	if (ret)
+		goto unnotify;
 
 	ret = qmi_handle_init(&uob_qc.qmi, UOB_QC_RECV_MAX, &uob_qc_qmi_ops, NULL);
 	if (ret)
-		goto unnotify;
+		goto unregister_pm;
 	ret = qmi_add_server(&uob_qc.qmi, UOB_UAUDIO_SERVICE_ID,
 			     UOB_UAUDIO_SERVICE_VERS, UOB_UAUDIO_SERVICE_INSTANCE);
 	if (ret)
@@ -1224,6 +1498,8 @@ static int __init uob_qc_init(void)
 
 release:
 	qmi_handle_release(&uob_qc.qmi);
+unregister_pm:
+	unregister_pm_notifier(&uob_qc.pm_nb);
 unnotify:
 	snd_pcm_notify(&uob_qc_pcm_notify, 1);
 	return ret;
@@ -1235,8 +1511,13 @@ static void __exit uob_qc_exit(void)
 	/* no new requests, then stop what is running (takes udev locks) */
 	qmi_handle_release(&uob_qc.qmi);
 	uob_qc.qmi_up = false;
-	uob_qc_stop_session(NULL);
+	unregister_pm_notifier(&uob_qc.pm_nb);
+	uob_qc_stop_streams(NULL, false, "module unload");
+	if (uob_qc.usb_bus)
+		bus_unregister_notifier(uob_qc.usb_bus, &uob_qc.bus_nb);
 	snd_pcm_notify(&uob_qc_pcm_notify, 1);
+	cancel_delayed_work_sync(&uob_qc.put_work);
+	uob_qc_put_pending(true);
 	uob_qc_dsp_exit();
 }
 

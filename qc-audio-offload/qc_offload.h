@@ -35,6 +35,7 @@ enum uob_qc_mem {
 
 struct iommu_domain;
 struct seq_file;
+struct uob_qc_pending_put;
 
 /**
  * struct uob_qc_map - one region handed to the DSP
@@ -62,6 +63,8 @@ struct uob_qc_map {
  * @usage_taken: we hold one offload usage reference on @udev
  * @evt: the event ring as handed to the DSP
  * @evt_mapped: @evt is mapped
+ * @pending: record for a usage put that is refused at teardown (see
+ *	uob_qc_usage_put()); allocated here so that teardown never allocates
  *
  * Everything but @node is changed only with @udev's device lock held.
  */
@@ -73,6 +76,7 @@ struct uob_qc_dev {
 	bool usage_taken;
 	struct uob_qc_map evt;
 	bool evt_mapped;
+	struct uob_qc_pending_put *pending;
 };
 
 /**
@@ -122,6 +126,8 @@ struct uob_qc_counters {
 	atomic_t streams;
 	atomic_t devs;
 	atomic_t indications;
+	atomic_t pending_puts;
+	atomic_t teardowns;
 };
 
 extern struct uob_qc_counters uob_qc_counters;
