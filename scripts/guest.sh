@@ -45,6 +45,7 @@ uob_guest_initramfs() {
 		cp -rL "${line%%=*}" "$root/${line#*=}"
 	done
 	cp "$UOB_TOP/tests/guest/lib.sh" "$root/lib/uob/guest-lib.sh"
+	cp "$UOB_TOP/tests/guest/lifecycle.sh" "$root/lib/uob/lifecycle.sh"
 	cp "$init" "$root/init"
 	chmod +x "$root/init"
 	(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$out"

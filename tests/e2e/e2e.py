@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 """Drive the e2e guest: boot QEMU, relay console, act on the guest's
 "uob-e2e: host: <cmd>" requests through the HMP monitor (hot-unplug and
-re-plug of the usb-audio device), judge the "uob-e2e: PASS|FAIL" lines.
+re-plug of the usb-audio device, waking the guest from S3), judge the
+"uob-e2e: PASS|FAIL" lines.
 
 usage: e2e.py KERNEL INITRD LOG [TIMEOUT]
 Prints every scenario line and ends with "N passed, N failed".
@@ -13,6 +14,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 AUDIO = "usb-audio,id=audio0,bus=xhci.0,port=1,audiodev=snd0"
@@ -34,6 +36,18 @@ def hmp(path, cmd):
     return out.decode(errors="replace")
 
 
+def waker(path):
+    """Wake the guest (system_wakeup) once QEMU reports it suspended (S3)."""
+    end = time.time() + 120
+    while time.time() < end:
+        if "suspended" in hmp(path, "info status"):
+            time.sleep(1)
+            hmp(path, "system_wakeup")
+            return
+        time.sleep(0.5)
+    print("e2e: the guest did not suspend within 120 s", flush=True)
+
+
 def main():
     kernel, initrd, log = sys.argv[1:4]
     timeout = int(sys.argv[4]) if len(sys.argv) > 4 else 600
@@ -44,6 +58,7 @@ def main():
     # UOB_E2E_APPEND: more kernel command line
     first = os.environ.get("UOB_E2E_QEMU_ARGS", "").split()
     append = "console=ttyS0 panic=-1 loglevel=4 hung_task_timeout_secs=20 " + \
+        "no_console_suspend " + \
         os.environ.get("UOB_E2E_APPEND", "")
     qemu = ["qemu-system-x86_64", "-machine", "q35", "-accel", "tcg,thread=single",
             "-m", "1024", "-smp", "2",
@@ -86,12 +101,16 @@ def main():
                     hmp(mon, "device_del audio0")
                 elif msg == "host: replug":
                     hmp(mon, "device_add " + AUDIO)
+                elif msg == "host: wake":
+                    threading.Thread(target=waker, args=(mon,), daemon=True).start()
                 elif msg.startswith("PASS "):
                     passed += 1
                 elif msg.startswith("FAIL "):
                     failed += 1
                 elif msg == "done":
                     done = True
+                    # after S3, poweroff -f may leave QEMU running
+                    end = min(end, time.time() + 15)
     try:
         p.wait(timeout=10)
     except subprocess.TimeoutExpired:

@@ -41,6 +41,13 @@ ok_if "IOMMU: reset mid-stream, DISCONNECT indication" sh -c "[ $r -eq 0 ] && gr
 ok_if "IOMMU: everything unmapped after the reset" no_iovas
 ok_if "IOMMU: idle after the reset" idle
 
+# every other event that ends a stream, and S3, behind the IOMMU
+. /lib/uob/lifecycle.sh
+LC_PFX="IOMMU: "
+lc_all
+lc_s3_cycles 2
+ok_if "IOMMU: everything unmapped after the lifecycle events" no_iovas
+
 ok_if "IOMMU: rmmod qc-audio-offload" rmmod qc_audio_offload
 log_clean "IOMMU: kernel log clean (no DMA remapping faults)" "DMAR: DRHD: handling fault"
 say "done"

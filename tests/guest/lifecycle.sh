@@ -1,0 +1,167 @@
+# Sourced by the e2e, IOMMU and soak guests (installed as
+# /lib/uob/lifecycle.sh, after guest-lib.sh): every event that ends or
+# disturbs a stream, each driven with a stream active (README: "Every way a
+# stream ends").  Each scenario asserts, by name:
+#   - the DSP client got the DISCONNECT indication within a bound,
+#   - the kernel's teardown for that event ran once and took < 1 s
+#     (its "<why>: N offloaded stream(s) torn down in T us" line),
+#   - nothing is left (streams, devices, mappings, buffers), the usage of
+#     the device is back to 0, and a new session works afterwards.
+# The log judge (log_clean at the end of each guest, and the host's
+# e2e.py) fails on any kernel report.
+
+LC_PFX=${LC_PFX:-}
+LC_DSP_PID=
+
+# the xHCI controller's PCI address, and the audio device's interfaces
+lc_xhci_pci() { basename "$(readlink -f /sys/bus/usb/devices/usb1/..)"; }
+lc_teardowns() { dmesg | grep -c "$1: [0-9]* offloaded stream(s) torn down in"; }
+lc_teardown_us() {
+	dmesg | grep "$1: [0-9]* offloaded stream(s) torn down in" | tail -1 |
+		sed 's/.*torn down in \([0-9]*\) us.*/\1/'
+}
+lc_uptime_ms() { awk '{printf "%d", $1 * 1000}' /proc/uptime; }
+
+# lc_stream LOG: start a stream that waits (up to 120 s) for an indication
+lc_stream() {
+	uob-dsp enable-wait 0 120000 >"$1" 2>&1 &
+	LC_DSP_PID=$!
+	uob_wait_for 150 grep -q streaming "$1"
+}
+
+# lc_wait_client TENTHS: the client exits (it got an indication) in time
+lc_wait_client() {
+	n=$1
+	while [ "$n" -gt 0 ] && kill -0 "$LC_DSP_PID" 2>/dev/null; do
+		sleep 0.1; n=$((n - 1))
+	done
+	if kill -0 "$LC_DSP_PID" 2>/dev/null; then
+		kill "$LC_DSP_PID"; wait "$LC_DSP_PID"
+		return 1
+	fi
+	wait "$LC_DSP_PID"
+}
+
+# lc_event NAME WHY BOUND_TENTHS TRIGGER RESTORE: one event with a stream
+# active.  TRIGGER and RESTORE are shell functions.
+lc_event() {
+	name=$LC_PFX$1 why=$2 bound=$3 trigger=$4 restore=$5
+	log=/tmp/lc.$$.log
+	if ! lc_stream "$log"; then
+		fail "$name: stream not started"; sed 's/^/uob-e2e:   /' "$log"
+		kill "$LC_DSP_PID" 2>/dev/null
+		return
+	fi
+	n0=$(lc_teardowns "$why")
+	u0=$(usage_of 1-1)
+	t0=$(lc_uptime_ms)
+	$trigger
+	if lc_wait_client "$bound" && grep -q 'event 1 ' "$log"; then
+		pass "$name: DISCONNECT indication within $((bound / 10)) s ($(( $(lc_uptime_ms) - t0 )) ms)"
+	else
+		fail "$name: no DISCONNECT indication within $((bound / 10)) s"
+		sed 's/^/uob-e2e:   /' "$log"
+	fi
+	n1=$(lc_teardowns "$why")
+	us=$(lc_teardown_us "$why")
+	ok_if "$name: one '$why' teardown, ${us:-?} us < 1 s" \
+		sh -c "[ $n1 -eq $((n0 + 1)) ] && [ -n '$us' ] && [ '$us' -lt 1000000 ]"
+	ok_if "$name: usage was 1 while streaming" [ "$u0" = 1 ]
+	ok_if "$name: nothing left" idle
+	$restore
+	if ! uob_wait_for 300 uob_have_card || ! uob_wait_for 50 test -e /sys/bus/usb/devices/1-1; then
+		fail "$name: the card did not come back"
+		return
+	fi
+	ok_if "$name: usage back to 0" [ "$(usage_of 1-1)" = 0 ]
+	uob-dsp session 0 >"$log" 2>&1
+	ok_if "$name: a new session works" [ $? -eq 0 ]
+}
+
+# ---- triggers and restores ----------------------------------------------
+
+SND=/sys/bus/usb/drivers/snd-usb-audio
+lc_unbind_stream_intf() { echo 1-1:1.1 >$SND/unbind; }
+lc_rebind_card() {
+	# the card's control interface claims its streaming interfaces again
+	[ -e $SND/1-1:1.0 ] && echo 1-1:1.0 >$SND/unbind
+	echo 1-1:1.0 >$SND/bind
+}
+lc_unbind_ctrl_intf() { echo 1-1:1.0 >$SND/unbind; }
+lc_unbind_device() { echo 1-1 >/sys/bus/usb/drivers/usb/unbind; }
+lc_bind_device() { echo 1-1 >/sys/bus/usb/drivers/usb/bind; }
+lc_deauthorize() { echo 0 >/sys/bus/usb/devices/1-1/authorized; }
+lc_authorize() { echo 1 >/sys/bus/usb/devices/1-1/authorized; }
+lc_rmmod_snd() { rmmod snd_usb_audio; }
+lc_insmod_snd() { insmod /lib/uob/snd-usb-audio.ko; }
+lc_remove_controller() {
+	LC_XHCI=$(lc_xhci_pci)
+	echo 1 >"/sys/bus/pci/devices/$LC_XHCI/remove"
+}
+lc_rescan() { echo 1 >/sys/bus/pci/rescan; }
+lc_usbreset() { uob-usbreset "$(usb_node)" >/dev/null; }
+lc_nothing() { :; }
+# S3: the host wakes the guest (system_wakeup) once QEMU says it is
+# suspended; xhci-hcd may reinitialise the controller on resume
+lc_s3() {
+	say "host: wake"
+	echo mem >/sys/power/state || say "S3: echo mem failed"
+}
+# s2idle cannot be woken on this rig (QEMU 7.2: no RTC alarm or key wakes
+# it), so its path is driven to pm_test's "devices" level: the PM
+# notifiers, every device's suspend and resume, then back after 5 s.
+lc_s2idle_test() {
+	echo devices >/sys/power/pm_test &&
+		echo freeze >/sys/power/state
+	echo none >/sys/power/pm_test
+}
+
+# The whole list, in an order that leaves the rig as it found it.
+lc_all() {
+	lc_event "interface unbind (1-1:1.1, streaming)" "interface unbind" 50 \
+		lc_unbind_stream_intf lc_rebind_card
+	lc_event "interface unbind (1-1:1.0, control)" "interface unbind" 50 \
+		lc_unbind_ctrl_intf lc_rebind_card
+	lc_event "device unbind (1-1 from usb)" "device unbind" 50 \
+		lc_unbind_device lc_bind_device
+	lc_event "authorized=0" "interface unbind" 50 lc_deauthorize lc_authorize
+	lc_event "rmmod snd-usb-audio" "interface unbind" 50 lc_rmmod_snd lc_insmod_snd
+	lc_event "usbfs reset" "interface unbind" 50 lc_usbreset lc_nothing
+	lc_event "controller removal (PCI remove)" "interface unbind" 50 \
+		lc_remove_controller lc_rescan
+	lc_event "s2idle (pm_test=devices)" "system sleep" 150 lc_s2idle_test lc_nothing
+}
+
+# lc_s3_cycles N: N system sleeps in a row, each with a stream active
+lc_s3_cycles() {
+	i=1
+	while [ "$i" -le "$1" ]; do
+		lc_event "S3 cycle $i" "system sleep" 600 lc_s3 lc_nothing
+		i=$((i + 1))
+	done
+	say "S3: $(dmesg | grep -c 'Reinit') controller reinit(s) on resume seen"
+}
+
+# lc_s3_inflight N: N sleeps while a client sends enable/disable requests
+# back to back; afterwards the count is exactly where it started.
+lc_s3_inflight() {
+	name="${LC_PFX}S3 with requests in flight"
+	u0=$(usage_of 1-1)
+	: >/tmp/lc.stop
+	(while [ -e /tmp/lc.stop ]; do uob-dsp session 0 >/dev/null 2>&1; done) &
+	loop=$!
+	i=1
+	while [ "$i" -le "$1" ]; do
+		sleep 1
+		lc_s3
+		i=$((i + 1))
+	done
+	rm -f /tmp/lc.stop
+	wait $loop
+	uob_wait_for 100 idle
+	ok_if "$name: nothing left" idle
+	ok_if "$name: no put pending" grep -q "pending_puts=0 " $QC_STATE
+	ok_if "$name: usage back to $u0" [ "$(usage_of 1-1)" = "$u0" ]
+	uob-dsp session 0 >/dev/null 2>&1
+	ok_if "$name: a new session works" [ $? -eq 0 ]
+}
