@@ -1396,16 +1396,21 @@ static int uob_qc_watch_bus(const struct bus_type *bus)
 	return 0;
 }
 
-/*
- * System sleep (S3, s2idle, hibernation): as mainline's driver does from
- * snd-usb-audio's suspend, tell the DSP and stop every stream -- here before
- * any device suspends, and before usb-offload's at-suspend window (our
- * notifier runs first), so every usage put succeeds.  Nothing of a stream
- * is kept across the resume, which may reinitialise the controller and free
- * every interrupter.  New streams are refused until the resume is done.
+/**
+ * uob_qc_pm_event() - system sleep (S3, s2idle, hibernation)
+ * @action: the PM notifier event
+ *
+ * As mainline's driver does from snd-usb-audio's suspend, tell the DSP and
+ * stop every stream -- here before any device suspends, and before
+ * usb-offload's at-suspend window (our notifier runs first), so every usage
+ * put succeeds.  Nothing of a stream is kept across the resume, which may
+ * reinitialise the controller and free every interrupter.  New streams are
+ * refused until the resume is done; then refused puts are retried.
+ *
+ * Context: process context (the PM notifier chain, or a KUnit case); takes
+ * udev locks, so the caller holds none.
  */
-static int uob_qc_pm_notify(struct notifier_block *nb, unsigned long action,
-			    void *data)
+void uob_qc_pm_event(unsigned long action)
 {
 	switch (action) {
 	case PM_SUSPEND_PREPARE:
@@ -1423,6 +1428,12 @@ static int uob_qc_pm_notify(struct notifier_block *nb, unsigned long action,
 		mod_delayed_work(system_wq, &uob_qc.put_work, 0);
 		break;
 	}
+}
+
+static int uob_qc_pm_notify(struct notifier_block *nb, unsigned long action,
+			    void *data)
+{
+	uob_qc_pm_event(action);
 	return NOTIFY_DONE;
 }
 

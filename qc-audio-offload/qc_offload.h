@@ -136,6 +136,7 @@ extern bool uob_qc_allow_local;
 
 int uob_qc_stream_count_for_client(const struct sockaddr_qrtr *sq);
 int uob_qc_inject(enum uob_qc_step step);
+void uob_qc_pm_event(unsigned long action);
 
 /* dsp_mem.c: memory as the DSP sees it */
 int uob_qc_dsp_map(struct uob_qc_map *m, enum uob_qc_mem type,
