@@ -7,7 +7,10 @@ Fails when
     case did not pass (0 tests ran is a failure, never a success);
   - the kernel log holds a WARNING/BUG/Oops/lockdep/KASAN/hung-task report
     outside a region a test announced with "uob-kunit: expect-splat begin"
-    ... "uob-kunit: expect-splat end".
+    ... "uob-kunit: expect-splat end";
+  - the emulated USB devices did not enumerate ("uob-kunit: rig-absent"):
+    then the log lines that say why (interrupt routing, controller errors)
+    are printed.
 
 Prints one line per suite and per finding, then "N passed, N failed"
 counting the cases, and exits non-zero on any failure.
@@ -19,6 +22,10 @@ import sys
 SPLAT = re.compile(
     r"(WARNING:|BUG:|Oops|kernel BUG at|general protection fault|"
     r"Kernel panic|KASAN:|UBSAN:|blocked for more than|cut here)")
+# why an emulated device may not enumerate (interrupt routing, controller)
+CAUSE = re.compile(
+    r"(no GSI|AE_AML|HC died|xhci_hcd.*(error|fail)|nobody cared|"
+    r"device descriptor read|unable to enumerate|xhci_alloc_dev)")
 BEGIN = "uob-kunit: expect-splat begin"
 END = "uob-kunit: expect-splat end"
 
@@ -65,11 +72,17 @@ def main():
             failed += 1
 
     findings = []
+    causes = []
+    rig_absent = False
     expected = 0
     inside = False
     try:
         with open(log, errors="replace") as f:
             for lineno, line in enumerate(f, 1):
+                if "uob-kunit: rig-absent" in line:
+                    rig_absent = True
+                if CAUSE.search(line):
+                    causes.append((lineno, line.rstrip()))
                 if BEGIN in line:
                     inside = True
                     continue
@@ -86,6 +99,13 @@ def main():
                     findings.append((lineno, line.rstrip()))
     except OSError as e:
         findings.append((0, f"cannot read kernel log: {e}"))
+    if rig_absent:
+        print("kunit: the emulated USB devices did not enumerate; the kernel log says:")
+        for lineno, line in causes[:15]:
+            print(f"kernel log:{lineno}: {line}")
+        if not causes:
+            print("kernel log: (no xHCI/ACPI/IRQ error line found)")
+        failed += 1
     for lineno, line in findings[:20]:
         print(f"kernel log:{lineno}: unexpected report: {line}")
     if findings:

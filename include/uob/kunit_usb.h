@@ -86,15 +86,23 @@ static inline struct usb_device *uob_kunit_get_usb(struct kunit *test,
 	unsigned long end = jiffies + msecs_to_jiffies(UOB_KUNIT_ENUM_TIMEOUT_MS);
 	struct uob_kunit_match m = { .where = where };
 
+	/* once the rig has not shown up, later cases fail at once */
+	static bool absent;
+
 	for (;;) {
 		usb_for_each_dev(&m, uob_kunit_match_one);
-		if (m.found || time_after(jiffies, end))
+		if (m.found || absent || time_after(jiffies, end))
 			break;
 		msleep(100);
 	}
+	if (!m.found && !absent) {
+		absent = true;
+		kunit_err(test, "uob-kunit: rig-absent: emulated USB device %d did not enumerate in %d ms\n",
+			  where, UOB_KUNIT_ENUM_TIMEOUT_MS);
+	}
 	KUNIT_ASSERT_NOT_NULL_MSG(test, m.found,
-				  "emulated USB device %d did not enumerate in %d ms",
-				  where, UOB_KUNIT_ENUM_TIMEOUT_MS);
+				  "emulated USB device %d absent (the rig did not enumerate)",
+				  where);
 	return m.found;
 }
 
