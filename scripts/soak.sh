@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # make soak (not part of make check): UOB_SOAK_N (100) enable -> hot-unplug
-# -> re-plug cycles and UOB_SOAK_N load/unload cycles of the dkms-built
+# -> re-plug cycles, UOB_SOAK_N S3 and streaming-interface unbind/rebind
+# cycles with a stream, and UOB_SOAK_N load/unload cycles of the dkms-built
 # modules in Debian's stock kernel.
 set -euo pipefail
 UOB_STEP=soak
@@ -17,8 +18,8 @@ mkdir -p "$out"
 sed "s/\${UOB_SOAK_N:-100}/$n/" "$UOB_TOP/tests/guest/soak-init.sh" >"$out/init.sh"
 uob_guest_rig "$out" "$out/init.sh" "$UOB_CACHE/dkms/ko"
 start=$(date +%s)
-python3 "$UOB_TOP/tests/e2e/e2e.py" "$UOB_REF_IMAGE" "$out/initrd.gz" "$out/console.log" 3600 |
-	grep -v 'host: \(un\|re\)plug'
+python3 "$UOB_TOP/tests/e2e/e2e.py" "$UOB_REF_IMAGE" "$out/initrd.gz" "$out/console.log" 7200 |
+	grep -v 'host: \(un\|re\)plug\|host: wake'
 rc=${PIPESTATUS[0]}
 uob_log "soak took $(( $(date +%s) - start )) s; console log: $out/console.log"
 exit "$rc"

@@ -1,6 +1,8 @@
 #!/bin/sh
 # /init of the soak guest: UOB_SOAK_N enable -> hot-unplug -> re-plug cycles
-# (host acts on "uob-e2e: host: ..."), then UOB_SOAK_N load/unload cycles.
+# (host acts on "uob-e2e: host: ..."), UOB_SOAK_N S3 cycles and UOB_SOAK_N
+# streaming-interface unbind/rebind cycles with a stream, then UOB_SOAK_N
+# load/unload cycles.
 . /lib/uob/guest-lib.sh
 N=${UOB_SOAK_N:-100}
 wait_for() { uob_wait_for "$@"; }
@@ -40,6 +42,30 @@ if [ $ok -eq "$N" ] && grep -q '^1-1 .*usage=0' /sys/kernel/debug/usb-offload-ba
 else
 	say "FAIL soak: $ok/$N enable/unplug/replug cycles"
 fi
+
+# N S3 cycles with a stream, and N unbind/rebind cycles of the streaming
+# interface (tests/guest/lifecycle.sh; only failures are printed)
+. /lib/uob/lifecycle.sh
+soak_events() {	# soak_events WHAT WHY BOUND TRIGGER RESTORE
+	LC_FAILS=0
+	pass() { :; }
+	fail() { say "FAIL $*"; LC_FAILS=$((LC_FAILS + 1)); }
+	t0=$(cut -d' ' -f1 /proc/uptime)
+	i=1
+	while [ $i -le "$N" ]; do
+		lc_event "$1 $i" "$2" "$3" "$4" "$5"
+		i=$((i + 1))
+	done
+	t1=$(cut -d' ' -f1 /proc/uptime)
+	pass() { say "PASS $*"; }
+	fail() { say "FAIL $*"; }
+	ok_if "soak: $N $1 cycles with a stream, $LC_FAILS failed checks, usage $(usage_of 1-1), $(echo "$t0 $t1" | awk '{printf "%d", $2-$1}') s" \
+		sh -c "[ $LC_FAILS -eq 0 ] && [ '$(usage_of 1-1)' = 0 ]"
+}
+soak_events "S3" "system sleep" 600 lc_s3 lc_nothing
+soak_events "streaming interface unbind/rebind" "interface unbind" 50 \
+	lc_unbind_stream_intf lc_rebind_card
+say "S3: $(dmesg | grep -c 'Reinit') controller reinit(s) on resume seen"
 
 unload
 t0=$(cut -d' ' -f1 /proc/uptime)
