@@ -17,6 +17,9 @@ UOB_VERSION := $(shell cat $(PROJECT_DIR)/VERSION)
 UOB_KCONFIG := CONFIG_USB_OFFLOAD_BACKPORT=m
 XHCI_SIDEBAND ?= y
 KSRC ?=
+# UOB_XHCI_BTF=n: no cross-check of a source tree against the kernel's BTF
+# (for tests that change a source on purpose; see scripts/xhci-forms.sh).
+UOB_XHCI_BTF ?= y
 
 # xhci-sideband needs xhci-hcd's private layouts of exactly this kernel: from
 # its source or its BTF (scripts/xhci-source.sh decides and says which).
@@ -26,7 +29,8 @@ UOB_GEN := $(PROJECT_DIR)/compat/generated
 ifneq ($(filter all modules install,$(or $(MAKECMDGOALS),all)),)
 ifeq ($(XHCI_SIDEBAND),y)
 ifneq ($(wildcard $(KDIR)/Makefile),)
-UOB_XHCI_DUMMY := $(shell $(PROJECT_DIR)/scripts/xhci-source.sh "$(KDIR)" "$(KSRC)" "$(UOB_GEN)")
+UOB_XHCI_DUMMY := $(shell UOB_XHCI_BTF=$(UOB_XHCI_BTF) \
+	$(PROJECT_DIR)/scripts/xhci-source.sh "$(KDIR)" "$(KSRC)" "$(UOB_GEN)")
 include $(UOB_GEN)/uob_xhci.mk
 ifeq ($(UOB_XHCI_RESULT),inc)
 $(info xhci-sideband: $(UOB_XHCI_MSG))
