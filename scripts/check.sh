@@ -135,6 +135,7 @@ step xhci-btf-and-forms "$UOB_TOP/scripts/xhci-forms.sh"
 step defect1-guard-scope "$UOB_TOP/tests/defect1/run.sh"
 step build-arm64-cross "$UOB_TOP/scripts/arm64-build.sh"
 step build-7.2-newer "$UOB_TOP/scripts/newer-build.sh"
+step xhci-btf-7.2 "$UOB_TOP/scripts/newer-btf.sh"
 step checkpatch-strict checkpatch
 step kernel-doc kerneldoc
 step kunit kunit_step
