@@ -17,15 +17,25 @@ UOB_VERSION := $(shell cat $(PROJECT_DIR)/VERSION)
 UOB_KCONFIG := CONFIG_USB_OFFLOAD_BACKPORT=m
 XHCI_SIDEBAND ?= y
 KSRC ?=
+# UOB_XHCI_BTF=n: no cross-check of a source tree against the kernel's BTF
+# (for tests that change a source on purpose; see scripts/xhci-forms.sh).
+UOB_XHCI_BTF ?= y
 
-# xhci-sideband needs drivers/usb/host/xhci.h of exactly this kernel.
+# xhci-sideband needs xhci-hcd's private layouts of exactly this kernel: from
+# its source or its BTF (scripts/xhci-source.sh decides and says which).
+# qc-audio-offload needs xhci-sideband.  Each module this kernel cannot have
+# is skipped with one line; the others are built.
+UOB_GEN := $(PROJECT_DIR)/compat/generated
 ifneq ($(filter all modules install,$(or $(MAKECMDGOALS),all)),)
 ifeq ($(XHCI_SIDEBAND),y)
 ifneq ($(wildcard $(KDIR)/Makefile),)
-UOB_XHCI := $(shell $(PROJECT_DIR)/scripts/xhci-source.sh "$(KDIR)" "$(KSRC)")
-ifneq ($(filter inc=%,$(UOB_XHCI)),)
-UOB_KCONFIG += CONFIG_USB_XHCI_SIDEBAND_BACKPORT=m \
-	       UOB_XHCI_INC=$(patsubst inc=%,%,$(UOB_XHCI))
+UOB_XHCI_DUMMY := $(shell UOB_XHCI_BTF=$(UOB_XHCI_BTF) \
+	$(PROJECT_DIR)/scripts/xhci-source.sh "$(KDIR)" "$(KSRC)" "$(UOB_GEN)")
+include $(UOB_GEN)/uob_xhci.mk
+ifeq ($(UOB_XHCI_RESULT),inc)
+$(info xhci-sideband: $(UOB_XHCI_MSG))
+UOB_KCONFIG += CONFIG_USB_XHCI_SIDEBAND_BACKPORT=m UOB_XHCI_INC=$(UOB_XHCI_INC) \
+	       UOB_XHCI_BTF_CHECK=$(UOB_XHCI_BTF_CHECK)
 # qc-audio-offload: the kernel's QMI helpers and snd_pcm_notify() (the
 # exported symbols; a prepared tree without Module.symvers: its config)
 ifneq ($(wildcard $(KDIR)/Module.symvers),)
@@ -38,14 +48,16 @@ UOB_KCONFIG += CONFIG_SND_USB_AUDIO_QMI_BACKPORT=m
 else
 $(info qc-audio-offload: skipped: kernel $(KVER) exports no QMI helpers (CONFIG_QCOM_QMI_HELPERS) or no ALSA PCM)
 endif
-else ifneq ($(filter skip=%,$(UOB_XHCI)),)
-$(info xhci-sideband: skipped: $(patsubst skip=%,%,$(UOB_XHCI)))
+else ifeq ($(UOB_XHCI_RESULT),skip)
+$(info xhci-sideband: skipped: $(UOB_XHCI_MSG))
+$(info qc-audio-offload: skipped: it needs xhci-sideband)
 else
-$(error xhci-sideband: $(patsubst error=%,%,$(UOB_XHCI)))
+$(error xhci-sideband: $(UOB_XHCI_MSG))
 endif
 endif
 else
 $(info xhci-sideband: skipped: XHCI_SIDEBAND=$(XHCI_SIDEBAND))
+$(info qc-audio-offload: skipped: it needs xhci-sideband)
 endif
 endif
 
@@ -62,7 +74,8 @@ help:
 	@echo "Building (KVER=$(KVER), KDIR=$(KDIR)):"
 	@echo "  make                   build the modules for KVER (default: running kernel)"
 	@echo "  make KVER=$(REF_KVER)   build for the reference kernel"
-	@echo "  make KSRC=<linux tree> source tree for xhci.h (default: KDIR, then linux-source-X.Y)"
+	@echo "  make KSRC=<linux tree> take xhci.h from this source (default: a full tree"
+	@echo "                         in KDIR, else the kernel's BTF, else linux-source-X.Y)"
 	@echo "  make XHCI_SIDEBAND=n   build without xhci-sideband"
 	@echo "  make W=1               extra warnings (kbuild W=, C=, V= pass through)"
 	@echo "  make install           kbuild modules_install (INSTALL_MOD_PATH honoured)"

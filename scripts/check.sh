@@ -131,9 +131,11 @@ step build-6.12-W1-Werror build_ref_w1
 step sparse-C2 sparse_ref
 step build-6.1 build_6_1
 step conftest-both-outcomes "$UOB_TOP/tests/conftest/run.sh"
+step xhci-btf-and-forms "$UOB_TOP/scripts/xhci-forms.sh"
 step defect1-guard-scope "$UOB_TOP/tests/defect1/run.sh"
 step build-arm64-cross "$UOB_TOP/scripts/arm64-build.sh"
 step build-7.2-newer "$UOB_TOP/scripts/newer-build.sh"
+step xhci-btf-7.2 "$UOB_TOP/scripts/newer-btf.sh"
 step checkpatch-strict checkpatch
 step kernel-doc kerneldoc
 step kunit kunit_step

@@ -2,9 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The Debian package as users get it: build usb-offload-backport-dkms with
-# dpkg-buildpackage, install it with apt-get (dkms builds and installs the
-# modules for the reference kernel's headers), check the modules are in
-# updates/dkms, purge, check nothing is left.  Touches the host's dkms
+# dpkg-buildpackage, install it with apt-get on a machine without kernel
+# source (linux-source hidden for the test): dkms builds and installs all
+# three modules for the reference kernel from its BTF, usb-offload alone for
+# 6.1, dpkg says ii; a second kernel's autoinstall the same; purge, check
+# nothing is left.  Touches the host's dkms
 # tree and /lib/modules/<reference>/updates/dkms, as the package does.
 set -euo pipefail
 UOB_STEP=deb
@@ -33,10 +35,41 @@ grep -q "usr/src/usb-offload-backport-$ver/dkms.conf" "$work/contents" ||
 # a previous failed run must not get in the way
 apt-get purge -y -q "$pkg" >/dev/null 2>&1 || true
 
+# As users have it: linux-image and linux-headers, no kernel source.  Hide
+# linux-source's tarball and the cache of headers taken from it (restored
+# on exit, also after a run that was killed: see the first lines).
+hide=/usr/src/.uob-deb-test-hidden
+restore() {
+	local f
+	for f in "$hide"/*; do
+		[ -e "$f" ] || continue
+		case $(basename "$f") in
+		xhci-src) mv "$f" "$UOB_CACHE/xhci-src" ;;
+		*) mv "$f" /usr/src/ ;;
+		esac
+	done
+	rmdir "$hide" 2>/dev/null || true
+}
+restore
+trap 'restore; rm -rf "$work"' EXIT
+mkdir -p "$hide"
+for f in /usr/src/linux-source-*.tar.*; do
+	[ -e "$f" ] && mv "$f" "$hide/"
+done
+[ ! -e "$UOB_CACHE/xhci-src" ] || mv "$UOB_CACHE/xhci-src" "$hide/"
+src=$(find /usr/src /lib/modules/"$UOB_REF_KVER"/build/ -path '*/drivers/usb/host/xhci.h' 2>/dev/null | head -1)
+[ -z "$src" ] || uob_die "a kernel source is still reachable: $src"
+uob_log "no kernel source: linux-source hidden ($(ls "$hide" | tr '\n' ' '))"
+
+# The postinst builds for every installed kernel with headers (the running
+# one is the host's): here 6.12.111 (all three modules) and 6.1 (no
+# secondary interrupters: usb-offload alone, and the log says why).
 uob_log "apt-get install ./$(basename "$deb")"
 DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$deb" >"$work/install.log" 2>&1 ||
 	{ tail -30 "$work/install.log" >&2; uob_die "apt-get install failed"; }
-# the postinst builds for the running kernel; the reference kernel is ours
+st=$(dpkg-query -W -f='${db:Status-Abbrev}' "$pkg" 2>/dev/null | tr -d ' ')
+[ "$st" = ii ] || { tail -30 "$work/install.log" >&2; uob_die "dpkg -l $pkg: '$st', not ii"; }
+dpkg -l "$pkg" | tail -1 >&2
 if ! dkms status -m usb-offload-backport -v "$ver" -k "$UOB_REF_KVER" | grep -q installed; then
 	dkms install -m usb-offload-backport -v "$ver" -k "$UOB_REF_KVER" >"$work/dkms.log" 2>&1 ||
 		{ tail -30 "$work/dkms.log" >&2; uob_die "dkms install for $UOB_REF_KVER failed"; }
@@ -47,19 +80,30 @@ for m in usb-offload xhci-sideband qc-audio-offload; do
 done
 modinfo -F version "$(ls "$mods"/usb-offload.ko* | head -1)" | grep -qx "$ver" ||
 	uob_die "installed usb-offload is not version $ver"
-uob_log "installed: $(cd "$mods" && ls | tr '\n' ' ')"
-# a 6.1 kernel (no secondary interrupters) gets usb-offload alone, not a
-# failed build
+mlog=/var/lib/dkms/usb-offload-backport/$ver/$UOB_REF_KVER/x86_64/log/make.log
+grep -F "xhci-sideband: xHCI layouts from the BTF of" "$mlog" >&2 ||
+	uob_die "$mlog does not say the layouts came from the BTF"
+uob_log "installed for $UOB_REF_KVER without kernel source, dpkg: ii; $(cd "$mods" && ls | tr '\n' ' ')"
+
+# A second kernel, as its postinst hook does it (dkms autoinstall), still
+# without linux-source: the 6.1 headers get usb-offload alone, and the
+# make.log says why the others are not built.
 for k in $(ls -d /lib/modules/6.1.*/build 2>/dev/null | sed 's|/lib/modules/||;s|/build||'); do
-	dkms status -m usb-offload-backport -v "$ver" -k "$k" | grep -q installed ||
-		dkms install -m usb-offload-backport -v "$ver" -k "$k" >"$work/dkms61.log" 2>&1 ||
-		{ tail -20 "$work/dkms61.log" >&2; uob_die "dkms install for $k failed"; }
+	dkms remove -m usb-offload-backport -v "$ver" -k "$k" >/dev/null 2>&1 || true
+	dkms autoinstall -k "$k" >"$work/dkms61.log" 2>&1 ||
+		{ tail -20 "$work/dkms61.log" >&2; uob_die "dkms autoinstall for $k failed"; }
 	ls /lib/modules/"$k"/updates/dkms/usb-offload.ko* >/dev/null 2>&1 ||
 		uob_die "usb-offload not installed for $k"
 	! ls /lib/modules/"$k"/updates/dkms/xhci-sideband.ko* 2>/dev/null ||
 		uob_die "xhci-sideband installed for $k, which cannot run it"
-	uob_log "$k: $(cd /lib/modules/"$k"/updates/dkms && ls | tr '\n' ' ')(usb-offload only, as intended)"
+	mlog=/var/lib/dkms/usb-offload-backport/$ver/$k/x86_64/log/make.log
+	grep -E '^(xhci-sideband|qc-audio-offload): skipped' "$mlog" >&2 ||
+		uob_die "$mlog does not say why xhci-sideband is skipped"
+	uob_log "$k (dkms autoinstall): $(cd /lib/modules/"$k"/updates/dkms && ls | tr '\n' ' ')(usb-offload only, as intended)"
 done
+st=$(dpkg-query -W -f='${db:Status-Abbrev}' "$pkg" 2>/dev/null | tr -d ' ')
+[ "$st" = ii ] || uob_die "dpkg -l $pkg: '$st' after the second kernel, not ii"
+restore
 
 uob_log "apt-get purge $pkg"
 DEBIAN_FRONTEND=noninteractive apt-get purge -y -q "$pkg" >"$work/purge.log" 2>&1 ||

@@ -46,7 +46,7 @@ uob_copy_tree() {
 
 # The files a DKMS source tree (or the Debian package) carries.
 UOB_DKMS_FILES=(Makefile Kbuild dkms.conf VERSION compat include usb-offload
-		xhci-sideband qc-audio-offload scripts/xhci-source.sh)
+		xhci-sideband qc-audio-offload scripts/xhci-source.sh scripts/xhci-btf.sh)
 
 # The newer kernel of the compile matrix (scripts/newer-build.sh): Debian's
 # own linux-source from trixie-backports, fetched from the archive and

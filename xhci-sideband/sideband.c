@@ -404,7 +404,8 @@ EXPORT_SYMBOL_GPL(xhci_sideband_check);
  *
  * Return: 0; -ENODEV if the device is gone; -EBUSY if @sb already has an
  * interrupter; -ENOMEM if the controller has none left; -EOPNOTSUPP if
- * @intr_num cannot be honoured on this kernel (see compat layer).
+ * @intr_num, @imod_interval or @ip_autoclear cannot be honoured on this
+ * kernel (see compat layer).
  */
 int xhci_sideband_create_interrupter(struct xhci_sideband *sb, int num_seg,
 				     bool ip_autoclear, u32 imod_interval,
@@ -425,11 +426,10 @@ int xhci_sideband_create_interrupter(struct xhci_sideband *sb, int num_seg,
 		return -EBUSY;
 
 	ir = uob_xhci_create_secondary_interrupter(xhci_to_hcd(sb->xhci), num_seg,
-						   imod_interval, intr_num);
+						   ip_autoclear, imod_interval, intr_num);
 	if (IS_ERR(ir))
 		return PTR_ERR(ir);
 
-	ir->ip_autoclear = ip_autoclear;
 	sb->ir = ir;
 	to_priv(sb)->ir_num = ir->intr_num;
 	return 0;

@@ -36,7 +36,10 @@ cat >"$work/mod/Kbuild" <<P
 	\$(KBUILD_CPPFLAGS) \$(KBUILD_CFLAGS) >&2)
 obj-m :=
 P
-inc=$("$UOB_TOP/scripts/xhci-source.sh" "$UOB_REF_KDIR" "" | sed -n 's/^inc=//p')
+# xhci.h as the build finds it (here: generated from the kernel's BTF)
+"$UOB_TOP/scripts/xhci-source.sh" "$UOB_REF_KDIR" "" "$work/gen"
+inc=$(sed -n 's/^UOB_XHCI_INC := //p' "$work/gen/uob_xhci.mk")
+[ -n "$inc" ] || { cat "$work/gen/uob_xhci.mk"; echo "FAIL: no xhci.h for $UOB_REF_KVER"; exit 1; }
 make -s -C "$UOB_REF_KDIR" M="$work/mod" UOB_XHCI_INC="$inc" modules >"$work/log" 2>&1 || true
 cat "$work/out.h"
 
