@@ -44,38 +44,39 @@ lc_wait_client() {
 
 # lc_event NAME WHY BOUND_TENTHS TRIGGER RESTORE: one event with a stream
 # active.  TRIGGER and RESTORE are shell functions.
+# (ok_if sets the global "name": lifecycle's own variables are lc_*)
 lc_event() {
-	name=$LC_PFX$1 why=$2 bound=$3 trigger=$4 restore=$5
-	log=/tmp/lc.$$.log
-	if ! lc_stream "$log"; then
-		fail "$name: stream not started"; sed 's/^/uob-e2e:   /' "$log"
+	lc_name=$LC_PFX$1 lc_why=$2 lc_bound=$3 lc_trigger=$4 lc_restore=$5
+	lc_log=/tmp/lc.$$.log
+	if ! lc_stream "$lc_log"; then
+		fail "$lc_name: stream not started"; sed 's/^/uob-e2e:   /' "$lc_log"
 		kill "$LC_DSP_PID" 2>/dev/null
 		return
 	fi
-	n0=$(lc_teardowns "$why")
-	u0=$(usage_of 1-1)
-	t0=$(lc_uptime_ms)
-	$trigger
-	if lc_wait_client "$bound" && grep -q 'event 1 ' "$log"; then
-		pass "$name: DISCONNECT indication within $((bound / 10)) s ($(( $(lc_uptime_ms) - t0 )) ms)"
+	lc_n0=$(lc_teardowns "$lc_why")
+	lc_u0=$(usage_of 1-1)
+	lc_t0=$(lc_uptime_ms)
+	$lc_trigger
+	if lc_wait_client "$lc_bound" && grep -q 'event 1 ' "$lc_log"; then
+		pass "$lc_name: DISCONNECT indication within $((lc_bound / 10)) s ($(( $(lc_uptime_ms) - lc_t0 )) ms)"
 	else
-		fail "$name: no DISCONNECT indication within $((bound / 10)) s"
-		sed 's/^/uob-e2e:   /' "$log"
+		fail "$lc_name: no DISCONNECT indication within $((lc_bound / 10)) s"
+		sed 's/^/uob-e2e:   /' "$lc_log"
 	fi
-	n1=$(lc_teardowns "$why")
-	us=$(lc_teardown_us "$why")
-	ok_if "$name: one '$why' teardown, ${us:-?} us < 1 s" \
-		sh -c "[ $n1 -eq $((n0 + 1)) ] && [ -n '$us' ] && [ '$us' -lt 1000000 ]"
-	ok_if "$name: usage was 1 while streaming" [ "$u0" = 1 ]
-	ok_if "$name: nothing left" idle
-	$restore
-	if ! uob_wait_for 300 uob_have_card || ! uob_wait_for 50 test -e /sys/bus/usb/devices/1-1; then
-		fail "$name: the card did not come back"
+	lc_n1=$(lc_teardowns "$lc_why")
+	lc_us=$(lc_teardown_us "$lc_why")
+	ok_if "$lc_name: one '$lc_why' teardown, ${lc_us:-?} us < 1 s" \
+		sh -c "[ $lc_n1 -eq $((lc_n0 + 1)) ] && [ -n '$lc_us' ] && [ '$lc_us' -lt 1000000 ]"
+	ok_if "$lc_name: usage was 1 while streaming" [ "$lc_u0" = 1 ]
+	ok_if "$lc_name: nothing left" idle
+	$lc_restore
+	if ! uob_wait_for 300 lc_card_ready; then
+		fail "$lc_name: the card did not come back"
 		return
 	fi
-	ok_if "$name: usage back to 0" [ "$(usage_of 1-1)" = 0 ]
-	uob-dsp session 0 >"$log" 2>&1
-	ok_if "$name: a new session works" [ $? -eq 0 ]
+	ok_if "$lc_name: usage back to 0" [ "$(usage_of 1-1)" = 0 ]
+	uob-dsp session 0 >"$lc_log" 2>&1
+	ok_if "$lc_name: a new session works" [ $? -eq 0 ]
 }
 
 # ---- triggers and restores ----------------------------------------------
@@ -83,9 +84,19 @@ lc_event() {
 SND=/sys/bus/usb/drivers/snd-usb-audio
 lc_unbind_stream_intf() { echo 1-1:1.1 >$SND/unbind; }
 lc_rebind_card() {
-	# the card's control interface claims its streaming interfaces again
-	[ -e $SND/1-1:1.0 ] && echo 1-1:1.0 >$SND/unbind
+	# every interface the old card still claims is let go (a streaming
+	# interface stays claimed after its control interface is unbound, and
+	# a new probe skips claimed ones), then the control interface probes
+	# a new card that claims its streaming interfaces again
+	for i in $SND/1-1:1.*; do
+		[ -e "$i" ] && echo "${i##*/}" >$SND/unbind
+	done
 	echo 1-1:1.0 >$SND/bind
+}
+# the card is back with a playback PCM, and the device with it
+lc_card_ready() {
+	uob_have_card && [ -e /sys/bus/usb/devices/1-1 ] &&
+		ls /dev/snd/pcmC*D0p >/dev/null 2>&1
 }
 lc_unbind_ctrl_intf() { echo 1-1:1.0 >$SND/unbind; }
 lc_unbind_device() { echo 1-1 >/sys/bus/usb/drivers/usb/unbind; }
@@ -154,12 +165,12 @@ lc_s3_cycles() {
 # lc_s3_inflight N: N sleeps while a client sends enable/disable requests
 # back to back; afterwards the count is exactly where it started.
 lc_s3_inflight() {
-	name="${LC_PFX}S3 with requests in flight"
+	lc_name="${LC_PFX}S3 with requests in flight"
 	if ! lc_can_s3; then
-		say "SKIP $name: no S3 on this machine"
+		say "SKIP $lc_name: no S3 on this machine"
 		return
 	fi
-	u0=$(usage_of 1-1)
+	lc_u0=$(usage_of 1-1)
 	: >/tmp/lc.stop
 	(while [ -e /tmp/lc.stop ]; do uob-dsp session 0 >/dev/null 2>&1; done) &
 	loop=$!
@@ -172,9 +183,9 @@ lc_s3_inflight() {
 	rm -f /tmp/lc.stop
 	wait $loop
 	uob_wait_for 100 idle
-	ok_if "$name: nothing left" idle
-	ok_if "$name: no put pending" grep -q "pending_puts=0 " $QC_STATE
-	ok_if "$name: usage back to $u0" [ "$(usage_of 1-1)" = "$u0" ]
+	ok_if "$lc_name: nothing left" idle
+	ok_if "$lc_name: no put pending" grep -q "pending_puts=0 " $QC_STATE
+	ok_if "$lc_name: usage back to $lc_u0" [ "$(usage_of 1-1)" = "$lc_u0" ]
 	uob-dsp session 0 >/dev/null 2>&1
-	ok_if "$name: a new session works" [ $? -eq 0 ]
+	ok_if "$lc_name: a new session works" [ $? -eq 0 ]
 }
