@@ -1108,12 +1108,16 @@ static size_t uob_rand_msg(struct rnd_state *rs, u8 *buf, size_t max)
 		if (prandom_u32_state(rs) % 10 < (i < 2 ? 9 : 6))
 			types[k++] = all[i];
 	r = prandom_u32_state(rs);
-	if (!(r % 8) && k)		/* a duplicate */
-		types[k++] = types[(r >> 8) % k];
+	if (!(r % 8) && k) {		/* a duplicate */
+		types[k] = types[(r >> 8) % k];
+		k++;
+	}
 	if (!((r >> 3) % 8))		/* any type */
 		types[k++] = r >> 16;
-	for (i = k; i > 1; i--)		/* in any order */
-		swap(types[i - 1], types[prandom_u32_state(rs) % i]);
+	for (i = k; i > 1; i--) {	/* in any order */
+		r = prandom_u32_state(rs) % i;
+		swap(types[i - 1], types[r]);
+	}
 
 	for (i = 0; i < k; i++) {
 		r = prandom_u32_state(rs);
