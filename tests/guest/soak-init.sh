@@ -41,6 +41,12 @@ else
 	say "FAIL soak: $ok/$N enable/unplug/replug cycles"
 fi
 
+# 100,000 fuzzed QMI messages, each as the model says (tests/dsp/uob-fuzz.c)
+uob-fuzz run 0 100000 >/tmp/fz.log 2>&1; r=$?
+grep 'uob-fuzz:' /tmp/fz.log | sed 's/^/uob-e2e:   /'
+ok_if "soak: 100000 fuzzed QMI messages" [ $r -eq 0 ]
+ok_if "soak: idle after fuzzing" idle
+
 unload
 t0=$(cut -d' ' -f1 /proc/uptime)
 ok=0
