@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -502,10 +503,14 @@ static int lookup(void)
 	return -1;
 }
 
+/* plain sendto(): libqrtr's qrtr_sendto() logs every ENOSPC to stderr */
 static int send_dg(const uint8_t *m, size_t len)
 {
+	struct sockaddr_qrtr sq = { .sq_family = AF_QIPCRTR, .sq_node = svc_node,
+				    .sq_port = svc_port };
+
 	for (int tries = 0; tries < 200; tries++) {
-		if (qrtr_sendto(sock, svc_node, svc_port, m, len) >= 0) {
+		if (sendto(sock, m, len, 0, (struct sockaddr *)&sq, sizeof(sq)) >= 0) {
 			sent++;
 			return 0;
 		}
