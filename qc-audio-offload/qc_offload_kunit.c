@@ -1070,9 +1070,14 @@ static void uob_qc_oversized_datagram_malformed(struct kunit *test)
 	uob_qc_enable_ok(test, r, &resp);
 	uob_qc_snap(r, &snap);
 
-	/* a valid disable, then TLVs of a type the old check let through */
+	/*
+	 * A valid disable and a TLV of a type the old check let through,
+	 * together exactly 256 bytes (what the old buffer kept), then more
+	 * such TLVs up to the largest datagram.
+	 */
 	n = uob_put_disable(body, r->card);
-	for (fill = n; fill + 3 <= 65535; fill += 3 + 250)
+	uob_put_tlv(body + n, 0x20, 256 - n - 3, 0);
+	for (fill = 256; fill + 3 <= 65535; fill += 3 + 250)
 		uob_put_tlv(body + fill, 0x20, min_t(size_t, 250, 65535 - fill - 3), 0);
 	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
 		/* the header claims the first 256 bytes (or the disable alone) */
