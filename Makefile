@@ -63,7 +63,7 @@ endif
 
 KBUILD_ARGS := -C $(KDIR) M=$(PROJECT_DIR) $(UOB_KCONFIG)
 
-.PHONY: all modules clean install help check kunit kunit-newer run e2e bench soak deb-test sign patches \
+.PHONY: all modules clean install help check kunit kunit-newer run e2e fuzz bench soak deb-test sign patches \
 	check-patches provision headers-check
 
 all: modules
@@ -88,6 +88,7 @@ help:
 	@echo "  make kunit             KUnit suites under kunit.py in QEMU"
 	@echo "  make kunit-newer       the same on Linux 7.2 beside its in-tree sideband/offload"
 	@echo "  make e2e               stock Debian kernel in QEMU: sessions, unplug, reset, rmmod"
+	@echo "  make fuzz              10k fuzzed QMI messages against the service, checked by a model"
 	@echo "  make bench             round trips vs floor, get/put cost, dkms time, sizes"
 	@echo "  make soak              100 enable/unplug/replug + 100 load/unload cycles (not in check)"
 	@echo "  make deb-test          build, install and purge the Debian -dkms package"
@@ -134,6 +135,9 @@ run:
 
 e2e:
 	scripts/e2e.sh
+
+fuzz:
+	scripts/fuzz.sh
 
 bench:
 	scripts/bench.sh

@@ -32,6 +32,7 @@
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/notifier.h>
+#include <linux/of.h>
 #include <linux/scatterlist.h>
 #include <linux/seq_file.h>
 #include <linux/suspend.h>
@@ -49,6 +50,7 @@
 #include <uob/xhci-sideband.h>
 
 #include "qc_offload.h"
+#include "qmi_parse.h"
 
 static bool allow_local;
 module_param(allow_local, bool, 0644);
@@ -62,8 +64,10 @@ static int intr_num;
 module_param(intr_num, int, 0444);
 MODULE_PARM_DESC(intr_num, "xHCI interrupter to use for the DSP; 0: first free (default)");
 
-#define UOB_QC_XFER_MAX		SZ_1M
-#define UOB_QC_RECV_MAX		256
+/* mainline's MAX_XFER_BUFF_LEN: a larger transfer buffer is cut to this */
+#define UOB_QC_XFER_MAX		(24 * PAGE_SIZE)
+/* what qmi_handle_init() adds the QMI header to: the buffer is whole datagrams */
+#define UOB_QC_RECV_MAX		(UOB_QC_RECV_BUF - sizeof(struct qmi_header))
 
 struct uob_qc_counters uob_qc_counters;
 unsigned int uob_qc_fail_step;
@@ -695,11 +699,25 @@ static void uob_qc_ep_desc(struct uob_uaudio_ep_desc *d, struct usb_host_endpoin
 	d->bSynchAddress = ep->desc.bSynchAddress;
 }
 
+/*
+ * controller_num as mainline reports it: the controller's device-tree "usb"
+ * alias, -ENODEV without a device-tree node (x86) or without an alias.
+ */
+static int uob_qc_controller_id(struct usb_device *udev)
+{
+	struct device *sysdev = udev->bus->sysdev;
+
+	if (sysdev && sysdev->of_node)
+		return of_alias_get_id(sysdev->of_node, "usb");
+	return -ENODEV;
+}
+
 static void uob_qc_fill_resp(struct uob_qc_stream *s, struct usb_device *udev,
 			     struct uob_uaudio_resp *r)
 {
 	struct usb_host_interface *alt = s->intf->cur_altsetting;
 	bool uac2 = alt->desc.bInterfaceProtocol == UAC_VERSION_2;
+	int ctrl = uob_qc_controller_id(udev);
 
 	r->slot_id_valid = 1;
 	r->slot_id = udev->slot_id;
@@ -736,8 +754,8 @@ static void uob_qc_fill_resp(struct uob_qc_stream *s, struct usb_device *udev,
 	r->interrupter_num = xhci_sideband_interrupter_id(s->dev->sb);
 	r->speed_info_valid = 1;
 	r->speed_info = uob_qc_speed(udev);
-	r->controller_num_valid = 1;
-	r->controller_num = udev->bus->busnum;
+	r->controller_num_valid = ctrl >= 0;
+	r->controller_num = ctrl >= 0 ? ctrl : 0;
 }
 
 /*
@@ -790,19 +808,20 @@ static int uob_qc_add_ep(struct uob_qc_dev *d, struct usb_host_endpoint *ep,
 	return ret;
 }
 
+/*
+ * What mainline checks before it looks the stream up, in its order, with
+ * its answers: format, channels, rate and buffer size are required for a
+ * disable too.  A card number above 8 bits is refused (mainline truncates
+ * it to 8 bits and may act on another card).
+ */
 static int uob_qc_check_req(const struct uob_uaudio_req *req)
 {
-	if (UOB_TOKEN_CARD(req->usb_token) >= SNDRV_CARDS ||
-	    UOB_TOKEN_DIR(req->usb_token) > SNDRV_PCM_STREAM_CAPTURE ||
-	    req->usb_token >> 24)
+	if (!req->audio_format_valid || !req->bit_rate_valid ||
+	    !req->number_of_ch_valid || !req->xfer_buff_size_valid)
 		return -EINVAL;
-	if (!req->enable)
-		return 0;
-	if (!req->audio_format_valid || req->audio_format >= UOB_UAUDIO_FMT_COUNT ||
-	    !req->number_of_ch_valid || !req->number_of_ch || req->number_of_ch > 32 ||
-	    !req->bit_rate_valid || req->bit_rate < 4000 || req->bit_rate > 768000 ||
-	    !req->xfer_buff_size_valid || !req->xfer_buff_size ||
-	    req->xfer_buff_size > UOB_QC_XFER_MAX)
+	if (UOB_TOKEN_CARD(req->usb_token) >= SNDRV_CARDS || req->usb_token >> 24)
+		return -EINVAL;
+	if (req->audio_format >= UOB_UAUDIO_FMT_COUNT)
 		return -EINVAL;
 	return 0;
 }
@@ -924,12 +943,6 @@ static void uob_qc_stream_stop(struct uob_qc_stream *s, bool in_disconnect)
 
 /* ---- QMI ---------------------------------------------------------------- */
 
-/* struct qmi_header declares its little-endian fields as plain u16 */
-static u16 uob_qmi_le16(u16 v)
-{
-	return le16_to_cpu((__force __le16)v);
-}
-
 static void uob_qc_send_resp(struct qmi_handle *qmi, struct sockaddr_qrtr *sq,
 			     u16 txn_id, struct uob_uaudio_resp *resp)
 {
@@ -938,54 +951,33 @@ static void uob_qc_send_resp(struct qmi_handle *qmi, struct sockaddr_qrtr *sq,
 
 	ret = qmi_send_response(qmi, sq, &txn, UOB_QMI_UAUDIO_STREAM_RESP,
 				UOB_UAUDIO_RESP_MAX_LEN, uob_uaudio_resp_ei, resp);
-	if (ret < 0)
-		pr_err("QMI response to %u:%u failed: %d\n", sq->sq_node, sq->sq_port, ret);
+	if (ret >= 0)
+		return;
+	/* a client that does not read its answers: -ENOSPC, or gone: -ENODEV */
+	uob_qmi_count(UOB_QMI_CNT_SEND_FAILED);
+	if (uob_qmi_log_allowed(UOB_QMI_CNT_SEND_FAILED, 0))
+		pr_warn("QMI response to %u:%u failed: %d (%ld so far; debugfs qmi)\n",
+			sq->sq_node, sq->sq_port, ret,
+			atomic_long_read(&uob_qmi_stats.count[UOB_QMI_CNT_SEND_FAILED]));
 }
 
+/*
+ * A request the service does not run: a QMI error in resp (mainline's QMI
+ * core would drop it unanswered, see the README), status FAILURE and an
+ * errno in internal_status, as for every answer.
+ */
 static void uob_qc_send_error(struct qmi_handle *qmi, struct sockaddr_qrtr *sq,
-			      u16 txn_id, u16 error)
+			      u16 txn_id, u16 error, int err)
 {
 	struct uob_uaudio_resp resp = {
 		.resp = { .result = QMI_RESULT_FAILURE_V01, .error = error },
 		.status_valid = 1,
 		.status = UOB_UAUDIO_FAILURE,
+		.internal_status_valid = 1,
+		.internal_status = err,
 	};
 
 	uob_qc_send_resp(qmi, sq, txn_id, &resp);
-}
-
-/*
- * Structural check of a request: TLVs fit exactly, the mandatory ones are
- * there with their sizes.  qmi_decode_message() alone accepts a request
- * without its mandatory TLVs.
- */
-static bool uob_qc_req_well_formed(const void *buf, size_t len)
-{
-	const struct qmi_header *hdr = buf;
-	const u8 *p = buf + sizeof(*hdr);
-	size_t left = uob_qmi_le16(hdr->msg_len);
-	bool have_enable = false, have_token = false;
-
-	if (len != sizeof(*hdr) + left)
-		return false;
-	while (left) {
-		u16 tlv_len;
-
-		if (left < 3)
-			return false;
-		tlv_len = p[1] | p[2] << 8;
-		if (left < 3U + tlv_len)
-			return false;
-		if (p[0] == 0x01)
-			have_enable = tlv_len == 1;
-		else if (p[0] == 0x02)
-			have_token = tlv_len == 4;
-		else if (p[0] >= 0x10 && p[0] <= 0x14 && tlv_len != 4)
-			return false;
-		left -= 3U + tlv_len;
-		p += 3U + tlv_len;
-	}
-	return have_enable && have_token;
 }
 
 static bool uob_qc_client_allowed(struct qmi_handle *qmi, const struct sockaddr_qrtr *sq)
@@ -995,12 +987,9 @@ static bool uob_qc_client_allowed(struct qmi_handle *qmi, const struct sockaddr_
 	return allowed_node < 0 || sq->sq_node == (u32)allowed_node;
 }
 
-/* Bind the first allowed client; refuse others while it is bound. */
-static u16 uob_qc_bind_client(struct qmi_handle *qmi, const struct sockaddr_qrtr *sq)
+/* Bind the first (allowed) client; refuse others while it is bound. */
+static u16 uob_qc_bind_client(const struct sockaddr_qrtr *sq)
 {
-	if (!uob_qc_client_allowed(qmi, sq))
-		return QMI_ERR_INVALID_ID_V01;
-
 	guard(mutex)(&uob_qc.lock);
 	if (!uob_qc.bound) {
 		uob_qc.bound = true;
@@ -1012,30 +1001,57 @@ static u16 uob_qc_bind_client(struct qmi_handle *qmi, const struct sockaddr_qrtr
 	return QMI_ERR_CLIENT_IDS_EXHAUSTED_V01;
 }
 
+/* The errno of a failed uob_qc_enable(), as mainline's internal_status. */
+static int uob_qc_enable_errno(u32 status, const struct uob_uaudio_resp *resp)
+{
+	int err = resp->internal_status_valid ? (int)resp->internal_status : 0;
+
+	if (status == UOB_UAUDIO_SUCCESS)
+		return 0;
+	if (err)
+		return err < 0 ? err : -err;
+	switch (status) {
+	case UOB_UAUDIO_MEMALLOC:
+		return -ENOMEM;
+	case UOB_UAUDIO_INVALID_PARAM:
+		return -EINVAL;
+	case UOB_UAUDIO_NOT_FOUND:
+		return -ENODEV;
+	default:
+		return -EBUSY;
+	}
+}
+
+/*
+ * Run a well-formed request and answer as mainline does: resp.result stays
+ * SUCCESS, status is SUCCESS or FAILURE, internal_status 0 or a negative
+ * errno, the token echoed.  The refusals and their errnos follow mainline's
+ * order: required TLVs, card, format (-EINVAL); no such stream (-ENODEV);
+ * already enabled (-EBUSY); service interval (-EINVAL); then the enable
+ * itself, or a disable of nothing (-EINVAL).
+ */
 static void uob_qc_handle_req(struct uob_uaudio_req *req, const struct sockaddr_qrtr *sq,
 			      struct uob_uaudio_resp *resp)
 {
 	int card = UOB_TOKEN_CARD(req->usb_token);
+	int dir = UOB_TOKEN_DIR(req->usb_token);
 	struct usb_device *udev = NULL;
-	struct uob_qc_stream *s;
 	struct snd_card *sndcard;
+	struct uob_qc_stream *s;
 	struct snd_pcm *pcm;
-	u32 status;
+	int ret;
 
-	resp->usb_token_valid = 1;
-	resp->usb_token = req->usb_token;
-
-	if (uob_qc_check_req(req)) {
-		status = UOB_UAUDIO_INVALID_PARAM;
+	ret = uob_qc_check_req(req);
+	if (ret)
 		goto out;
-	}
 
-	if (READ_ONCE(uob_qc.sleeping)) {
-		status = UOB_UAUDIO_FAILURE;	/* streams come back after resume */
+	ret = -EBUSY;	/* as mainline while the system sleeps; back after resume */
+	if (READ_ONCE(uob_qc.sleeping))
 		goto out;
-	}
 
-	status = UOB_UAUDIO_NOT_FOUND;
+	ret = -ENODEV;
+	if (dir > SNDRV_PCM_STREAM_CAPTURE)
+		goto out;
 	sndcard = snd_card_ref(card);
 	if (!sndcard)
 		goto out;
@@ -1044,29 +1060,45 @@ static void uob_qc_handle_req(struct uob_uaudio_req *req, const struct sockaddr_
 	if (!udev)
 		goto unref;
 	/* before any stream exists on this bus, so every unbind is seen */
-	if (req->enable && uob_qc_watch_bus(udev->dev.bus)) {
-		status = UOB_UAUDIO_FAILURE;
-		usb_put_dev(udev);
-		goto unref;
+	if (req->enable) {
+		ret = uob_qc_watch_bus(udev->dev.bus);
+		if (ret) {
+			usb_put_dev(udev);
+			goto unref;
+		}
+		ret = -ENODEV;
 	}
 
 	/* udev lock first: the order of every path (see the file comment) */
 	usb_lock_device(udev);
 	pcm = uob_qc_find_pcm(card, UOB_TOKEN_PCM(req->usb_token));
 	if (!pcm || sndcard->shutdown || udev->state == USB_STATE_NOTATTACHED ||
-	    !pcm->streams[UOB_TOKEN_DIR(req->usb_token)].substream_count)
+	    !pcm->streams[dir].substream_count)
+		goto unlock;
+
+	s = uob_qc_find_stream(req->usb_token);
+	ret = -EBUSY;
+	if (req->enable && s)
+		goto unlock;
+	ret = -EINVAL;
+	if (req->service_interval_valid && uob_qc_data_interval(udev, req->service_interval) < 0)
 		goto unlock;
 
 	if (req->enable) {
-		status = uob_qc_enable(req, pcm, udev, sq, resp);
-	} else {
-		s = uob_qc_find_stream(req->usb_token);
-		if (s) {
-			uob_qc_stream_stop(s, false);
-			status = UOB_UAUDIO_SUCCESS;
-		} else {
-			status = UOB_UAUDIO_FAILURE;	/* disable of nothing */
-		}
+		if (!req->number_of_ch || req->number_of_ch > 32 ||
+		    req->bit_rate < 4000 || req->bit_rate > 768000)
+			goto unlock;	/* -EINVAL, as ALSA's hw_params would say */
+		/* mainline's transfer buffer: 0 is a page, whole pages, at most 24 */
+		if (!req->xfer_buff_size)
+			req->xfer_buff_size = PAGE_SIZE;
+		else if (req->xfer_buff_size > UOB_QC_XFER_MAX)
+			req->xfer_buff_size = UOB_QC_XFER_MAX;
+		else
+			req->xfer_buff_size = PAGE_ALIGN(req->xfer_buff_size);
+		ret = uob_qc_enable_errno(uob_qc_enable(req, pcm, udev, sq, resp), resp);
+	} else if (s) {
+		uob_qc_stream_stop(s, false);
+		ret = 0;
 	}
 unlock:
 	usb_unlock_device(udev);
@@ -1074,50 +1106,77 @@ unlock:
 unref:
 	snd_card_unref(sndcard);
 out:
+	resp->usb_token_valid = 1;
+	resp->usb_token = req->usb_token;
+	resp->internal_status_valid = 1;
+	resp->internal_status = ret;
 	resp->status_valid = 1;
-	resp->status = status;
-	if (status != UOB_UAUDIO_SUCCESS) {
-		resp->resp.result = QMI_RESULT_FAILURE_V01;
-		resp->resp.error = QMI_ERR_INTERNAL_V01;
-	}
+	resp->status = ret ? UOB_UAUDIO_FAILURE : UOB_UAUDIO_SUCCESS;
+}
+
+/* A client's mistake: counted always, logged once per kind per interval. */
+static void uob_qc_log_bad(const struct sockaddr_qrtr *sq, enum uob_qmi_verdict v,
+			   size_t len)
+{
+	if (uob_qmi_log_allowed(UOB_QMI_COUNTS, v))
+		pr_warn("QRTR %u:%u: %zu-byte message %s: %s (%ld so far; debugfs qmi)\n",
+			sq->sq_node, sq->sq_port, len,
+			v == UOB_QMI_DROP_SHORT || v == UOB_QMI_DROP_TYPE ? "dropped" : "refused",
+			uob_qmi_verdict_name(v), atomic_long_read(&uob_qmi_stats.verdict[v]));
 }
 
 static void uob_qc_msg(struct qmi_handle *qmi, struct sockaddr_qrtr *sq,
 		       const void *buf, size_t len)
 {
-	const struct qmi_header *hdr = buf;
 	struct uob_uaudio_resp *resp;
 	struct uob_uaudio_req req;
-	u16 txn_id, err;
+	enum uob_qmi_verdict v;
+	u16 txn_id = 0;
 
-	if (len < sizeof(*hdr) || hdr->type != QMI_REQUEST)
-		return;
-	txn_id = uob_qmi_le16(hdr->txn_id);
-
-	if (uob_qmi_le16(hdr->msg_id) != UOB_QMI_UAUDIO_STREAM_REQ) {
-		uob_qc_send_error(qmi, sq, txn_id, QMI_ERR_NOT_SUPPORTED_V01);
+	atomic_long_inc(&uob_qmi_stats.received);
+	v = uob_qc_parse_req(buf, len, &req, &txn_id);
+	atomic_long_inc(&uob_qmi_stats.verdict[v]);
+	if (v == UOB_QMI_DROP_SHORT || v == UOB_QMI_DROP_TYPE) {
+		uob_qc_log_bad(sq, v, len);
 		return;
 	}
-	err = uob_qc_bind_client(qmi, sq);
-	if (err) {
-		pr_warn_ratelimited("request from QRTR %u:%u refused (error %u)\n",
-				    sq->sq_node, sq->sq_port, err);
-		uob_qc_send_error(qmi, sq, txn_id, err);
+	if (!uob_qc_client_allowed(qmi, sq)) {
+		uob_qmi_count(UOB_QMI_CNT_REFUSED_ID);
+		if (uob_qmi_log_allowed(UOB_QMI_CNT_REFUSED_ID, 0))
+			pr_warn("request from QRTR %u:%u refused: client not allowed (%ld so far)\n",
+				sq->sq_node, sq->sq_port,
+				atomic_long_read(&uob_qmi_stats.count[UOB_QMI_CNT_REFUSED_ID]));
+		uob_qc_send_error(qmi, sq, txn_id, QMI_ERR_INVALID_ID_V01, -EPERM);
 		return;
 	}
-	memset(&req, 0, sizeof(req));
-	if (!uob_qc_req_well_formed(buf, len) ||
-	    qmi_decode_message(buf, len, uob_uaudio_req_ei, &req) < 0) {
-		uob_qc_send_error(qmi, sq, txn_id, QMI_ERR_MALFORMED_MSG_V01);
+	if (v == UOB_QMI_UNSUPPORTED) {
+		uob_qc_log_bad(sq, v, len);
+		uob_qc_send_error(qmi, sq, txn_id, QMI_ERR_NOT_SUPPORTED_V01, -EOPNOTSUPP);
+		return;
+	}
+	if (v != UOB_QMI_OK) {
+		uob_qc_log_bad(sq, v, len);
+		uob_qc_send_error(qmi, sq, txn_id, QMI_ERR_MALFORMED_MSG_V01, -EBADMSG);
+		return;
+	}
+	if (uob_qc_bind_client(sq)) {
+		uob_qmi_count(UOB_QMI_CNT_REFUSED_BUSY);
+		if (uob_qmi_log_allowed(UOB_QMI_CNT_REFUSED_BUSY, 0))
+			pr_warn("request from QRTR %u:%u refused: another client is bound (%ld so far)\n",
+				sq->sq_node, sq->sq_port,
+				atomic_long_read(&uob_qmi_stats.count[UOB_QMI_CNT_REFUSED_BUSY]));
+		uob_qc_send_error(qmi, sq, txn_id, QMI_ERR_CLIENT_IDS_EXHAUSTED_V01, -EBUSY);
 		return;
 	}
 
 	resp = kzalloc_obj(*resp, GFP_KERNEL);
 	if (!resp) {
-		uob_qc_send_error(qmi, sq, txn_id, QMI_ERR_NO_MEMORY_V01);
+		uob_qmi_count(UOB_QMI_CNT_NO_MEMORY);
+		uob_qc_send_error(qmi, sq, txn_id, QMI_ERR_NO_MEMORY_V01, -ENOMEM);
 		return;
 	}
 	uob_qc_handle_req(&req, sq, resp);
+	uob_qmi_count(resp->status ? UOB_QMI_CNT_DONE_FAILED : UOB_QMI_CNT_DONE_OK);
 	uob_qc_send_resp(qmi, sq, txn_id, resp);
 	kfree(resp);
 }
@@ -1127,10 +1186,9 @@ static void uob_qc_send_disconnect(struct uob_qc_stream *s, struct usb_device *u
 	struct uob_uaudio_ind ind = {
 		.dev_event = UOB_UAUDIO_DEV_DISCONNECT,
 		.slot_id = udev->slot_id,
-		.usb_token_valid = 1,
-		.usb_token = s->token,
+		/* mainline: its last response's controller_num, 0 without an alias */
 		.controller_num_valid = 1,
-		.controller_num = udev->bus->busnum,
+		.controller_num = max(uob_qc_controller_id(udev), 0),
 	};
 	int ret;
 
@@ -1501,6 +1559,7 @@ static int __init uob_qc_init(void)
 	dir = debugfs_create_dir("qc-audio-offload", usb_offload_debugfs_root());
 	debugfs_create_file("state", 0444, dir, NULL, &uob_qc_fops);
 	debugfs_create_u32("fail_step", 0644, dir, &uob_qc_fail_step);
+	uob_qmi_debugfs(dir);
 	uob_qc.debugfs = dir;
 
 	pr_info("QMI UAUDIO stream service 0x%x up (backport %s)\n",

@@ -141,6 +141,7 @@ step kernel-doc kerneldoc
 step kunit kunit_step
 step kunit-7.2-newer "$UOB_TOP/scripts/kunit.sh" newer
 step e2e "$UOB_TOP/scripts/e2e.sh"
+step fuzz "$UOB_TOP/scripts/fuzz.sh"
 step dkms-lifecycle "$UOB_TOP/scripts/dkms-lifecycle.sh"
 step debian-package "$UOB_TOP/scripts/deb-test.sh"
 
@@ -160,6 +161,10 @@ if line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$logdir/e2e.log" | tail -1);
 	uob_log "e2e scenarios: $ep passed, $ef failed"
 	passed=$((passed + ep)); failed=$((failed + ef))
 fi
+
+# the fuzz figures (messages, answers by error, drops, time)
+grep -E 'uob-fuzz: (seed|[0-9]+ messages|dropped|answered|well-formed|[0-9]+ mismatch)' \
+	"$logdir/fuzz.log" 2>/dev/null | sed 's/^ *//' >&2 || true
 
 [ ${#failures[@]} -eq 0 ] || uob_log "failed checks: ${failures[*]}"
 echo "$passed passed, $failed failed"

@@ -83,8 +83,8 @@ uob_guest_boot() {
 }
 
 # uob_guest_rig OUTDIR INIT_SCRIPT [KO_DIR]: the modules (built here unless
-# KO_DIR holds them already, e.g. from DKMS), the DSP client and usbreset
-# tool, and an initramfs with INIT_SCRIPT as /init, in OUTDIR/initrd.gz.
+# KO_DIR holds them already, e.g. from DKMS), the DSP client, QMI fuzzer and
+# usbreset tool, and an initramfs with INIT_SCRIPT as /init, in OUTDIR/initrd.gz.
 uob_guest_rig() {
 	local out=$1 init=$2 kodir=${3:-}
 	mkdir -p "$out"
@@ -101,6 +101,9 @@ uob_guest_rig() {
 	gcc -O2 -Wall -Wextra -Wno-missing-field-initializers -Wno-format-truncation \
 		-o "$out/uob-dsp" "$UOB_TOP/tests/dsp/uob-dsp.c" -lqrtr ||
 		uob_die "DSP client build failed"
+	gcc -O2 -Wall -Wextra -Wno-missing-field-initializers \
+		-o "$out/uob-fuzz" "$UOB_TOP/tests/dsp/uob-fuzz.c" -lqrtr ||
+		uob_die "QMI fuzzer build failed"
 	gcc -O2 -Wall -o "$out/uob-usbreset" "$UOB_TOP/tests/dsp/uob-usbreset.c" ||
 		uob_die "usbreset build failed"
 	local extra
@@ -108,6 +111,7 @@ uob_guest_rig() {
 		uob_die "ALSA floor tool build failed"
 	mapfile -t extra < <(uob_guest_binary "$out/uob-dsp" /bin/uob-dsp;
 			     uob_guest_binary "$out/uob-usbreset" /bin/uob-usbreset;
+			     uob_guest_binary "$out/uob-fuzz" /bin/uob-fuzz;
 			     uob_guest_binary "$out/uob-alsa-floor" /bin/uob-alsa-floor;
 			     echo /usr/share/alsa=/usr/share/alsa;
 			     uob_guest_binary /usr/bin/qrtr-lookup /bin/qrtr-lookup)

@@ -390,8 +390,8 @@ static int enable(int card, int check_fields)
 		printf("enable: no response\n");
 		return -1;
 	}
-	printf("enable card %d: result %u error %u status %u (%.1f ms)\n", card,
-	       rs.resp.result, rs.resp.error, rs.status, ms);
+	printf("enable card %d: result %u error %u status %u internal %d (%.1f ms)\n", card,
+	       rs.resp.result, rs.resp.error, rs.status, (int)rs.istatus, ms);
 	if (rs.resp.result || rs.status)
 		return -1;
 	printf("  slot %u token %#x interrupter %u speed %u controller %u rev %#x subslot %u delay %u\n",
@@ -412,7 +412,9 @@ static int enable(int card, int check_fields)
 	check("token", rs.token, rq.token);
 	check("speed (2 = full, sysfs 12)", rs.speed,
 	      sysfs_ul(dev, "speed", 10) == 12 ? 2 : sysfs_ul(dev, "speed", 10) == 480 ? 3 : 4);
-	check("controller = bus number", rs.ctrl, sysfs_ul(dev, "busnum", 10));
+	/* mainline: the controller's device-tree "usb" alias; none on x86 */
+	check("controller_num absent (no DT alias)", rs.ctrl_valid, 0);
+	check("internal_status 0", rs.istatus_valid && !rs.istatus, 1);
 	check("bInterfaceNumber", rs.intf.bInterfaceNumber,
 	      sysfs_ul(intf, "bInterfaceNumber", 16));
 	check("bAlternateSetting (current)", rs.intf.bAlternateSetting,
@@ -436,7 +438,10 @@ static int enable(int card, int check_fields)
 
 static int disable(int card, const char *usbname)
 {
-	struct req rq = { .enable = 0, .token = (uint32_t)card << 16 };
+	/* mainline refuses a disable without format, channels, rate, buffer */
+	struct req rq = { .enable = 0, .token = (uint32_t)card << 16,
+			  .fmt_valid = 1, .fmt = 2, .ch_valid = 1, .ch = 2,
+			  .rate_valid = 1, .rate = 48000, .buf_valid = 1, .buf = 8192 };
 	struct resp rs;
 	double ms;
 
@@ -458,7 +463,9 @@ static int bench(int card, int n)
 			  .fmt_valid = 1, .fmt = 2, .ch_valid = 1, .ch = 2,
 			  .rate_valid = 1, .rate = 48000, .buf_valid = 1, .buf = 8192,
 			  .si_valid = 1, .si = 1000 };
-	struct req dis = { .enable = 0, .token = (uint32_t)card << 16 };
+	struct req dis = { .enable = 0, .token = (uint32_t)card << 16,
+			   .fmt_valid = 1, .fmt = 2, .ch_valid = 1, .ch = 2,
+			   .rate_valid = 1, .rate = 48000, .buf_valid = 1, .buf = 8192 };
 	double *te = calloc(n, sizeof(double)), *td = calloc(n, sizeof(double));
 	struct resp rs;
 	int i;
@@ -500,8 +507,12 @@ static int wait_ind(int ms)
 		memset(&ind, 0, sizeof(ind));
 		if (qmi_decode_message(&ind, &txn, &pkt, QMI_INDICATION, MSG_STREAM, ind_ei) < 0)
 			continue;
-		printf("indication: event %u (1 = DISCONNECT) slot %u token %#x controller %u after %.0f ms\n",
-		       ind.event, ind.slot, ind.token, ind.ctrl, now_ms() - t0);
+		printf("indication: event %u (1 = DISCONNECT) slot %u token %s controller %u%s after %.0f ms\n",
+		       ind.event, ind.slot, ind.token_valid ? "present" : "absent", ind.ctrl,
+		       ind.ctrl_valid ? "" : " (absent)", now_ms() - t0);
+		/* mainline's DISCONNECT: dev_event, slot_id, controller_num only */
+		check("indication without usb_token", ind.token_valid, 0);
+		check("indication with controller_num", ind.ctrl_valid, 1);
 		return ind.event;
 	}
 	printf("indication: none within %d ms\n", ms);

@@ -66,6 +66,11 @@ soak_events "S3" "system sleep" 600 lc_s3 lc_nothing
 soak_events "streaming interface unbind/rebind" "interface unbind" 50 \
 	lc_unbind_stream_intf lc_rebind_card
 say "S3: $(dmesg | grep -c 'Reinit') controller reinit(s) on resume seen"
+# 100,000 fuzzed QMI messages, each as the model says (tests/dsp/uob-fuzz.c)
+uob-fuzz run 0 100000 >/tmp/fz.log 2>&1; r=$?
+grep 'uob-fuzz:' /tmp/fz.log | sed 's/^/uob-e2e:   /'
+ok_if "soak: 100000 fuzzed QMI messages" [ $r -eq 0 ]
+ok_if "soak: idle after fuzzing" idle
 
 unload
 t0=$(cut -d' ' -f1 /proc/uptime)
