@@ -41,9 +41,44 @@ usb_node() {
 	printf '/dev/bus/usb/%03d/%03d' "$(cat /sys/bus/usb/devices/1-1/busnum)" \
 		"$(cat /sys/bus/usb/devices/1-1/devnum)"
 }
-# log_clean NAME [EXTRA-PATTERN]: no kernel report in dmesg
+# Kernel reports, any of which fails a guest (the host's tests/e2e/e2e.py
+# judges the console with the same list): WARN (lockdep and RCU report as
+# WARNINGs), BUG (KASAN, sleeping in atomic context, ...), SLUB's
+# "BUG <cache> (Not tainted): ...", oopses, panics, debug objects, hung
+# tasks, RCU stalls, kmemleak.
+UOB_REPORTS='WARNING:|(^|[^A-Z_])BUG:|kernel BUG at|BUG [^ ]+ \((Not t|T)ainted|Oops'
+UOB_REPORTS="$UOB_REPORTS|general protection fault|Kernel panic|KASAN|UBSAN|ODEBUG:"
+UOB_REPORTS="$UOB_REPORTS|DEBUG_LOCKS_WARN_ON|possible (circular|recursive) locking"
+UOB_REPORTS="$UOB_REPORTS|inconsistent lock state|blocked for more than|detected stalls?"
+UOB_REPORTS="$UOB_REPORTS|suspected memory leak|unreferenced object"
+
+# uob_kmemleak NAME: on a kernel with kmemleak (the debug kernel), scan
+# twice, a pause apart (an object is reported once it is older than 5 s
+# and no scan found a reference to it), and fail with the report unless
+# /sys/kernel/debug/kmemleak is empty.  Nothing on other kernels.
+uob_kmemleak() {
+	k=/sys/kernel/debug/kmemleak
+	[ -e $k ] || return 0
+	if ! echo scan >$k; then
+		fail "$1: kmemleak refuses to scan: $(dmesg | grep -m1 'kmemleak:.*disabl')"
+		return
+	fi
+	sleep 6
+	echo scan >$k
+	cat $k >/tmp/kmemleak.txt
+	if [ -s /tmp/kmemleak.txt ]; then
+		fail "$1: $(grep -c '^unreferenced object' /tmp/kmemleak.txt) suspected memory leak(s)"
+		sed 's/^/uob-e2e:   /' /tmp/kmemleak.txt
+	else
+		pass "$1: no suspected memory leaks"
+	fi
+}
+
+# log_clean NAME [EXTRA-PATTERN]: no kernel report in dmesg (kmemleak
+# scanned first, where the kernel has it)
 log_clean() {
-	if dmesg | grep -E "WARNING:|BUG:|Oops|blocked for more than|KASAN${2:+|$2}"; then
+	uob_kmemleak "$1: kmemleak"
+	if dmesg | grep -E "$UOB_REPORTS${2:+|$2}"; then
 		fail "$1"
 	else
 		pass "$1"
