@@ -51,7 +51,7 @@ endif
 
 KBUILD_ARGS := -C $(KDIR) M=$(PROJECT_DIR) $(UOB_KCONFIG)
 
-.PHONY: all modules clean install help check kunit kunit-newer run e2e bench soak deb-test sign patches \
+.PHONY: all modules clean install help check kunit kunit-newer run e2e e2e-debug bench soak deb-test sign patches \
 	check-patches provision headers-check
 
 all: modules
@@ -75,6 +75,7 @@ help:
 	@echo "  make kunit             KUnit suites under kunit.py in QEMU"
 	@echo "  make kunit-newer       the same on Linux 7.2 beside its in-tree sideband/offload"
 	@echo "  make e2e               stock Debian kernel in QEMU: sessions, unplug, reset, rmmod"
+	@echo "  make e2e-debug         the e2e on a KASAN/lockdep/kmemleak 6.12.111 (built once)"
 	@echo "  make bench             round trips vs floor, get/put cost, dkms time, sizes"
 	@echo "  make soak              100 enable/unplug/replug + 100 load/unload cycles (not in check)"
 	@echo "  make deb-test          build, install and purge the Debian -dkms package"
@@ -121,6 +122,9 @@ run:
 
 e2e:
 	scripts/e2e.sh
+
+e2e-debug:
+	scripts/e2e-debug.sh
 
 bench:
 	scripts/bench.sh
