@@ -30,7 +30,7 @@ uob_have_card() { grep -qs USB-Audio /proc/asound/cards; }
 say() { echo "uob-e2e: $*"; }
 pass() { say "PASS $*"; }
 fail() { say "FAIL $*"; }
-ok_if() { name=$1; shift; if "$@"; then pass "$name"; else fail "$name"; fi; }
+ok_if() { local n=$1; shift; if "$@"; then pass "$n"; else fail "$n"; fi; }
 DBG=/sys/kernel/debug/usb-offload-backport
 QC_STATE=$DBG/qc-audio-offload/state
 idle() { grep -q "counters: streams=0 devs=0 mappings=0 xfer_bufs=0" $QC_STATE; }
