@@ -18,6 +18,13 @@ uob_load_ours() {
 		insmod /lib/uob/qc-audio-offload.ko allow_local=1 "$@"
 }
 
+# Every guest ends with "poweroff -f".  After an S3 cycle QEMU no longer
+# powers off on the ACPI S5 request: the reboot syscall returns and exits
+# the task with the system-transition mutex held, which the debug kernel
+# reports ("WARNING: poweroff/N still has locks held!").  QEMU runs with
+# -no-reboot, so a reset ends it just as well, S3 or not.
+poweroff() { reboot -f; }
+
 uob_wait_for() {	# uob_wait_for TENTHS CMD...
 	n=$1; shift
 	while [ "$n" -gt 0 ]; do "$@" && return 0; sleep 0.1; n=$((n - 1)); done
