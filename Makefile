@@ -63,7 +63,7 @@ endif
 
 KBUILD_ARGS := -C $(KDIR) M=$(PROJECT_DIR) $(UOB_KCONFIG)
 
-.PHONY: all modules clean install help check kunit kunit-newer run e2e fuzz bench soak deb-test sign patches \
+.PHONY: all modules clean install help check kunit kunit-newer run e2e fuzz e2e-debug bench soak deb-test sign patches \
 	check-patches provision headers-check
 
 all: modules
@@ -89,6 +89,7 @@ help:
 	@echo "  make kunit-newer       the same on Linux 7.2 beside its in-tree sideband/offload"
 	@echo "  make e2e               stock Debian kernel in QEMU: sessions, unplug, reset, rmmod"
 	@echo "  make fuzz              10k fuzzed QMI messages against the service, checked by a model"
+	@echo "  make e2e-debug         the e2e on a KASAN/lockdep/kmemleak 6.12.111 (built once)"
 	@echo "  make bench             round trips vs floor, get/put cost, dkms time, sizes"
 	@echo "  make soak              100 enable/unplug/replug + 100 load/unload cycles (not in check)"
 	@echo "  make deb-test          build, install and purge the Debian -dkms package"
@@ -138,6 +139,8 @@ e2e:
 
 fuzz:
 	scripts/fuzz.sh
+e2e-debug:
+	scripts/e2e-debug.sh
 
 bench:
 	scripts/bench.sh

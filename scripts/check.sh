@@ -142,6 +142,7 @@ step kunit kunit_step
 step kunit-7.2-newer "$UOB_TOP/scripts/kunit.sh" newer
 step e2e "$UOB_TOP/scripts/e2e.sh"
 step fuzz "$UOB_TOP/scripts/fuzz.sh"
+step e2e-debug-kernel "$UOB_TOP/scripts/e2e-debug.sh"
 step dkms-lifecycle "$UOB_TOP/scripts/dkms-lifecycle.sh"
 step debian-package "$UOB_TOP/scripts/deb-test.sh"
 
@@ -155,12 +156,14 @@ for k in kunit kunit-7.2-newer; do
 	fi
 done
 
-# and the e2e scenarios
-if line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$logdir/e2e.log" | tail -1); then
-	ep=${line%% passed*}; ef=${line#*, }; ef=${ef%% failed*}
-	uob_log "e2e scenarios: $ep passed, $ef failed"
-	passed=$((passed + ep)); failed=$((failed + ef))
-fi
+# and the e2e scenarios (stock and debug kernel)
+for e in e2e e2e-debug-kernel; do
+	if line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$logdir/$e.log" | tail -1); then
+		ep=${line%% passed*}; ef=${line#*, }; ef=${ef%% failed*}
+		uob_log "$e scenarios: $ep passed, $ef failed"
+		passed=$((passed + ep)); failed=$((failed + ef))
+	fi
+done
 
 # the fuzz figures (messages, answers by error, drops, time)
 grep -E 'uob-fuzz: (seed|[0-9]+ messages|dropped|answered|well-formed|[0-9]+ mismatch)' \

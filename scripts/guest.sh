@@ -1,8 +1,12 @@
 # SPDX-License-Identifier: GPL-2.0
-# Guest helpers for the stock Debian 6.12.111 kernel in QEMU (sourced).
+# Guest helpers for a 6.12.111 kernel in QEMU (sourced): Debian's stock
+# kernel by default, or the debug kernel of make e2e-debug.
 #
+#   uob_guest_kernel IMAGE KVER [MODROOT]
+#       the kernel the guests boot and whose modules they get (KVER's
+#       modules under MODROOT/lib/modules; default: Debian's, under /).
 #   uob_guest_initramfs OUT.cpio.gz INIT_SCRIPT KO... [-- FILE=DEST...]
-#       busybox initramfs with the Debian modules the rig needs (and their
+#       busybox initramfs with the kernel's modules the rig needs (and their
 #       dependencies, decompressed, in load order in /lib/uob/stock.list),
 #       our modules in /lib/uob/, INIT_SCRIPT as /init.
 #   uob_guest_boot INITRAMFS LOG TIMEOUT [QEMU ARGS...]
@@ -10,6 +14,17 @@
 #       UOB_GUEST_IOMMU=1: with the IOMMU rig (UOB_GUEST_IOMMU_* below).
 
 UOB_GUEST_STOCK_MODULES=(xhci-pci snd-usb-audio snd-pcm-oss qrtr qmi_helpers)
+
+UOB_GUEST_IMAGE=$UOB_REF_IMAGE
+UOB_GUEST_KVER=$UOB_REF_KVER
+UOB_GUEST_MODROOT=/
+
+uob_guest_kernel() {
+	UOB_GUEST_IMAGE=$1 UOB_GUEST_KVER=$2 UOB_GUEST_MODROOT=${3:-/}
+	[ -f "$UOB_GUEST_IMAGE" ] || uob_die "no kernel image $UOB_GUEST_IMAGE"
+	[ -f "$UOB_GUEST_MODROOT/lib/modules/$UOB_GUEST_KVER/modules.dep" ] ||
+		uob_die "no modules of $UOB_GUEST_KVER under $UOB_GUEST_MODROOT"
+}
 
 # The IOMMU rig (make e2e, make bench): QEMU's Intel VT-d in front of the
 # devices (it must come before them), a spare PCI device at 00:10.0 whose
@@ -26,12 +41,16 @@ uob_guest_initramfs() {
 	for a in $(/bin/busybox --list); do
 		[ -e "$root/bin/$a" ] || ln -s busybox "$root/bin/$a"
 	done
-	# Debian's modules, in dependency order, decompressed on the host.
-	local m line ko
+	# the kernel's modules, in dependency order, decompressed on the host
+	# (built-in ones are listed as "builtin" and need nothing)
+	local m line ko deps=
 	: >"$root/lib/uob/stock.list"
 	for m in "${UOB_GUEST_STOCK_MODULES[@]}"; do
-		modprobe -S "$UOB_REF_KVER" --show-depends "$m" 2>/dev/null || true
-	done | awk '$1 == "insmod" && !seen[$2]++ { print $2 }' | while read -r ko; do
+		deps+=$(modprobe -d "$UOB_GUEST_MODROOT" -S "$UOB_GUEST_KVER" --show-depends "$m") ||
+			uob_die "$m: neither a module nor built into $UOB_GUEST_KVER"
+		deps+=$'\n'
+	done
+	echo "$deps" | awk '$1 == "insmod" && !seen[$2]++ { print $2 }' | while read -r ko; do
 		local base; base=$(basename "$ko"); base=${base%.xz}
 		xz -dc "$ko" >"$root/lib/uob/$base" 2>/dev/null || cp "$ko" "$root/lib/uob/$base"
 		echo "$base" >>"$root/lib/uob/stock.list"
@@ -74,7 +93,7 @@ uob_guest_boot() {
 	fi
 	timeout --foreground -k 5 "$timeout" qemu-system-x86_64 \
 		-machine q35 -accel tcg,thread=single -m 1024 -smp 2 -nographic -no-reboot \
-		-kernel "$UOB_REF_IMAGE" -initrd "$initrd" \
+		-kernel "$UOB_GUEST_IMAGE" -initrd "$initrd" \
 		-append "$append" "${first[@]}" \
 		-device qemu-xhci,id=xhci \
 		-audiodev none,id=snd0 \
@@ -89,6 +108,8 @@ uob_guest_rig() {
 	local out=$1 init=$2 kodir=${3:-}
 	mkdir -p "$out"
 	if [ -z "$kodir" ]; then
+		[ "$UOB_GUEST_KVER" = "$UOB_REF_KVER" ] ||
+			uob_die "uob_guest_rig: pass the modules built for $UOB_GUEST_KVER"
 		uob_log "building the modules for $UOB_REF_KVER"
 		make -s -C "$UOB_TOP" KVER="$UOB_REF_KVER" modules >"$out/build.log" 2>&1 ||
 			{ cat "$out/build.log" >&2; uob_die "module build failed"; }

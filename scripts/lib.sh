@@ -12,6 +12,13 @@ UOB_REF_SRC=$UOB_CACHE/linux-$UOB_REF_UPSTREAM
 UOB_REF_KDIR=/lib/modules/$UOB_REF_KVER/build
 UOB_REF_IMAGE=/boot/vmlinuz-$UOB_REF_KVER
 
+# The debug kernel of make e2e-debug: the same source, x86_64 defconfig +
+# tests/debug-kernel.config (KASAN, lockdep, kmemleak, ...), built once by
+# scripts/debug-kernel.sh; its modules installed into a staging root.
+UOB_DEBUG_OBJ=$UOB_CACHE/debug-build-$UOB_REF_UPSTREAM
+UOB_DEBUG_IMAGE=$UOB_DEBUG_OBJ/arch/x86/boot/bzImage
+UOB_DEBUG_MODROOT=$UOB_DEBUG_OBJ/staging
+
 uob_log() { printf '[%s] %s\n' "${UOB_STEP:-uob}" "$*" >&2; }
 uob_die() { printf '[%s] error: %s\n' "${UOB_STEP:-uob}" "$*" >&2; exit 1; }
 

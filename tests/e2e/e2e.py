@@ -9,6 +9,7 @@ usage: e2e.py KERNEL INITRD LOG [TIMEOUT]
 Prints every scenario line and ends with "N passed, N failed".
 """
 import os
+import re
 import select
 import socket
 import subprocess
@@ -18,6 +19,18 @@ import threading
 import time
 
 AUDIO = "usb-audio,id=audio0,bus=xhci.0,port=1,audiodev=snd0"
+
+# Kernel reports, any of which fails the run (the guest's log_clean greps
+# dmesg for the same, tests/guest/lib.sh): WARN (lockdep's and RCU's
+# reports are WARNINGs too), BUG (KASAN, sleeping in atomic context, ...),
+# SLUB's own "BUG <cache> (Not tainted): ..." consistency reports, oopses,
+# panics, debug objects, hung tasks, RCU stalls, kmemleak, DMAR faults.
+REPORT = re.compile(
+    r"WARNING:|(^|[^A-Z_])BUG:|kernel BUG at|BUG [^ ]+ \((Not t|T)ainted|Oops|"
+    r"general protection fault|Kernel panic|KASAN|UBSAN|ODEBUG:|DEBUG_LOCKS_WARN_ON|"
+    r"possible (circular|recursive) locking|inconsistent lock state|"
+    r"blocked for more than|detected stalls?|suspected memory leak|"
+    r"unreferenced object|DMAR: DRHD: handling fault")
 
 
 def hmp(path, cmd):
@@ -37,15 +50,16 @@ def hmp(path, cmd):
 
 
 def waker(path):
-    """Wake the guest (system_wakeup) once QEMU reports it suspended (S3)."""
-    end = time.time() + 120
+    """Wake the guest (system_wakeup) once QEMU reports it suspended (S3).
+    A debug kernel under TCG takes long to suspend: wait up to 300 s."""
+    end = time.time() + 300
     while time.time() < end:
         if "suspended" in hmp(path, "info status"):
             time.sleep(1)
             hmp(path, "system_wakeup")
             return
         time.sleep(0.5)
-    print("e2e: the guest did not suspend within 120 s", flush=True)
+    print("e2e: the guest did not suspend within 300 s", flush=True)
 
 
 def main():
@@ -55,13 +69,13 @@ def main():
     # tcg thread=single: see scripts/guest.sh (multi-threaded TCG races with
     # the kernel's live code patching)
     # UOB_E2E_QEMU_ARGS: devices that must come first (an IOMMU);
-    # UOB_E2E_APPEND: more kernel command line
+    # UOB_E2E_APPEND: more kernel command line; UOB_E2E_MEM: guest MiB
     first = os.environ.get("UOB_E2E_QEMU_ARGS", "").split()
     append = "console=ttyS0 panic=-1 loglevel=4 hung_task_timeout_secs=20 " + \
         "no_console_suspend " + \
         os.environ.get("UOB_E2E_APPEND", "")
     qemu = ["qemu-system-x86_64", "-machine", "q35", "-accel", "tcg,thread=single",
-            "-m", "1024", "-smp", "2",
+            "-m", os.environ.get("UOB_E2E_MEM", "1024"), "-smp", "2",
             "-nographic", "-no-reboot", "-kernel", kernel, "-initrd", initrd,
             "-append", append.strip(),
             "-monitor", f"unix:{mon},server=on,wait=off"] + first + [
@@ -89,9 +103,7 @@ def main():
                 raw, buf = buf.split(b"\n", 1)
                 line = raw.decode(errors="replace").rstrip("\r")
                 lf.write(line + "\n")
-                if any(k in line for k in ("WARNING:", "BUG:", "Oops", "blocked for more than",
-                                           "DMAR: DRHD: handling fault")) \
-                        and "uob-e2e:" not in line:
+                if REPORT.search(line) and "uob-e2e:" not in line:
                     bad.append(line)
                 if "uob-e2e:" not in line:
                     continue
