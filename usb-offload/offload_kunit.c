@@ -88,6 +88,7 @@ static void uob_put_at_zero_stays_zero(struct kunit *test)
 {
 	struct usb_device *udev = uob_kunit_usb(test, UOB_KUNIT_ROOT_PORT);
 	unsigned int entries = uob_state_entries();
+	bool had = uob_state_tracked(udev);
 
 	usb_lock_device(udev);
 	KUNIT_EXPECT_EQ(test, 0, usb_offload_usage(udev));
@@ -95,13 +96,46 @@ static void uob_put_at_zero_stays_zero(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, 0, usb_offload_usage(udev));
 	KUNIT_EXPECT_EQ(test, 0, usb_offload_put(udev));
 	KUNIT_EXPECT_EQ(test, 0, usb_offload_usage(udev));
+	/* a put creates no state */
+	KUNIT_EXPECT_EQ(test, entries, uob_state_entries());
 	/* and the count really starts from 0 again */
 	KUNIT_EXPECT_EQ(test, 0, usb_offload_get(udev));
 	KUNIT_EXPECT_EQ(test, 1, usb_offload_usage(udev));
 	KUNIT_EXPECT_EQ(test, 0, usb_offload_put(udev));
 	KUNIT_EXPECT_EQ(test, 0, usb_offload_usage(udev));
 	usb_unlock_device(udev);
-	KUNIT_EXPECT_EQ(test, entries, uob_state_entries());
+	/* an enumerated device keeps its entry until it goes away */
+	KUNIT_EXPECT_EQ(test, entries + (uob_state_is_private() && !had),
+			uob_state_entries());
+	KUNIT_EXPECT_EQ(test, uob_state_is_private(), uob_state_tracked(udev));
+}
+
+/*
+ * A stream's 0 -> 1 -> 0 cycles on an enumerated device reuse one state:
+ * no allocation per cycle, the same handle, the entry count unchanged.
+ */
+static void uob_cycle_reuses_state(struct kunit *test)
+{
+	struct usb_device *udev = uob_kunit_usb(test, UOB_KUNIT_ROOT_PORT);
+	struct uob_state *first;
+	unsigned int entries;
+	int i;
+
+	usb_lock_device(udev);
+	KUNIT_ASSERT_EQ(test, 0, usb_offload_get(udev));
+	KUNIT_ASSERT_EQ(test, 0, usb_offload_put(udev));
+	first = uob_state_lookup(udev, false);
+	entries = uob_state_entries();
+	KUNIT_EXPECT_NOT_ERR_OR_NULL(test, first);
+	for (i = 0; i < 3; i++) {
+		KUNIT_EXPECT_EQ(test, 0, usb_offload_get(udev));
+		KUNIT_EXPECT_PTR_EQ(test, first, uob_state_lookup(udev, false));
+		KUNIT_EXPECT_EQ(test, 0, usb_offload_put(udev));
+		KUNIT_EXPECT_PTR_EQ(test, first, uob_state_lookup(udev, false));
+		KUNIT_EXPECT_EQ(test, entries, uob_state_entries());
+	}
+	KUNIT_EXPECT_EQ(test, 0, usb_offload_usage(udev));
+	usb_unlock_device(udev);
 }
 
 static void uob_notattached_is_enodev(struct kunit *test)
@@ -325,6 +359,7 @@ static void uob_removed_device_leaves_no_state(struct kunit *test)
 	struct usb_device *hub = uob_kunit_usb(test, UOB_KUNIT_EXT_HUB);
 	unsigned int entries = uob_state_entries();
 	unsigned int own = uob_state_is_private();	/* 0: the state is the udev */
+	bool had = uob_state_tracked(udev);
 	struct usb_device *back;
 	int ret;
 
@@ -334,7 +369,10 @@ static void uob_removed_device_leaves_no_state(struct kunit *test)
 	if (ret)
 		usb_put_dev(udev);
 	KUNIT_ASSERT_EQ(test, 0, ret);
-	KUNIT_EXPECT_EQ(test, entries + own, uob_state_entries());
+	/* the entry may be there from an earlier cycle: it is kept */
+	KUNIT_EXPECT_EQ(test, entries + (own && !had), uob_state_entries());
+	KUNIT_EXPECT_EQ(test, own, uob_state_tracked(udev));
+	entries = uob_state_entries();
 
 	usb_lock_device(hub);
 	ret = usb_set_configuration(hub, -1);
@@ -342,7 +380,8 @@ static void uob_removed_device_leaves_no_state(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, 0, ret);
 
 	KUNIT_EXPECT_EQ(test, USB_STATE_NOTATTACHED, udev->state);
-	KUNIT_EXPECT_EQ(test, entries, uob_state_entries());
+	KUNIT_EXPECT_EQ(test, entries - own, uob_state_entries());
+	KUNIT_EXPECT_FALSE(test, uob_state_tracked(udev));
 	/*
 	 * Our table forgets the device at USB_DEVICE_REMOVE; usbcore's own
 	 * field (6.18+) keeps its value until the usb_device is freed, as
@@ -410,6 +449,7 @@ static void uob_bench_get_put_vs_lock_counter(struct kunit *test)
 static struct kunit_case uob_offload_cases[] = {
 	KUNIT_CASE(uob_get_put_changes_count),
 	KUNIT_CASE(uob_put_at_zero_stays_zero),
+	KUNIT_CASE(uob_cycle_reuses_state),
 	KUNIT_CASE(uob_notattached_is_enodev),
 	KUNIT_CASE(uob_suspended_is_ebusy),
 	KUNIT_CASE(uob_at_suspend_is_ebusy),
