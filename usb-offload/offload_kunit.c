@@ -348,6 +348,118 @@ static void uob_concurrent_get_put_exact(struct kunit *test)
 }
 
 /*
+ * 7.0+ (suite usb_offload_mainline, built there only): usbcore's own
+ * usb_offload_get()/put() change the same counter
+ * (udev->offload_usage) under udev->offload_lock, without the device lock.
+ * Race them against ours (device lock held, as our contract says) on one
+ * device: no update may be lost, the count ends exactly at what the
+ * successful calls add up to.
+ */
+#define UOB_KUNIT_MIX_THREADS	4	/* even: ours, odd: mainline's */
+#define UOB_KUNIT_MIX_ROUNDS	4000
+
+struct uob_kunit_mixer {
+	struct usb_device *udev;
+	const struct uob_kunit_offload_ops *mainline;	/* NULL: ours */
+	struct completion done;
+	int net;	/* successful gets minus successful puts */
+	int errors;
+	int last_error;
+};
+
+static int uob_kunit_mix_one(struct uob_kunit_mixer *m, bool get)
+{
+	int ret;
+
+	if (m->mainline)
+		return get ? m->mainline->get(m->udev) : m->mainline->put(m->udev);
+
+	usb_lock_device(m->udev);
+	ret = get ? usb_offload_get(m->udev) : usb_offload_put(m->udev);
+	usb_unlock_device(m->udev);
+	return ret;
+}
+
+static int uob_kunit_mixer_fn(void *data)
+{
+	struct uob_kunit_mixer *m = data;
+	int i, ret;
+
+	for (i = 0; i < UOB_KUNIT_MIX_ROUNDS; i++) {
+		ret = uob_kunit_mix_one(m, true);
+		if (ret) {
+			m->errors++;
+			m->last_error = ret;
+			continue;
+		}
+		m->net++;
+		/* every fourth get is kept: the count climbs while racing */
+		if (i % 4 == 3)
+			continue;
+		ret = uob_kunit_mix_one(m, false);
+		if (ret) {
+			m->errors++;
+			m->last_error = ret;
+			continue;
+		}
+		m->net--;
+	}
+	complete(&m->done);
+	return 0;
+}
+
+static void uob_kunit_pm_put(void *udev)
+{
+	pm_runtime_put(&((struct usb_device *)udev)->dev);
+}
+
+/* The case of the usb_offload_mainline suite (offload_kunit_mainline.c). */
+void uob_kunit_mainline_race(struct kunit *test,
+			     const struct uob_kunit_offload_ops *mainline)
+{
+	struct usb_device *udev;
+	struct uob_kunit_mixer *m;
+	struct task_struct *t;
+	int i, base, net = 0;
+
+	udev = uob_kunit_usb(test, UOB_KUNIT_ROOT_PORT);
+	/* mainline's calls need the device active (pm_runtime_get_if_active) */
+	KUNIT_ASSERT_GE(test, pm_runtime_resume_and_get(&udev->dev), 0);
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, uob_kunit_pm_put, udev));
+
+	base = uob_kunit_offload_usage(udev);
+	m = kunit_kcalloc(test, UOB_KUNIT_MIX_THREADS, sizeof(*m), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	for (i = 0; i < UOB_KUNIT_MIX_THREADS; i++) {
+		m[i].udev = udev;
+		m[i].mainline = i & 1 ? mainline : NULL;
+		init_completion(&m[i].done);
+		t = kthread_run(uob_kunit_mixer_fn, &m[i], "uob-mix/%d", i);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	}
+	for (i = 0; i < UOB_KUNIT_MIX_THREADS; i++) {
+		KUNIT_ASSERT_NE_MSG(test, 0,
+				    wait_for_completion_timeout(&m[i].done, 600 * HZ),
+				    "mixer %d hung", i);
+		KUNIT_EXPECT_EQ_MSG(test, 0, m[i].errors, "%s thread %d: last error %d",
+				    m[i].mainline ? "mainline" : "our", i,
+				    m[i].last_error);
+		net += m[i].net;
+	}
+	kunit_info(test, "raced %d x %d get/put, count %d -> %d\n",
+		   UOB_KUNIT_MIX_THREADS, UOB_KUNIT_MIX_ROUNDS, base,
+		   uob_kunit_offload_usage(udev));
+	KUNIT_EXPECT_EQ(test, base + net, uob_kunit_offload_usage(udev));
+
+	/* give back what the race left */
+	usb_lock_device(udev);
+	for (i = usb_offload_usage(udev); i > base; i--)
+		KUNIT_EXPECT_EQ(test, 0, usb_offload_put(udev));
+	KUNIT_EXPECT_EQ(test, base, usb_offload_usage(udev));
+	usb_unlock_device(udev);
+}
+
+/*
  * Really remove a device that still has usage: deconfiguring the external
  * hub disconnects its children through usb_disconnect(), the same path as
  * an unplug.  Then configure the hub again and wait for the device to come
