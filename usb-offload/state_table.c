@@ -77,7 +77,7 @@ static struct uob_state *uob_state_find(struct usb_device *udev)
  */
 static bool uob_state_removal_announced(struct usb_device *udev)
 {
-	struct device_driver *drv = udev->dev.driver;
+	const struct device_driver *drv = udev->dev.driver;
 
 	if (!drv)
 		return false;
