@@ -3,6 +3,10 @@
 #ifndef _UOB_OFFLOAD_INTERNAL_H
 #define _UOB_OFFLOAD_INTERNAL_H
 
+#include <linux/atomic.h>
+#include <linux/types.h>
+
+struct completion;
 struct kunit;
 struct usb_device;
 
@@ -12,6 +16,14 @@ int uob_offload_lock_violations(void);
 struct uob_kunit_offload_ops {
 	int (*get)(struct usb_device *udev);
 	int (*put)(struct usb_device *udev);
+	/*
+	 * Take the lock their get/put change the count under; if @locked,
+	 * complete it, then wait (up to 5 s) for @ready and give its setter
+	 * 200 ms to run into the lock; add @delta to the count as their get/put
+	 * do; unlock.  Return: whether @ready was seen (true without one).
+	 */
+	bool (*hold_and_add)(struct usb_device *udev, int delta,
+			     struct completion *locked, atomic_t *ready);
 };
 
 /*
@@ -21,5 +33,12 @@ struct uob_kunit_offload_ops {
  */
 void uob_kunit_mainline_race(struct kunit *test,
 			     const struct uob_kunit_offload_ops *mainline);
+/*
+ * KUnit (offload_kunit.c): ours called while @mainline's lock is held on
+ * another CPU and their count changes meanwhile: ours must read the count
+ * inside that lock.  Deterministic, unlike the race above.
+ */
+void uob_kunit_mainline_interleave(struct kunit *test,
+				   const struct uob_kunit_offload_ops *mainline);
 
 #endif /* _UOB_OFFLOAD_INTERNAL_H */

@@ -459,6 +459,103 @@ void uob_kunit_mainline_race(struct kunit *test,
 	usb_unlock_device(udev);
 }
 
+#define UOB_KUNIT_BUMP	10
+
+struct uob_kunit_interleave {
+	struct usb_device *udev;
+	const struct uob_kunit_offload_ops *mainline;
+	int delta;			/* ours: 1 get, -1 put */
+	struct completion locked;	/* their lock is held */
+	atomic_t ready;			/* we are about to call ours */
+	struct completion holder_done, caller_done;
+	bool seen;
+	int ret;
+};
+
+static int uob_kunit_holder_fn(void *data)
+{
+	struct uob_kunit_interleave *x = data;
+
+	x->seen = x->mainline->hold_and_add(x->udev, UOB_KUNIT_BUMP, &x->locked,
+					    &x->ready);
+	complete(&x->holder_done);
+	return 0;
+}
+
+static int uob_kunit_caller_fn(void *data)
+{
+	struct uob_kunit_interleave *x = data;
+
+	wait_for_completion(&x->locked);
+	usb_lock_device(x->udev);
+	atomic_set(&x->ready, 1);
+	x->ret = x->delta > 0 ? usb_offload_get(x->udev) : usb_offload_put(x->udev);
+	usb_unlock_device(x->udev);
+	complete(&x->caller_done);
+	return 0;
+}
+
+static struct task_struct *uob_kunit_thread_on(struct kunit *test,
+					       int (*fn)(void *), void *data,
+					       unsigned int cpu)
+{
+	struct task_struct *t = kthread_create(fn, data, "uob-il/%u", cpu);
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	kthread_bind(t, cpu);
+	return t;
+}
+
+/*
+ * Their lock is held on one CPU; ours is called on another and must wait
+ * for it; meanwhile the count changes by UOB_KUNIT_BUMP (what their get/put
+ * do under that lock).  Ours must then see the changed count: a get or put
+ * that read the count before taking the lock would store a stale value and
+ * lose the bump.
+ */
+void uob_kunit_mainline_interleave(struct kunit *test,
+				   const struct uob_kunit_offload_ops *mainline)
+{
+	unsigned int cpu_a = cpumask_first(cpu_online_mask);
+	unsigned int cpu_b = cpumask_next(cpu_a, cpu_online_mask);
+	struct uob_kunit_interleave *x;
+	struct usb_device *udev;
+	int i, base, want;
+
+	KUNIT_ASSERT_LT_MSG(test, cpu_b, nr_cpu_ids, "needs two online CPUs");
+	udev = uob_kunit_usb(test, UOB_KUNIT_ROOT_PORT);
+	KUNIT_ASSERT_GE(test, pm_runtime_resume_and_get(&udev->dev), 0);
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, uob_kunit_pm_put, udev));
+	x = kunit_kzalloc(test, sizeof(*x), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, x);
+
+	base = uob_kunit_offload_usage(udev);
+	want = base;
+	for (i = 0; i < 4; i++) {
+		x->udev = udev;
+		x->mainline = mainline;
+		x->delta = i % 2 ? -1 : 1;	/* get, put, get, put */
+		init_completion(&x->locked);
+		init_completion(&x->holder_done);
+		init_completion(&x->caller_done);
+		atomic_set(&x->ready, 0);
+		wake_up_process(uob_kunit_thread_on(test, uob_kunit_holder_fn, x, cpu_a));
+		wake_up_process(uob_kunit_thread_on(test, uob_kunit_caller_fn, x, cpu_b));
+		KUNIT_ASSERT_NE(test, 0, wait_for_completion_timeout(&x->holder_done, 60 * HZ));
+		KUNIT_ASSERT_NE(test, 0, wait_for_completion_timeout(&x->caller_done, 60 * HZ));
+		KUNIT_EXPECT_TRUE_MSG(test, x->seen, "round %d: ours never ran", i);
+		KUNIT_EXPECT_EQ(test, 0, x->ret);
+		want += UOB_KUNIT_BUMP + x->delta;
+		KUNIT_EXPECT_EQ_MSG(test, want, uob_kunit_offload_usage(udev),
+				    "round %d: %s lost the concurrent change", i,
+				    x->delta > 0 ? "get" : "put");
+		/* what they added, taken back the same way */
+		mainline->hold_and_add(udev, -UOB_KUNIT_BUMP, NULL, NULL);
+		want -= UOB_KUNIT_BUMP;
+	}
+	KUNIT_EXPECT_EQ(test, base, uob_kunit_offload_usage(udev));
+}
+
 /*
  * Really remove a device that still has usage: deconfiguring the external
  * hub disconnects its children through usb_disconnect(), the same path as
