@@ -85,7 +85,6 @@ static int usb_offload_precheck(struct usb_device *udev)
  */
 static int usb_offload_change(struct usb_device *udev, int delta)
 {
-	struct uob_state *st;
 	int ret;
 
 	ret = usb_offload_precheck(udev);
@@ -96,13 +95,7 @@ static int usb_offload_change(struct usb_device *udev, int delta)
 	if (ret < 0)
 		return ret;
 
-	st = uob_state_lookup(udev, delta > 0);
-	if (IS_ERR(st)) {
-		ret = PTR_ERR(st);
-	} else if (st) {
-		ret = uob_state_add(udev, st, delta);
-		uob_state_done(udev, st);
-	}
+	ret = uob_state_change(udev, delta);
 
 	usb_offload_autosuspend(udev);
 	return ret;

@@ -12,8 +12,8 @@
  *    state in a table of our own, one entry per device for the device's
  *    lifetime, dropped when the device goes away (USB_DEVICE_REMOVE).
  *
- * A get or put makes one lookup (uob_state_lookup()) and one change
- * (uob_state_add()): the change re-checks the device state and the
+ * A get or put makes one backend call, uob_state_change(): one lookup
+ * (uob_state_lookup()) and one change (uob_state_add()), which re-checks the device state and the
  * suspend mark and does the read-modify-write of the count in one critical
  * section of the state's own lock (udev->offload_lock on 7.0+).  Runtime-PM
  * calls stay outside that section.
@@ -33,6 +33,13 @@ struct uob_state;
 int uob_state_init(void);
 void uob_state_exit(void);
 
+/*
+ * Caller holds @udev's device lock.  The change of a get (@delta 1: the
+ * state is created if need be) or put (-1): uob_state_lookup(), then
+ * uob_state_add() if there is state, then uob_state_done(), in one call.
+ * Return: 0, -ENOMEM or uob_state_add()'s refusal.
+ */
+int uob_state_change(struct usb_device *udev, int delta);
 /*
  * Caller holds @udev's device lock.  @udev's state, created if @create
  * (then possibly ERR_PTR(-ENOMEM)); NULL if it has none and !@create.

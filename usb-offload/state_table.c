@@ -157,6 +157,18 @@ void uob_state_done(struct usb_device *udev, struct uob_state *st)
 	uob_state_free(st);
 }
 
+int uob_state_change(struct usb_device *udev, int delta)
+{
+	struct uob_state *st = uob_state_lookup(udev, delta > 0);
+	int ret;
+
+	if (IS_ERR_OR_NULL(st))
+		return PTR_ERR_OR_ZERO(st);
+	ret = uob_state_add(udev, st, delta);
+	uob_state_done(udev, st);
+	return ret;
+}
+
 int uob_state_peek(struct usb_device *udev)
 {
 	struct uob_state *st;

@@ -55,6 +55,11 @@ void uob_state_done(struct usb_device *udev, struct uob_state *st)
 {
 }
 
+int uob_state_change(struct usb_device *udev, int delta)
+{
+	return uob_state_add(udev, NULL, delta);
+}
+
 int uob_state_peek(struct usb_device *udev)
 {
 	return READ_ONCE(udev->offload_usage);
