@@ -71,10 +71,20 @@ static inline bool uob_udev_offload_frozen(struct usb_device *udev)
 	return udev->offload_pm_locked;
 }
 
-static inline void uob_udev_offload_set(struct usb_device *udev, int usage)
+/*
+ * guard(uob_offload)(udev): the section in which usb-offload checks and
+ * changes the count, the one lock mainline's usb_offload_get/put and
+ * usbcore's usb_offload_set_pm_locked() take.
+ */
+DEFINE_LOCK_GUARD_1(uob_offload, struct usb_device,
+		    spin_lock(&_T->lock->offload_lock),
+		    spin_unlock(&_T->lock->offload_lock))
+
+/* Inside guard(uob_offload). */
+static inline bool uob_udev_offload_frozen_locked(struct usb_device *udev)
 {
-	guard(spinlock)(&udev->offload_lock);
-	udev->offload_usage = usage;
+	lockdep_assert_held(&udev->offload_lock);
+	return udev->offload_pm_locked;
 }
 
 /* What usbcore's usb_offload_set_pm_locked() does around system sleep. */
@@ -89,9 +99,16 @@ static inline bool uob_udev_offload_frozen(struct usb_device *udev)
 	return udev->offload_at_suspend;
 }
 
-static inline void uob_udev_offload_set(struct usb_device *udev, int usage)
+/*
+ * 6.18.0-6.18.21: usbcore's own usb_offload_get/put take the device lock,
+ * which our callers hold: there is nothing more to take.
+ */
+DEFINE_LOCK_GUARD_1(uob_offload, struct usb_device,
+		    device_lock_assert(&_T->lock->dev), (void)_T)
+
+static inline bool uob_udev_offload_frozen_locked(struct usb_device *udev)
 {
-	WRITE_ONCE(udev->offload_usage, usage);
+	return udev->offload_at_suspend;
 }
 
 /* What usbcore's usb_suspend_both() / usb_resume_both() do. */

@@ -18,7 +18,10 @@ UOB_STEP=kunit
 src=$UOB_REF_SRC
 version=$UOB_REF_UPSTREAM
 extra_config=()
+extra_suites=()
 if [ "${1:-ref}" = newer ]; then
+	# mainline's usb_offload_get/put raced against ours (usb-offload, 7.0+)
+	extra_suites=(usb_offload_mainline:1)
 	UOB_STEP=kunit-newer
 	src=$("$UOB_TOP/scripts/newer-source.sh")
 	version=$(make -s -C "$src" kernelversion)
@@ -99,4 +102,4 @@ if [ -f "$gen/usb-offload/built-in.a" ]; then
 fi
 
 python3 "$UOB_TOP/scripts/check-kunit-log.py" "$build/results.json" "$build/test.log" \
-	usb_offload:10 xhci_sideband:10 qc_audio_offload:15
+	usb_offload:10 xhci_sideband:10 qc_audio_offload:15 "${extra_suites[@]}"

@@ -59,27 +59,46 @@ int uob_offload_lock_violations(void)
 }
 
 /*
- * The checks shared by get and put, in upstream's order.  A caller without
- * the device lock gets device_lock_assert()'s lockdep splat on debug kernels
- * and, on every kernel, a refusal: the count is never changed unlocked.
+ * The checks shared by get and put, in upstream's order, before the device
+ * is woken.  A caller without the device lock gets device_lock_assert()'s
+ * lockdep splat on debug kernels and, on every kernel, a refusal: the count
+ * is never changed unlocked.  The device-state rules are checked again, with
+ * the suspend mark, in the backend's change section (uob_state_add()).
  */
 static int usb_offload_precheck(struct usb_device *udev)
 {
 	device_lock_assert(&udev->dev);
-	if (!uob_device_lock_held(&udev->dev)) {
+	if (unlikely(!uob_device_lock_held(&udev->dev))) {
 		atomic_inc(&uob_lock_violations);
 		dev_err_ratelimited(&udev->dev,
 				    "offload usage change without the device lock refused\n");
 		return -ENOLCK;
 	}
 
-	if (udev->state == USB_STATE_NOTATTACHED)
-		return -ENODEV;
+	return uob_state_refuse(udev, false);
+}
 
-	if (udev->state == USB_STATE_SUSPENDED || uob_state_at_suspend(udev))
-		return -EBUSY;
+/*
+ * get (@delta 1) and put (@delta -1): the device is runtime-resumed around
+ * the change; one state lookup, one change section, no allocation once the
+ * device has its state.
+ */
+static int usb_offload_change(struct usb_device *udev, int delta)
+{
+	int ret;
 
-	return 0;
+	ret = usb_offload_precheck(udev);
+	if (ret)
+		return ret;
+
+	ret = usb_offload_autoresume(udev);
+	if (ret < 0)
+		return ret;
+
+	ret = uob_state_change(udev, delta);
+
+	usb_offload_autosuspend(udev);
+	return ret;
 }
 
 /**
@@ -100,27 +119,7 @@ static int usb_offload_precheck(struct usb_device *udev)
  */
 int usb_offload_get(struct usb_device *udev)
 {
-	int *usage;
-	int ret;
-
-	ret = usb_offload_precheck(udev);
-	if (ret)
-		return ret;
-
-	usage = uob_state_usage(udev, true);
-	if (IS_ERR(usage))
-		return PTR_ERR(usage);
-
-	ret = usb_offload_autoresume(udev);
-	if (ret < 0) {
-		uob_state_release_idle(udev);
-		return ret;
-	}
-
-	uob_state_set(udev, usage, *usage + 1);
-	usb_offload_autosuspend(udev);
-
-	return 0;
+	return usb_offload_change(udev, 1);
 }
 EXPORT_SYMBOL_GPL(usb_offload_get);
 
@@ -139,25 +138,7 @@ EXPORT_SYMBOL_GPL(usb_offload_get);
  */
 int usb_offload_put(struct usb_device *udev)
 {
-	int *usage;
-	int ret;
-
-	ret = usb_offload_precheck(udev);
-	if (ret)
-		return ret;
-
-	ret = usb_offload_autoresume(udev);
-	if (ret < 0)
-		return ret;
-
-	usage = uob_state_usage(udev, false);
-	if (!IS_ERR_OR_NULL(usage) && *usage)
-		uob_state_set(udev, usage, *usage - 1);
-	uob_state_release_idle(udev);
-
-	usb_offload_autosuspend(udev);
-
-	return 0;
+	return usb_offload_change(udev, -1);
 }
 EXPORT_SYMBOL_GPL(usb_offload_put);
 
@@ -171,11 +152,8 @@ EXPORT_SYMBOL_GPL(usb_offload_put);
  */
 int usb_offload_usage(struct usb_device *udev)
 {
-	int *usage;
-
 	device_lock_assert(&udev->dev);
-	usage = uob_state_usage(udev, false);
-	return IS_ERR_OR_NULL(usage) ? 0 : READ_ONCE(*usage);
+	return uob_state_peek(udev);
 }
 EXPORT_SYMBOL_GPL(usb_offload_usage);
 

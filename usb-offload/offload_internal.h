@@ -3,6 +3,42 @@
 #ifndef _UOB_OFFLOAD_INTERNAL_H
 #define _UOB_OFFLOAD_INTERNAL_H
 
+#include <linux/atomic.h>
+#include <linux/types.h>
+
+struct completion;
+struct kunit;
+struct usb_device;
+
 int uob_offload_lock_violations(void);
+
+/* KUnit: a get/put pair other than ours (mainline's, 7.0+). */
+struct uob_kunit_offload_ops {
+	int (*get)(struct usb_device *udev);
+	int (*put)(struct usb_device *udev);
+	/*
+	 * Take the lock their get/put change the count under; if @locked,
+	 * complete it, then wait (up to 5 s) for @ready and give its setter
+	 * 200 ms to run into the lock; add @delta to the count as their get/put
+	 * do; unlock.  Return: whether @ready was seen (true without one).
+	 */
+	bool (*hold_and_add)(struct usb_device *udev, int delta,
+			     struct completion *locked, atomic_t *ready);
+};
+
+/*
+ * KUnit (offload_kunit.c): race @mainline's get/put (no device lock) against
+ * ours on one device; the count must end exact.  Run by the suite
+ * usb_offload_mainline (offload_kunit_mainline.c, 7.0+ only).
+ */
+void uob_kunit_mainline_race(struct kunit *test,
+			     const struct uob_kunit_offload_ops *mainline);
+/*
+ * KUnit (offload_kunit.c): ours called while @mainline's lock is held on
+ * another CPU and their count changes meanwhile: ours must read the count
+ * inside that lock.  Deterministic, unlike the race above.
+ */
+void uob_kunit_mainline_interleave(struct kunit *test,
+				   const struct uob_kunit_offload_ops *mainline);
 
 #endif /* _UOB_OFFLOAD_INTERNAL_H */

@@ -88,6 +88,7 @@ static void uob_put_at_zero_stays_zero(struct kunit *test)
 {
 	struct usb_device *udev = uob_kunit_usb(test, UOB_KUNIT_ROOT_PORT);
 	unsigned int entries = uob_state_entries();
+	bool had = uob_state_tracked(udev);
 
 	usb_lock_device(udev);
 	KUNIT_EXPECT_EQ(test, 0, usb_offload_usage(udev));
@@ -95,13 +96,46 @@ static void uob_put_at_zero_stays_zero(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, 0, usb_offload_usage(udev));
 	KUNIT_EXPECT_EQ(test, 0, usb_offload_put(udev));
 	KUNIT_EXPECT_EQ(test, 0, usb_offload_usage(udev));
+	/* a put creates no state */
+	KUNIT_EXPECT_EQ(test, entries, uob_state_entries());
 	/* and the count really starts from 0 again */
 	KUNIT_EXPECT_EQ(test, 0, usb_offload_get(udev));
 	KUNIT_EXPECT_EQ(test, 1, usb_offload_usage(udev));
 	KUNIT_EXPECT_EQ(test, 0, usb_offload_put(udev));
 	KUNIT_EXPECT_EQ(test, 0, usb_offload_usage(udev));
 	usb_unlock_device(udev);
-	KUNIT_EXPECT_EQ(test, entries, uob_state_entries());
+	/* an enumerated device keeps its entry until it goes away */
+	KUNIT_EXPECT_EQ(test, entries + (uob_state_is_private() && !had),
+			uob_state_entries());
+	KUNIT_EXPECT_EQ(test, uob_state_is_private(), uob_state_tracked(udev));
+}
+
+/*
+ * A stream's 0 -> 1 -> 0 cycles on an enumerated device reuse one state:
+ * no allocation per cycle, the same handle, the entry count unchanged.
+ */
+static void uob_cycle_reuses_state(struct kunit *test)
+{
+	struct usb_device *udev = uob_kunit_usb(test, UOB_KUNIT_ROOT_PORT);
+	struct uob_state *first;
+	unsigned int entries;
+	int i;
+
+	usb_lock_device(udev);
+	KUNIT_ASSERT_EQ(test, 0, usb_offload_get(udev));
+	KUNIT_ASSERT_EQ(test, 0, usb_offload_put(udev));
+	first = uob_state_lookup(udev, false);
+	entries = uob_state_entries();
+	KUNIT_EXPECT_NOT_ERR_OR_NULL(test, first);
+	for (i = 0; i < 3; i++) {
+		KUNIT_EXPECT_EQ(test, 0, usb_offload_get(udev));
+		KUNIT_EXPECT_PTR_EQ(test, first, uob_state_lookup(udev, false));
+		KUNIT_EXPECT_EQ(test, 0, usb_offload_put(udev));
+		KUNIT_EXPECT_PTR_EQ(test, first, uob_state_lookup(udev, false));
+		KUNIT_EXPECT_EQ(test, entries, uob_state_entries());
+	}
+	KUNIT_EXPECT_EQ(test, 0, usb_offload_usage(udev));
+	usb_unlock_device(udev);
 }
 
 static void uob_notattached_is_enodev(struct kunit *test)
@@ -314,6 +348,215 @@ static void uob_concurrent_get_put_exact(struct kunit *test)
 }
 
 /*
+ * 7.0+ (suite usb_offload_mainline, built there only): usbcore's own
+ * usb_offload_get()/put() change the same counter
+ * (udev->offload_usage) under udev->offload_lock, without the device lock.
+ * Race them against ours (device lock held, as our contract says) on one
+ * device: no update may be lost, the count ends exactly at what the
+ * successful calls add up to.
+ */
+#define UOB_KUNIT_MIX_THREADS	4	/* even: ours, odd: mainline's */
+#define UOB_KUNIT_MIX_ROUNDS	4000
+
+struct uob_kunit_mixer {
+	struct usb_device *udev;
+	const struct uob_kunit_offload_ops *mainline;	/* NULL: ours */
+	struct completion done;
+	int net;	/* successful gets minus successful puts */
+	int errors;
+	int last_error;
+};
+
+static int uob_kunit_mix_one(struct uob_kunit_mixer *m, bool get)
+{
+	int ret;
+
+	if (m->mainline)
+		return get ? m->mainline->get(m->udev) : m->mainline->put(m->udev);
+
+	usb_lock_device(m->udev);
+	ret = get ? usb_offload_get(m->udev) : usb_offload_put(m->udev);
+	usb_unlock_device(m->udev);
+	return ret;
+}
+
+static int uob_kunit_mixer_fn(void *data)
+{
+	struct uob_kunit_mixer *m = data;
+	int i, ret;
+
+	for (i = 0; i < UOB_KUNIT_MIX_ROUNDS; i++) {
+		ret = uob_kunit_mix_one(m, true);
+		if (ret) {
+			m->errors++;
+			m->last_error = ret;
+			continue;
+		}
+		m->net++;
+		/* every fourth get is kept: the count climbs while racing */
+		if (i % 4 == 3)
+			continue;
+		ret = uob_kunit_mix_one(m, false);
+		if (ret) {
+			m->errors++;
+			m->last_error = ret;
+			continue;
+		}
+		m->net--;
+	}
+	complete(&m->done);
+	return 0;
+}
+
+static void uob_kunit_pm_put(void *udev)
+{
+	pm_runtime_put(&((struct usb_device *)udev)->dev);
+}
+
+/* The case of the usb_offload_mainline suite (offload_kunit_mainline.c). */
+void uob_kunit_mainline_race(struct kunit *test,
+			     const struct uob_kunit_offload_ops *mainline)
+{
+	struct usb_device *udev;
+	struct uob_kunit_mixer *m;
+	struct task_struct *t;
+	int i, base, net = 0;
+
+	udev = uob_kunit_usb(test, UOB_KUNIT_ROOT_PORT);
+	/* mainline's calls need the device active (pm_runtime_get_if_active) */
+	KUNIT_ASSERT_GE(test, pm_runtime_resume_and_get(&udev->dev), 0);
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, uob_kunit_pm_put, udev));
+
+	base = uob_kunit_offload_usage(udev);
+	m = kunit_kcalloc(test, UOB_KUNIT_MIX_THREADS, sizeof(*m), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	for (i = 0; i < UOB_KUNIT_MIX_THREADS; i++) {
+		m[i].udev = udev;
+		m[i].mainline = i & 1 ? mainline : NULL;
+		init_completion(&m[i].done);
+		t = kthread_run(uob_kunit_mixer_fn, &m[i], "uob-mix/%d", i);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	}
+	for (i = 0; i < UOB_KUNIT_MIX_THREADS; i++) {
+		KUNIT_ASSERT_NE_MSG(test, 0,
+				    wait_for_completion_timeout(&m[i].done, 600 * HZ),
+				    "mixer %d hung", i);
+		KUNIT_EXPECT_EQ_MSG(test, 0, m[i].errors, "%s thread %d: last error %d",
+				    m[i].mainline ? "mainline" : "our", i,
+				    m[i].last_error);
+		net += m[i].net;
+	}
+	kunit_info(test, "raced %d x %d get/put, count %d -> %d\n",
+		   UOB_KUNIT_MIX_THREADS, UOB_KUNIT_MIX_ROUNDS, base,
+		   uob_kunit_offload_usage(udev));
+	KUNIT_EXPECT_EQ(test, base + net, uob_kunit_offload_usage(udev));
+
+	/* give back what the race left */
+	usb_lock_device(udev);
+	for (i = usb_offload_usage(udev); i > base; i--)
+		KUNIT_EXPECT_EQ(test, 0, usb_offload_put(udev));
+	KUNIT_EXPECT_EQ(test, base, usb_offload_usage(udev));
+	usb_unlock_device(udev);
+}
+
+#define UOB_KUNIT_BUMP	10
+
+struct uob_kunit_interleave {
+	struct usb_device *udev;
+	const struct uob_kunit_offload_ops *mainline;
+	int delta;			/* ours: 1 get, -1 put */
+	struct completion locked;	/* their lock is held */
+	atomic_t ready;			/* we are about to call ours */
+	struct completion holder_done, caller_done;
+	bool seen;
+	int ret;
+};
+
+static int uob_kunit_holder_fn(void *data)
+{
+	struct uob_kunit_interleave *x = data;
+
+	x->seen = x->mainline->hold_and_add(x->udev, UOB_KUNIT_BUMP, &x->locked,
+					    &x->ready);
+	complete(&x->holder_done);
+	return 0;
+}
+
+static int uob_kunit_caller_fn(void *data)
+{
+	struct uob_kunit_interleave *x = data;
+
+	wait_for_completion(&x->locked);
+	usb_lock_device(x->udev);
+	atomic_set(&x->ready, 1);
+	x->ret = x->delta > 0 ? usb_offload_get(x->udev) : usb_offload_put(x->udev);
+	usb_unlock_device(x->udev);
+	complete(&x->caller_done);
+	return 0;
+}
+
+static struct task_struct *uob_kunit_thread_on(struct kunit *test,
+					       int (*fn)(void *), void *data,
+					       unsigned int cpu)
+{
+	struct task_struct *t = kthread_create(fn, data, "uob-il/%u", cpu);
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	kthread_bind(t, cpu);
+	return t;
+}
+
+/*
+ * Their lock is held on one CPU; ours is called on another and must wait
+ * for it; meanwhile the count changes by UOB_KUNIT_BUMP (what their get/put
+ * do under that lock).  Ours must then see the changed count: a get or put
+ * that read the count before taking the lock would store a stale value and
+ * lose the bump.
+ */
+void uob_kunit_mainline_interleave(struct kunit *test,
+				   const struct uob_kunit_offload_ops *mainline)
+{
+	unsigned int cpu_a = cpumask_first(cpu_online_mask);
+	unsigned int cpu_b = cpumask_next(cpu_a, cpu_online_mask);
+	struct uob_kunit_interleave *x;
+	struct usb_device *udev;
+	int i, base, want;
+
+	KUNIT_ASSERT_LT_MSG(test, cpu_b, nr_cpu_ids, "needs two online CPUs");
+	udev = uob_kunit_usb(test, UOB_KUNIT_ROOT_PORT);
+	KUNIT_ASSERT_GE(test, pm_runtime_resume_and_get(&udev->dev), 0);
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, uob_kunit_pm_put, udev));
+	x = kunit_kzalloc(test, sizeof(*x), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, x);
+
+	base = uob_kunit_offload_usage(udev);
+	want = base;
+	for (i = 0; i < 4; i++) {
+		x->udev = udev;
+		x->mainline = mainline;
+		x->delta = i % 2 ? -1 : 1;	/* get, put, get, put */
+		init_completion(&x->locked);
+		init_completion(&x->holder_done);
+		init_completion(&x->caller_done);
+		atomic_set(&x->ready, 0);
+		wake_up_process(uob_kunit_thread_on(test, uob_kunit_holder_fn, x, cpu_a));
+		wake_up_process(uob_kunit_thread_on(test, uob_kunit_caller_fn, x, cpu_b));
+		KUNIT_ASSERT_NE(test, 0, wait_for_completion_timeout(&x->holder_done, 60 * HZ));
+		KUNIT_ASSERT_NE(test, 0, wait_for_completion_timeout(&x->caller_done, 60 * HZ));
+		KUNIT_EXPECT_TRUE_MSG(test, x->seen, "round %d: ours never ran", i);
+		KUNIT_EXPECT_EQ(test, 0, x->ret);
+		want += UOB_KUNIT_BUMP + x->delta;
+		KUNIT_EXPECT_EQ_MSG(test, want, uob_kunit_offload_usage(udev),
+				    "round %d: %s lost the concurrent change", i,
+				    x->delta > 0 ? "get" : "put");
+		/* what they added, taken back the same way */
+		mainline->hold_and_add(udev, -UOB_KUNIT_BUMP, NULL, NULL);
+		want -= UOB_KUNIT_BUMP;
+	}
+	KUNIT_EXPECT_EQ(test, base, uob_kunit_offload_usage(udev));
+}
+
+/*
  * Really remove a device that still has usage: deconfiguring the external
  * hub disconnects its children through usb_disconnect(), the same path as
  * an unplug.  Then configure the hub again and wait for the device to come
@@ -325,6 +568,7 @@ static void uob_removed_device_leaves_no_state(struct kunit *test)
 	struct usb_device *hub = uob_kunit_usb(test, UOB_KUNIT_EXT_HUB);
 	unsigned int entries = uob_state_entries();
 	unsigned int own = uob_state_is_private();	/* 0: the state is the udev */
+	bool had = uob_state_tracked(udev);
 	struct usb_device *back;
 	int ret;
 
@@ -334,7 +578,10 @@ static void uob_removed_device_leaves_no_state(struct kunit *test)
 	if (ret)
 		usb_put_dev(udev);
 	KUNIT_ASSERT_EQ(test, 0, ret);
-	KUNIT_EXPECT_EQ(test, entries + own, uob_state_entries());
+	/* the entry may be there from an earlier cycle: it is kept */
+	KUNIT_EXPECT_EQ(test, entries + (own && !had), uob_state_entries());
+	KUNIT_EXPECT_EQ(test, own, uob_state_tracked(udev));
+	entries = uob_state_entries();
 
 	usb_lock_device(hub);
 	ret = usb_set_configuration(hub, -1);
@@ -342,7 +589,8 @@ static void uob_removed_device_leaves_no_state(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, 0, ret);
 
 	KUNIT_EXPECT_EQ(test, USB_STATE_NOTATTACHED, udev->state);
-	KUNIT_EXPECT_EQ(test, entries, uob_state_entries());
+	KUNIT_EXPECT_EQ(test, entries - own, uob_state_entries());
+	KUNIT_EXPECT_FALSE(test, uob_state_tracked(udev));
 	/*
 	 * Our table forgets the device at USB_DEVICE_REMOVE; usbcore's own
 	 * field (6.18+) keeps its value until the usb_device is freed, as
@@ -410,6 +658,7 @@ static void uob_bench_get_put_vs_lock_counter(struct kunit *test)
 static struct kunit_case uob_offload_cases[] = {
 	KUNIT_CASE(uob_get_put_changes_count),
 	KUNIT_CASE(uob_put_at_zero_stays_zero),
+	KUNIT_CASE(uob_cycle_reuses_state),
 	KUNIT_CASE(uob_notattached_is_enodev),
 	KUNIT_CASE(uob_suspended_is_ebusy),
 	KUNIT_CASE(uob_at_suspend_is_ebusy),

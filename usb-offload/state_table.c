@@ -3,12 +3,20 @@
  * usb-offload: offload state for kernels whose struct usb_device has no
  * offload fields (everything before v6.18, 7f70b89b2be6).
  *
- * An entry exists only while a device has offload usage (or is marked
- * offload-at-suspend).  It holds a reference on the usb_device, so a stale
- * entry can never alias a new device allocated at the same address, and it
- * is dropped when usbcore announces the device's removal (USB_DEVICE_REMOVE,
- * sent from the generic driver's disconnect with the device lock held) or at
- * module unload.
+ * A device's entry is created by its first usb_offload_get() and kept for
+ * the device's lifetime, so that a stream's 0 -> 1 -> 0 cycle allocates
+ * nothing.  It holds a reference on the usb_device, so a stale entry can
+ * never alias a new device allocated at the same address, and it is dropped
+ * when usbcore announces the device's removal (USB_DEVICE_REMOVE, sent from
+ * the generic driver's unbind with the device lock held) or at module
+ * unload.  usbcore announces that only for a device bound to its generic
+ * driver ("usb") or to a driver of the generic subclass; the entry of any
+ * other device (never registered, unbound, or bound to a driver such as
+ * usbip-host) is dropped as soon as its usage returns to zero, as before.
+ *
+ * Lookups are RCU-protected (no global lock on the get/put path); the
+ * global uob_state_lock serialises insertions and removals.  Each entry has
+ * a lock of its own for the count and the at-suspend mark.
  *
  * mainline 6.18 marks a device "offload at suspend" inside usbcore's
  * usb_suspend_both(); 6.12's usbcore does not know about offload, so we mark
@@ -20,8 +28,10 @@
 
 #include <linux/hashtable.h>
 #include <linux/notifier.h>
+#include <linux/rculist.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
+#include <linux/string.h>
 #include <linux/suspend.h>
 #include <linux/usb.h>
 
@@ -29,113 +39,172 @@
 
 #include "offload_state.h"
 
-struct uob_udev_state {
-	struct hlist_node node;
+struct uob_state {
+	struct hlist_node node;		/* in uob_states, under uob_state_lock */
 	struct usb_device *udev;	/* referenced (usb_get_dev) */
-	int usage;			/* written under udev's device lock */
-	bool at_suspend;		/* under uob_state_lock */
+	spinlock_t lock;		/* protects usage and at_suspend */
+	int usage;			/* changed under udev's device lock too */
+	bool at_suspend;
+	bool lifetime;			/* removal will be announced: keep */
+	struct rcu_head rcu;
 };
 
-/* uob_state_lock protects uob_states and ->at_suspend; nests inside udev locks. */
+/*
+ * uob_state_lock serialises changes of uob_states and uob_state_count;
+ * nests inside udev locks, around entry locks (system sleep walk).
+ */
 static DEFINE_SPINLOCK(uob_state_lock);
 static DEFINE_HASHTABLE(uob_states, 6);
 static unsigned int uob_state_count;
 
-static struct uob_udev_state *uob_state_find(struct usb_device *udev)
-	__must_hold(&uob_state_lock)
+/* Under rcu_read_lock() or uob_state_lock. */
+static struct uob_state *uob_state_find(struct usb_device *udev)
 {
-	struct uob_udev_state *st;
+	struct uob_state *st;
 
-	lockdep_assert_held(&uob_state_lock);
-	hash_for_each_possible(uob_states, st, node, (unsigned long)udev)
+	hash_for_each_possible_rcu(uob_states, st, node, (unsigned long)udev,
+				   lockdep_is_held(&uob_state_lock))
 		if (st->udev == udev)
 			return st;
 	return NULL;
 }
 
-static void uob_state_free(struct uob_udev_state *st)
+/*
+ * Will usbcore send USB_DEVICE_REMOVE for @udev?  Only when its generic
+ * driver (registered as "usb"; driver names are unique on a bus) or a
+ * driver of the generic subclass unbinds.  Binding changes only under the
+ * device lock, which the caller holds.
+ */
+static bool uob_state_removal_announced(struct usb_device *udev)
+{
+	const struct device_driver *drv = udev->dev.driver;
+
+	if (!drv)
+		return false;
+	return to_usb_device_driver(drv)->generic_subclass ||
+	       !strcmp(drv->name, "usb");
+}
+
+static void uob_state_unlink(struct uob_state *st)
+	__must_hold(&uob_state_lock)
+{
+	lockdep_assert_held(&uob_state_lock);
+	hash_del_rcu(&st->node);
+	uob_state_count--;
+}
+
+static void uob_state_free(struct uob_state *st)
 {
 	usb_put_dev(st->udev);
-	kfree(st);
+	kfree_rcu(st, rcu);
 }
 
-int *uob_state_usage(struct usb_device *udev, bool create)
+struct uob_state *uob_state_lookup(struct usb_device *udev, bool create)
 {
-	struct uob_udev_state *st, *new;
+	struct uob_state *st;
 
 	device_lock_assert(&udev->dev);
-
-	spin_lock(&uob_state_lock);
-	st = uob_state_find(udev);
-	spin_unlock(&uob_state_lock);
-	if (st || !create)
-		return st ? &st->usage : NULL;
 
 	/*
-	 * Nobody else can insert @udev meanwhile: every insertion happens with
-	 * the device lock held, and we hold it.
+	 * @udev's entry is only inserted or removed under its device lock,
+	 * which we hold: what we find stays valid after the RCU section.
 	 */
-	new = kzalloc_obj(*new, GFP_KERNEL);
-	if (!new)
+	rcu_read_lock();
+	st = uob_state_find(udev);
+	rcu_read_unlock();
+	if (st || !create)
+		return st;
+
+	st = kzalloc_obj(*st, GFP_KERNEL);
+	if (!st)
 		return ERR_PTR(-ENOMEM);
-	new->udev = usb_get_dev(udev);
+	spin_lock_init(&st->lock);
+	st->udev = usb_get_dev(udev);
+	st->lifetime = uob_state_removal_announced(udev);
 
 	spin_lock(&uob_state_lock);
-	hash_add(uob_states, &new->node, (unsigned long)udev);
+	hash_add_rcu(uob_states, &st->node, (unsigned long)udev);
 	uob_state_count++;
 	spin_unlock(&uob_state_lock);
-	return &new->usage;
+	return st;
 }
 
-void uob_state_set(struct usb_device *udev, int *usage, int value)
+int uob_state_add(struct usb_device *udev, struct uob_state *st, int delta)
 {
-	device_lock_assert(&udev->dev);
-	WRITE_ONCE(*usage, value);
-}
-
-void uob_state_release_idle(struct usb_device *udev)
-{
-	struct uob_udev_state *st;
+	int ret;
 
 	device_lock_assert(&udev->dev);
 
+	spin_lock(&st->lock);
+	ret = uob_state_refuse(udev, st->at_suspend);
+	if (!ret)
+		WRITE_ONCE(st->usage, uob_state_next(st->usage, delta));
+	spin_unlock(&st->lock);
+	return ret;
+}
+
+void uob_state_done(struct usb_device *udev, struct uob_state *st)
+{
+	device_lock_assert(&udev->dev);
+
+	if (!st || st->lifetime || READ_ONCE(st->usage))
+		return;
+
+	/* at_suspend is only ever set with usage > 0: nothing else to check */
 	spin_lock(&uob_state_lock);
-	st = uob_state_find(udev);
-	if (st && (READ_ONCE(st->usage) || st->at_suspend))
-		st = NULL;
-	if (st) {
-		hash_del(&st->node);
-		uob_state_count--;
-	}
+	uob_state_unlink(st);
 	spin_unlock(&uob_state_lock);
+	uob_state_free(st);
+}
 
-	if (st)
-		uob_state_free(st);
+int uob_state_change(struct usb_device *udev, int delta)
+{
+	struct uob_state *st = uob_state_lookup(udev, delta > 0);
+	int ret;
+
+	if (IS_ERR_OR_NULL(st))
+		return PTR_ERR_OR_ZERO(st);
+	ret = uob_state_add(udev, st, delta);
+	uob_state_done(udev, st);
+	return ret;
 }
 
 int uob_state_peek(struct usb_device *udev)
 {
-	struct uob_udev_state *st;
+	struct uob_state *st;
 	int usage = 0;
 
-	spin_lock(&uob_state_lock);
+	rcu_read_lock();
 	st = uob_state_find(udev);
 	if (st)
 		usage = READ_ONCE(st->usage);
-	spin_unlock(&uob_state_lock);
+	rcu_read_unlock();
 	return usage;
 }
 
 bool uob_state_at_suspend(struct usb_device *udev)
 {
-	struct uob_udev_state *st;
+	struct uob_state *st;
 	bool ret = false;
 
-	spin_lock(&uob_state_lock);
+	rcu_read_lock();
 	st = uob_state_find(udev);
-	if (st)
+	if (st) {
+		spin_lock(&st->lock);
 		ret = st->at_suspend;
-	spin_unlock(&uob_state_lock);
+		spin_unlock(&st->lock);
+	}
+	rcu_read_unlock();
+	return ret;
+}
+
+bool uob_state_tracked(struct usb_device *udev)
+{
+	bool ret;
+
+	rcu_read_lock();
+	ret = uob_state_find(udev);
+	rcu_read_unlock();
 	return ret;
 }
 
@@ -162,12 +231,15 @@ bool uob_state_is_private(void)
 
 void uob_state_system_sleep(bool entering)
 {
-	struct uob_udev_state *st;
+	struct uob_state *st;
 	unsigned int bkt;
 
 	spin_lock(&uob_state_lock);
-	hash_for_each(uob_states, bkt, st, node)
-		st->at_suspend = entering && READ_ONCE(st->usage) > 0;
+	hash_for_each(uob_states, bkt, st, node) {
+		spin_lock(&st->lock);
+		st->at_suspend = entering && st->usage > 0;
+		spin_unlock(&st->lock);
+	}
 	spin_unlock(&uob_state_lock);
 }
 
@@ -176,21 +248,21 @@ static int uob_state_usb_notify(struct notifier_block *nb, unsigned long action,
 				void *data)
 {
 	struct usb_device *udev = data;
-	struct uob_udev_state *st;
+	struct uob_state *st;
 
 	if (action != USB_DEVICE_REMOVE)
 		return NOTIFY_DONE;
 
 	spin_lock(&uob_state_lock);
 	st = uob_state_find(udev);
-	if (st) {
-		hash_del(&st->node);
-		uob_state_count--;
-	}
+	if (st)
+		uob_state_unlink(st);
 	spin_unlock(&uob_state_lock);
 
 	if (st) {
-		dev_dbg(&udev->dev, "removed with offload usage %d\n", st->usage);
+		if (st->usage)
+			dev_dbg(&udev->dev, "removed with offload usage %d\n",
+				st->usage);
 		uob_state_free(st);
 	}
 	return NOTIFY_OK;
@@ -231,17 +303,26 @@ int uob_state_init(void)
 
 void uob_state_exit(void)
 {
-	struct uob_udev_state *st;
-	struct hlist_node *tmp;
+	struct uob_state *st;
 	unsigned int bkt;
 
 	usb_unregister_notify(&uob_state_usb_nb);
 	unregister_pm_notifier(&uob_state_pm_nb);
 
-	/* No users are left: every module using our exports is gone. */
-	hash_for_each_safe(uob_states, bkt, tmp, st, node) {
-		hash_del(&st->node);
+	/*
+	 * No users are left: every module using our exports is gone.  The
+	 * device references are dropped outside the spinlock (a last one
+	 * releases the device).
+	 */
+	for (;;) {
+		spin_lock(&uob_state_lock);
+		hash_for_each(uob_states, bkt, st, node)
+			break;	/* the first entry; NULL if there is none */
+		if (st)
+			uob_state_unlink(st);
+		spin_unlock(&uob_state_lock);
+		if (!st)
+			break;
 		uob_state_free(st);
 	}
-	uob_state_count = 0;
 }

@@ -6,6 +6,12 @@
  * offload_lock, offload_pm_locked).  The difference is in
  * compat/uob_compat.h.  usbcore sets the at-suspend / pm-locked mark
  * itself around system sleep, so there is nothing to do here then.
+ *
+ * On 7.0+ mainline's own usb_offload_get()/put() change the same counter
+ * under udev->offload_lock without the device lock, and usbcore sets
+ * offload_pm_locked under it.  So our change -- the device-state and
+ * pm-locked checks, the read and the write of the count -- is one
+ * offload_lock section (guard(uob_offload)); runtime-PM calls stay outside.
  */
 #include <linux/usb.h>
 #include <uob_compat.h>
@@ -21,20 +27,37 @@ void uob_state_exit(void)
 {
 }
 
-int *uob_state_usage(struct usb_device *udev, bool create)
+/*
+ * The state is the usb_device's own fields: the handle is @udev itself,
+ * only ever handed back to the functions below.
+ */
+struct uob_state *uob_state_lookup(struct usb_device *udev, bool create)
 {
 	device_lock_assert(&udev->dev);
-	return &udev->offload_usage;
+	return (struct uob_state *)udev;
 }
 
-void uob_state_set(struct usb_device *udev, int *usage, int value)
+int uob_state_add(struct usb_device *udev, struct uob_state *st, int delta)
 {
+	int ret;
+
 	device_lock_assert(&udev->dev);
-	uob_udev_offload_set(udev, value);
+
+	guard(uob_offload)(udev);
+	ret = uob_state_refuse(udev, uob_udev_offload_frozen_locked(udev));
+	if (!ret)
+		WRITE_ONCE(udev->offload_usage,
+			   uob_state_next(udev->offload_usage, delta));
+	return ret;
 }
 
-void uob_state_release_idle(struct usb_device *udev)
+void uob_state_done(struct usb_device *udev, struct uob_state *st)
 {
+}
+
+int uob_state_change(struct usb_device *udev, int delta)
+{
+	return uob_state_add(udev, NULL, delta);
 }
 
 int uob_state_peek(struct usb_device *udev)
@@ -50,6 +73,11 @@ bool uob_state_at_suspend(struct usb_device *udev)
 unsigned int uob_state_entries(void)
 {
 	return 0;
+}
+
+bool uob_state_tracked(struct usb_device *udev)
+{
+	return false;
 }
 
 void uob_state_mark_sleep(struct usb_device *udev, bool entering)

@@ -1,9 +1,13 @@
 #!/bin/sh
-# /init of the bench guest: the QMI round trip from the DSP client next to
-# its floor (the same HW_PARAMS + PREPARE through plain ALSA), same guest.
+# /init of the bench guest (scripts/bench.sh fills in @N@, @PAIRS@, @ROUNDS@):
+#  - usb_offload_get/put against the seed's work, mainline's sequence and
+#    the bare floors (tests/bench-mod/uob-bench.ko, on device 1-1 with
+#    power/control=on, then auto);
+#  - the QMI round trip from the DSP client next to its floor (the same
+#    HW_PARAMS + PREPARE through plain ALSA), same guest, N cycles each.
 . /lib/uob/guest-lib.sh
 uob_load_stock
-N=${UOB_BENCH_N:-200}
+N=@N@
 if grep -q intel_iommu=on /proc/cmdline; then
 	# the same round trip with every region mapped into the DSP's domain
 	uob_load_ours iommu_dev=pci:0000:00:10.0
@@ -16,6 +20,19 @@ if grep -q intel_iommu=on /proc/cmdline; then
 fi
 uob_load_ours
 uob_wait_for 300 uob_have_card
+ctl=/sys/bus/usb/devices/1-1/power/control
+was=$(cat $ctl)
+for mode in on auto; do
+	echo $mode >$ctl
+	dmesg -c >/dev/null
+	if insmod /lib/uob/uob-bench.ko dev=1-1 pairs=@PAIRS@ rounds=@ROUNDS@; then
+		rmmod uob-bench
+	else
+		echo "uob-bench: getput: insmod failed ($mode)"
+	fi
+	dmesg | grep -o 'uob-bench: .*' | sed 's/^uob-bench: /uob-bench: getput: /'
+done
+echo "$was" >$ctl
 uob-alsa-floor 0 $N 2>&1 | sed 's/^/uob-bench: /'
 uob-dsp bench 0 $N 2>&1 | grep '^bench:' | sed 's/^/uob-bench: /'
 echo "uob-bench: done"

@@ -1,0 +1,129 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""make bench: turn the bench guests' console logs into the tables of
+bench/RESULTS.md.
+
+  bench-stats.py CONSOLE_LOG...      (one log per boot, in boot order)
+
+Reads the lines of tests/bench-mod/uob-bench.ko ("uob-bench: getput: round
+R control=C pairs=P ns: counter=T ...", T = ns for P pairs) and of the QMI
+round-trip tools ("uob-bench: bench: <what> over N cycles: median ..."), and
+prints markdown: ns per pair per variant, the per-round ratios (median and
+spread, per boot and over all boots) for power/control=on and auto, and the
+round trips side by side with their floors.  Reports; asserts nothing
+except that every boot produced its figures.
+"""
+import re
+import statistics
+import sys
+
+ROUND = re.compile(r"uob-bench: getput: round (\d+) control=(\w+) pairs=(\d+) ns: (.*)")
+DONE = re.compile(r"uob-bench: getput: done: .*errors=(\d+)")
+QMI = re.compile(r"uob-bench: bench: (.*) over (\d+) cycles: median ([0-9.]+) ms "
+                 r"p99 ([0-9.]+) ms min ([0-9.]+) ms max ([0-9.]+) ms")
+VARIANTS = ["counter", "noresume", "mutex", "seed", "mainline", "ours", "held"]
+RATIOS = [
+    ("ours / seed", "ours", "seed", "get+put (0 -> 1 -> 0) against the seed's own work; target <= 1.5 (auto)"),
+    ("held / seed", "held", "seed", "get+put with usage held at 1, against the seed's work"),
+    ("ours / held", "ours", "held", "a 0 -> 1 -> 0 pair against one with usage held; target <= 1.1"),
+    ("mainline / seed", "mainline", "seed", "mainline v7.0's sequence against the seed's work"),
+    ("seed / mutex", "seed", "mutex", "the seed's work against the mutex+counter floor"),
+]
+
+
+def med(v):
+    return statistics.median(v) if v else float("nan")
+
+
+def parse(path):
+    rounds = {}     # control -> [ {variant: ns per pair} ]
+    qmi = {}
+    errors = []
+    with open(path, errors="replace") as f:
+        for line in f:
+            m = ROUND.search(line)
+            if m:
+                pairs = int(m.group(3))
+                vals = dict(kv.split("=") for kv in m.group(4).split())
+                rounds.setdefault(m.group(2), []).append(
+                    {k: int(v) / pairs for k, v in vals.items()})
+                continue
+            m = DONE.search(line)
+            if m:
+                errors.append(int(m.group(1)))
+                continue
+            m = QMI.search(line)
+            if m:
+                qmi[m.group(1)] = [int(m.group(2))] + [float(x) for x in m.group(3, 4, 5, 6)]
+    return rounds, qmi, errors
+
+
+def main():
+    boots = [parse(p) for p in sys.argv[1:]]
+    bad = [i + 1 for i, (r, q, e) in enumerate(boots)
+           if set(r) != {"on", "auto"} or len(e) != 2 or any(e)]
+    if bad:
+        print(f"bench-stats: boot(s) {bad} lack get/put rounds for on and auto, or had errors",
+              file=sys.stderr)
+        return 1
+
+    n_rounds = len(boots[0][0]["auto"])
+    pairs = None
+    with open(sys.argv[1], errors="replace") as f:
+        m = ROUND.search(f.read())
+        pairs = m.group(3)
+    print(f"{len(boots)} boots, {n_rounds} interleaved rounds per boot and power/control "
+          f"setting, {pairs} pairs per variant and round; device lock held for the round.\n")
+
+    for ctl in ("on", "auto"):
+        print(f"### power/control={ctl}: ns per get+put pair (median over the rounds)\n")
+        print("| variant | " + " | ".join(f"boot {i + 1}" for i in range(len(boots))) + " | all rounds |")
+        print("|---|" + "---:|" * (len(boots) + 1))
+        for v in VARIANTS:
+            per = [med([r[v] for r in b[0][ctl]]) for b in boots]
+            allr = med([r[v] for b in boots for r in b[0][ctl]])
+            print(f"| {v} | " + " | ".join(f"{x:.0f}" for x in per) + f" | {allr:.0f} |")
+        print()
+        print(f"### power/control={ctl}: per-round ratios, median [min-max over the rounds]\n")
+        print("| ratio | " + " | ".join(f"boot {i + 1}" for i in range(len(boots))) +
+              " | all rounds | spread of the boot medians |")
+        print("|---|" + "---:|" * (len(boots) + 2))
+        for name, a, b_, _ in RATIOS:
+            cells, meds, allv = [], [], []
+            for b in boots:
+                v = [r[a] / r[b_] for r in b[0][ctl]]
+                allv += v
+                meds.append(med(v))
+                cells.append(f"{med(v):.2f} [{min(v):.2f}-{max(v):.2f}]")
+            print(f"| {name} | " + " | ".join(cells) +
+                  f" | {med(allv):.2f} [{min(allv):.2f}-{max(allv):.2f}] | {min(meds):.2f}-{max(meds):.2f} |")
+        print()
+
+    print("Ratios: " + "; ".join(f"*{n}*: {d}" for n, _, _, d in RATIOS) + ".\n")
+    for ctl in ("on", "auto"):
+        for name, a, b_, target in (("ours / seed", "ours", "seed", 1.5), ("ours / held", "ours", "held", 1.1)):
+            v = med([r[a] / r[b_] for b in boots for r in b[0][ctl]])
+            per = ", ".join(f"{med([r[a] / r[b_] for r in b[0][ctl]]):.2f}" for b in boots)
+            verdict = "within" if v <= target else "ABOVE"
+            print(f"- control={ctl}: {name} = {v:.2f} over all rounds (per boot: {per}): {verdict} the target {target}")
+    print()
+
+    print("### QMI round trip and its plain-ALSA floor, per boot (ms)\n")
+    print("| boot | path | cycles | median | p99 | p99/median | min | max |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|")
+    order = [("ALSA open+HW_PARAMS+PREPARE (floor for enable)", "floor: open+HW_PARAMS+PREPARE"),
+             ("QMI enable round trip", "ours: QMI enable"),
+             ("ALSA HW_FREE+close (floor for disable)", "floor: HW_FREE+close"),
+             ("QMI disable round trip", "ours: QMI disable")]
+    for i, (_, q, _) in enumerate(boots):
+        for key, label in order:
+            if key not in q:
+                print(f"| {i + 1} | {label} | missing | | | | | |")
+                continue
+            n, md, p99, mn, mx = q[key]
+            print(f"| {i + 1} | {label} | {n} | {md:.3f} | {p99:.3f} | {p99 / md:.2f} | {mn:.3f} | {mx:.3f} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
