@@ -8,6 +8,8 @@
 #   uob_guest_boot INITRAMFS LOG TIMEOUT [QEMU ARGS...]
 #       boots it with qemu-xhci + usb-audio, console to LOG.
 #       UOB_GUEST_IOMMU=1: with the IOMMU rig (UOB_GUEST_IOMMU_* below).
+#   UOB_GUEST_BUSYBOX, UOB_GUEST_MODROOT, UOB_GUEST_KVER: another
+#       architecture's busybox and stock modules (scripts/arm64-guest.sh).
 
 UOB_GUEST_STOCK_MODULES=(xhci-pci snd-usb-audio snd-pcm-oss qrtr qmi_helpers)
 
@@ -21,7 +23,7 @@ uob_guest_initramfs() {
 	local out=$1 init=$2; shift 2
 	local root; root=$(mktemp -d)
 	mkdir -p "$root"/{bin,sbin,proc,sys,dev,tmp,lib/uob,etc}
-	cp /bin/busybox "$root/bin/busybox"
+	cp "${UOB_GUEST_BUSYBOX:-/bin/busybox}" "$root/bin/busybox"
 	local a
 	for a in $(/bin/busybox --list); do
 		[ -e "$root/bin/$a" ] || ln -s busybox "$root/bin/$a"
@@ -30,7 +32,8 @@ uob_guest_initramfs() {
 	local m line ko
 	: >"$root/lib/uob/stock.list"
 	for m in "${UOB_GUEST_STOCK_MODULES[@]}"; do
-		modprobe -S "$UOB_REF_KVER" --show-depends "$m" 2>/dev/null || true
+		modprobe ${UOB_GUEST_MODROOT:+-d "$UOB_GUEST_MODROOT"} -S "${UOB_GUEST_KVER:-$UOB_REF_KVER}" \
+			--show-depends "$m" 2>/dev/null || true
 	done | awk '$1 == "insmod" && !seen[$2]++ { print $2 }' | while read -r ko; do
 		local base; base=$(basename "$ko"); base=${base%.xz}
 		xz -dc "$ko" >"$root/lib/uob/$base" 2>/dev/null || cp "$ko" "$root/lib/uob/$base"
