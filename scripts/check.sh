@@ -141,6 +141,7 @@ step kernel-doc kerneldoc
 step kunit kunit_step
 step kunit-7.2-newer "$UOB_TOP/scripts/kunit.sh" newer
 step e2e "$UOB_TOP/scripts/e2e.sh"
+step arm64-guests "$UOB_TOP/scripts/arm64-e2e.sh"
 step dkms-lifecycle "$UOB_TOP/scripts/dkms-lifecycle.sh"
 step debian-package "$UOB_TOP/scripts/deb-test.sh"
 
@@ -154,12 +155,14 @@ for k in kunit kunit-7.2-newer; do
 	fi
 done
 
-# and the e2e scenarios
-if line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$logdir/e2e.log" | tail -1); then
-	ep=${line%% passed*}; ef=${line#*, }; ef=${ef%% failed*}
-	uob_log "e2e scenarios: $ep passed, $ef failed"
-	passed=$((passed + ep)); failed=$((failed + ef))
-fi
+# and the e2e scenarios (x86_64, arm64)
+for k in e2e arm64-guests; do
+	if line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$logdir/$k.log" | tail -1); then
+		ep=${line%% passed*}; ef=${line#*, }; ef=${ef%% failed*}
+		uob_log "$k scenarios: $ep passed, $ef failed"
+		passed=$((passed + ep)); failed=$((failed + ef))
+	fi
+done
 
 [ ${#failures[@]} -eq 0 ] || uob_log "failed checks: ${failures[*]}"
 echo "$passed passed, $failed failed"
