@@ -63,8 +63,8 @@ endif
 
 KBUILD_ARGS := -C $(KDIR) M=$(PROJECT_DIR) $(UOB_KCONFIG)
 
-.PHONY: all modules clean install help check kunit kunit-newer run e2e fuzz e2e-debug bench soak deb-test sign patches \
-	check-patches provision headers-check
+.PHONY: all modules clean install help check kunit kunit-newer run run-arm64 e2e e2e-arm64 fuzz \
+	e2e-debug bench soak deb-test sign patches check-patches provision headers-check
 
 all: modules
 
@@ -84,12 +84,14 @@ help:
 	@echo ""
 	@echo "Project tasks (reference kernel, provisioned on demand):"
 	@echo "  make run               boot 6.12 in QEMU (qemu-xhci + usb-audio), load, show state"
+	@echo "  make run-arm64         the same with Debian's arm64 kernel (also: make run ARCH=arm64)"
 	@echo "  make check             everything CI runs: builds, static checks, KUnit"
 	@echo "  make kunit             KUnit suites under kunit.py in QEMU"
 	@echo "  make kunit-newer       the same on Linux 7.2 beside its in-tree sideband/offload"
 	@echo "  make e2e               stock Debian kernel in QEMU: sessions, unplug, reset, rmmod"
 	@echo "  make fuzz              10k fuzzed QMI messages against the service, checked by a model"
 	@echo "  make e2e-debug         the e2e on a KASAN/lockdep/kmemleak 6.12.111 (built once)"
+	@echo "  make e2e-arm64         make run's session, e2e and IOMMU (SMMUv3) scenarios on arm64"
 	@echo "  make bench             round trips vs floor, get/put cost, dkms time, sizes"
 	@echo "  make soak              100 enable/unplug/replug + 100 load/unload cycles (not in check)"
 	@echo "  make deb-test          build, install and purge the Debian -dkms package"
@@ -132,7 +134,10 @@ kunit-newer:
 	scripts/kunit.sh newer
 
 run:
-	scripts/run.sh
+	$(if $(filter arm64,$(ARCH)),scripts/arm64-e2e.sh run,scripts/run.sh)
+
+run-arm64:
+	scripts/arm64-e2e.sh run
 
 e2e:
 	scripts/e2e.sh
@@ -141,6 +146,8 @@ fuzz:
 	scripts/fuzz.sh
 e2e-debug:
 	scripts/e2e-debug.sh
+e2e-arm64:
+	scripts/arm64-e2e.sh
 
 bench:
 	scripts/bench.sh

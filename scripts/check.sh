@@ -143,6 +143,7 @@ step kunit-7.2-newer "$UOB_TOP/scripts/kunit.sh" newer
 step e2e "$UOB_TOP/scripts/e2e.sh"
 step fuzz "$UOB_TOP/scripts/fuzz.sh"
 step e2e-debug-kernel "$UOB_TOP/scripts/e2e-debug.sh"
+step arm64-guests "$UOB_TOP/scripts/arm64-e2e.sh"
 step dkms-lifecycle "$UOB_TOP/scripts/dkms-lifecycle.sh"
 step debian-package "$UOB_TOP/scripts/deb-test.sh"
 
@@ -156,8 +157,8 @@ for k in kunit kunit-7.2-newer; do
 	fi
 done
 
-# and the e2e scenarios (stock and debug kernel)
-for e in e2e e2e-debug-kernel; do
+# and the e2e scenarios (stock and debug kernel, arm64)
+for e in e2e e2e-debug-kernel arm64-guests; do
 	if line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$logdir/$e.log" | tail -1); then
 		ep=${line%% passed*}; ef=${line#*, }; ef=${ef%% failed*}
 		uob_log "$e scenarios: $ep passed, $ef failed"

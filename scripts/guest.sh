@@ -12,6 +12,8 @@
 #   uob_guest_boot INITRAMFS LOG TIMEOUT [QEMU ARGS...]
 #       boots it with qemu-xhci + usb-audio, console to LOG.
 #       UOB_GUEST_IOMMU=1: with the IOMMU rig (UOB_GUEST_IOMMU_* below).
+#   UOB_GUEST_BUSYBOX, UOB_GUEST_MODROOT, UOB_GUEST_KVER: another
+#       architecture's busybox and stock modules (scripts/arm64-guest.sh).
 
 UOB_GUEST_STOCK_MODULES=(xhci-pci snd-usb-audio snd-pcm-oss qrtr qmi_helpers)
 
@@ -36,7 +38,7 @@ uob_guest_initramfs() {
 	local out=$1 init=$2; shift 2
 	local root; root=$(mktemp -d)
 	mkdir -p "$root"/{bin,sbin,proc,sys,dev,tmp,lib/uob,etc}
-	cp /bin/busybox "$root/bin/busybox"
+	cp "${UOB_GUEST_BUSYBOX:-/bin/busybox}" "$root/bin/busybox"
 	local a
 	for a in $(/bin/busybox --list); do
 		[ -e "$root/bin/$a" ] || ln -s busybox "$root/bin/$a"

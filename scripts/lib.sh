@@ -11,6 +11,12 @@ UOB_REF_KVER=6.12.111+deb12-amd64
 UOB_REF_SRC=$UOB_CACHE/linux-$UOB_REF_UPSTREAM
 UOB_REF_KDIR=/lib/modules/$UOB_REF_KVER/build
 UOB_REF_IMAGE=/boot/vmlinuz-$UOB_REF_KVER
+# The same kernel for arm64, unpacked from Debian's .debs by
+# scripts/arm64-fetch.sh (its vmlinuz is a plain arm64 Image).
+UOB_ARM64_KVER=6.12.111+deb12-arm64
+UOB_ARM64_ROOT=$UOB_CACHE/arm64-root
+UOB_ARM64_KDIR=$UOB_ARM64_ROOT/usr/src/linux-headers-$UOB_ARM64_KVER
+UOB_ARM64_IMAGE=$UOB_ARM64_ROOT/boot/vmlinuz-$UOB_ARM64_KVER
 
 # The debug kernel of make e2e-debug: the same source, x86_64 defconfig +
 # tests/debug-kernel.config (KASAN, lockdep, kmemleak, ...), built once by
@@ -63,6 +69,7 @@ UOB_NEW_SUITE=trixie-backports
 UOB_NEW_PKG=linux-source-7.2
 UOB_NEW_DEBVER=7.2.11-1~bpo13+1
 UOB_DEBIAN_MIRROR=${UOB_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+UOB_DEBIAN_SECURITY_MIRROR=${UOB_DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-security}
 # The column of tests/conftest/expected.txt the newer kernel is checked
 # against (if the archive moves to a later series, a differing probe result
 # fails the check, which is the point: review it, then add a column).
