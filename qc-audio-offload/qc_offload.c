@@ -915,8 +915,8 @@ static u32 uob_qc_enable(const struct uob_uaudio_req *req, struct snd_pcm *pcm,
 		goto put_dev;
 	}
 	atomic_inc(&uob_qc_counters.streams);
-	dev_info(&udev->dev, "offload stream %06x enabled: interrupter %u, slot %u\n",
-		 s->token, resp->interrupter_num, resp->slot_id);
+	dev_dbg(&udev->dev, "offload stream %06x enabled: interrupter %u, slot %u\n",
+		s->token, resp->interrupter_num, resp->slot_id);
 	return UOB_UAUDIO_SUCCESS;
 
 put_dev:
@@ -1308,7 +1308,7 @@ static void uob_qc_unbind(unsigned int node, unsigned int port)
 			uob_qc.bound = false;
 	}
 	if (was)
-		pr_info("QMI client %u:%u gone: stopping its streams\n", node, port);
+		pr_info_ratelimited("QMI client %u:%u gone: stopping its streams\n", node, port);
 	uob_qc_stop_streams(&sq, false, "client gone");
 }
 
