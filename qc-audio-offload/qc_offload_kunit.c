@@ -1076,6 +1076,8 @@ static void uob_qc_refused_put_is_kept(struct kunit *test)
 	KUNIT_EXPECT_TRUE_MSG(test, uob_qc_wait_pending_puts(0, 2000),
 			      "refused put still pending after the window closed");
 	KUNIT_EXPECT_EQ(test, 0, uob_kunit_offload_usage(r->udev));
+}
+
 /*
  * ---- the parser -------------------------------------------------------
  */

@@ -165,9 +165,10 @@ static bool uob_sb_ir_owned(struct xhci_sideband *sb)
 	if (!sb->ir)
 		return false;
 	if (xhci) {
-		guard(spinlock_irq)(&xhci->lock);
+		spin_lock_irq(&xhci->lock);
 		owned = xhci->interrupters && priv->ir_num < xhci->max_interrupters &&
 			xhci->interrupters[priv->ir_num] == sb->ir;
+		spin_unlock_irq(&xhci->lock);
 	}
 	if (!owned) {
 		dev_warn(&sb->udev->dev,
