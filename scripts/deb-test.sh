@@ -57,7 +57,8 @@ for f in /usr/src/linux-source-*.tar.*; do
 	[ -e "$f" ] && mv "$f" "$hide/"
 done
 [ ! -e "$UOB_CACHE/xhci-src" ] || mv "$UOB_CACHE/xhci-src" "$hide/"
-src=$(find /usr/src /lib/modules/"$UOB_REF_KVER"/build/ -path '*/drivers/usb/host/xhci.h' 2>/dev/null | head -1)
+src=$(find /usr/src /lib/modules/"$UOB_REF_KVER"/build/ -path "$hide" -prune -o \
+	-path '*/drivers/usb/host/xhci.h' -print 2>/dev/null | head -1)
 [ -z "$src" ] || uob_die "a kernel source is still reachable: $src"
 uob_log "no kernel source: linux-source hidden ($(ls "$hide" | tr '\n' ' '))"
 
