@@ -14,9 +14,11 @@
  * other device (never registered, unbound, or bound to a driver such as
  * usbip-host) is dropped as soon as its usage returns to zero, as before.
  *
- * Lookups are RCU-protected (no global lock on the get/put path); the
- * global uob_state_lock serialises insertions and removals.  Each entry has
- * a lock of its own for the count and the at-suspend mark.
+ * Lookups are RCU-protected (no global lock on the get/put path; on that
+ * path an RCU-sched section, which kfree_rcu() waits for since the RCU
+ * flavour consolidation of v5.0); the global uob_state_lock serialises
+ * insertions and removals.  The count and the at-suspend mark of an entry
+ * are one atomic word.
  *
  * mainline 6.18 marks a device "offload at suspend" inside usbcore's
  * usb_suspend_both(); 6.12's usbcore does not know about offload, so we mark
@@ -39,12 +41,19 @@
 
 #include "offload_state.h"
 
+/*
+ * ->state packs the usage (bits 0-30, the range of the seed's int) and the
+ * at-suspend mark (bit 31), so that the change of a get/put and the mark of
+ * the PM notifier are each one atomic compare-and-exchange: a get or put
+ * either happens before the mark (and is marked) or is refused after it.
+ */
+#define UOB_STATE_AT_SUSPEND	INT_MIN
+#define UOB_STATE_USAGE		INT_MAX
+
 struct uob_state {
 	struct hlist_node node;		/* in uob_states, under uob_state_lock */
 	struct usb_device *udev;	/* referenced (usb_get_dev) */
-	spinlock_t lock;		/* protects usage and at_suspend */
-	int usage;			/* changed under udev's device lock too */
-	bool at_suspend;
+	atomic_t state;			/* usage | at-suspend mark */
 	bool lifetime;			/* removal will be announced: keep */
 	struct rcu_head rcu;
 };
@@ -57,7 +66,7 @@ static DEFINE_SPINLOCK(uob_state_lock);
 static DEFINE_HASHTABLE(uob_states, 6);
 static unsigned int uob_state_count;
 
-/* Under rcu_read_lock() or uob_state_lock. */
+/* In an RCU (or RCU-sched) read section, or under uob_state_lock. */
 static struct uob_state *uob_state_find(struct usb_device *udev)
 {
 	struct uob_state *st;
@@ -109,16 +118,15 @@ struct uob_state *uob_state_lookup(struct usb_device *udev, bool create)
 	 * @udev's entry is only inserted or removed under its device lock,
 	 * which we hold: what we find stays valid after the RCU section.
 	 */
-	rcu_read_lock();
+	rcu_read_lock_sched();
 	st = uob_state_find(udev);
-	rcu_read_unlock();
+	rcu_read_unlock_sched();
 	if (st || !create)
 		return st;
 
 	st = kzalloc_obj(*st, GFP_KERNEL);
 	if (!st)
 		return ERR_PTR(-ENOMEM);
-	spin_lock_init(&st->lock);
 	st->udev = usb_get_dev(udev);
 	st->lifetime = uob_state_removal_announced(udev);
 
@@ -131,26 +139,28 @@ struct uob_state *uob_state_lookup(struct usb_device *udev, bool create)
 
 int uob_state_add(struct usb_device *udev, struct uob_state *st, int delta)
 {
+	int old = atomic_read(&st->state);
 	int ret;
 
 	device_lock_assert(&udev->dev);
 
-	spin_lock(&st->lock);
-	ret = uob_state_refuse(udev, st->at_suspend);
-	if (!ret)
-		WRITE_ONCE(st->usage, uob_state_next(st->usage, delta));
-	spin_unlock(&st->lock);
-	return ret;
+	do {
+		ret = uob_state_refuse(udev, old & UOB_STATE_AT_SUSPEND);
+		if (ret)
+			return ret;
+	} while (!atomic_try_cmpxchg(&st->state, &old,
+				     uob_state_next(old, delta)));
+	return 0;
 }
 
 void uob_state_done(struct usb_device *udev, struct uob_state *st)
 {
 	device_lock_assert(&udev->dev);
 
-	if (!st || st->lifetime || READ_ONCE(st->usage))
+	/* the mark is only ever set with usage > 0: state 0 is idle */
+	if (!st || st->lifetime || atomic_read(&st->state))
 		return;
 
-	/* at_suspend is only ever set with usage > 0: nothing else to check */
 	spin_lock(&uob_state_lock);
 	uob_state_unlink(st);
 	spin_unlock(&uob_state_lock);
@@ -177,7 +187,7 @@ int uob_state_peek(struct usb_device *udev)
 	rcu_read_lock();
 	st = uob_state_find(udev);
 	if (st)
-		usage = READ_ONCE(st->usage);
+		usage = atomic_read(&st->state) & UOB_STATE_USAGE;
 	rcu_read_unlock();
 	return usage;
 }
@@ -189,11 +199,8 @@ bool uob_state_at_suspend(struct usb_device *udev)
 
 	rcu_read_lock();
 	st = uob_state_find(udev);
-	if (st) {
-		spin_lock(&st->lock);
-		ret = st->at_suspend;
-		spin_unlock(&st->lock);
-	}
+	if (st)
+		ret = atomic_read(&st->state) & UOB_STATE_AT_SUSPEND;
 	rcu_read_unlock();
 	return ret;
 }
@@ -233,12 +240,16 @@ void uob_state_system_sleep(bool entering)
 {
 	struct uob_state *st;
 	unsigned int bkt;
+	int old, usage;
 
 	spin_lock(&uob_state_lock);
 	hash_for_each(uob_states, bkt, st, node) {
-		spin_lock(&st->lock);
-		st->at_suspend = entering && st->usage > 0;
-		spin_unlock(&st->lock);
+		old = atomic_read(&st->state);
+		do {
+			usage = old & UOB_STATE_USAGE;
+		} while (!atomic_try_cmpxchg(&st->state, &old,
+					     entering && usage ?
+					     usage | UOB_STATE_AT_SUSPEND : usage));
 	}
 	spin_unlock(&uob_state_lock);
 }
@@ -260,9 +271,9 @@ static int uob_state_usb_notify(struct notifier_block *nb, unsigned long action,
 	spin_unlock(&uob_state_lock);
 
 	if (st) {
-		if (st->usage)
+		if (atomic_read(&st->state))
 			dev_dbg(&udev->dev, "removed with offload usage %d\n",
-				st->usage);
+				atomic_read(&st->state) & UOB_STATE_USAGE);
 		uob_state_free(st);
 	}
 	return NOTIFY_OK;
