@@ -64,7 +64,7 @@ endif
 KBUILD_ARGS := -C $(KDIR) M=$(PROJECT_DIR) $(UOB_KCONFIG)
 
 .PHONY: all modules clean install help check kunit kunit-newer run run-arm64 e2e e2e-arm64 fuzz \
-	e2e-debug bench soak deb-test sign patches check-patches provision headers-check
+	e2e-debug bench soak deb-test sign patches check-patches provision headers-check checkpatch
 
 all: modules
 
@@ -89,6 +89,7 @@ help:
 	@echo "  make kunit             KUnit suites under kunit.py in QEMU"
 	@echo "  make kunit-newer       the same on Linux 7.2 beside its in-tree sideband/offload"
 	@echo "  make e2e               stock Debian kernel in QEMU: sessions, unplug, reset, rmmod"
+	@echo "  make checkpatch        checkpatch --strict in tree mode (kernel names known)"
 	@echo "  make fuzz              10k fuzzed QMI messages against the service, checked by a model"
 	@echo "  make e2e-debug         the e2e on a KASAN/lockdep/kmemleak 6.12.111 (built once)"
 	@echo "  make e2e-arm64         make run's session, e2e and IOMMU (SMMUv3) scenarios on arm64"
@@ -144,6 +145,8 @@ e2e:
 
 fuzz:
 	scripts/fuzz.sh
+checkpatch:
+	scripts/checkpatch.sh
 e2e-debug:
 	scripts/e2e-debug.sh
 e2e-arm64:

@@ -73,30 +73,6 @@ build_6_1() {
 	"$UOB_TOP/scripts/probe-expect.sh" "$SCRATCH_DIR/compat/generated/uob_autoconf.h" 6.1
 }
 
-# checkpatch in tree mode against the unpacked reference source, so that
-# kernel names such as the USB descriptor fields of <linux/usb/ch9.h>
-# (bInterfaceClass, wMaxPacketSize, ...) are known and not CamelCase.  It
-# runs from a scratch directory with GIT_DIR unset to a repository: with a
-# git checkout as cwd, checkpatch seeds its CamelCase list from *our*
-# include/ instead of the kernel's.  MACRO_ARG_REUSE is ignored: the only
-# hits are the QMI element-table macros, whose arguments are a type and a
-# member name (for offsetof/sizeof_field), never expressions.
-checkpatch() {
-	local out cwd=$UOB_CACHE/scratch/checkpatch
-	mkdir -p "$cwd"
-	out=$(cd "$cwd" && GIT_DIR=/nonexistent perl "$UOB_REF_SRC/scripts/checkpatch.pl" \
-		--root="$UOB_REF_SRC" --strict --terse --show-types --ignore MACRO_ARG_REUSE \
-		-f $(c_files | grep -v '^tests/' | sed "s|^|$UOB_TOP/|") 2>&1
-	      # userspace test tools: kernel style, but C99 types, and messages
-	      # and table macros as userspace writes them
-	      cd "$cwd" && GIT_DIR=/nonexistent perl "$UOB_REF_SRC/scripts/checkpatch.pl" \
-		--root="$UOB_REF_SRC" --strict --terse --show-types \
-		--ignore MACRO_ARG_REUSE,PREFER_KERNEL_TYPES,EMBEDDED_FUNCTION_NAME,LONG_LINE_STRING,MACRO_ARG_PRECEDENCE \
-		-f $(c_files | grep '^tests/' | sed "s|^|$UOB_TOP/|") 2>&1)
-	echo "$out"
-	! echo "$out" | grep -qE '(ERROR|WARNING|CHECK):'
-}
-
 kerneldoc() {
 	local out
 	out=$(cd "$UOB_TOP" && perl "$UOB_REF_SRC/scripts/kernel-doc" -none -Wall $(c_files) 2>&1)
@@ -136,7 +112,7 @@ step defect1-guard-scope "$UOB_TOP/tests/defect1/run.sh"
 step build-arm64-cross "$UOB_TOP/scripts/arm64-build.sh"
 step build-7.2-newer "$UOB_TOP/scripts/newer-build.sh"
 step xhci-btf-7.2 "$UOB_TOP/scripts/newer-btf.sh"
-step checkpatch-strict checkpatch
+step checkpatch-strict "$UOB_TOP/scripts/checkpatch.sh"
 step kernel-doc kerneldoc
 step kunit kunit_step
 step kunit-7.2-newer "$UOB_TOP/scripts/kunit.sh" newer
