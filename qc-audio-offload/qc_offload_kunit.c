@@ -123,18 +123,18 @@ static int uob_cli_req(struct uob_cli *c, const struct uob_uaudio_req *req,
 	return ret < 0 ? ret : 0;
 }
 
-/* Send hand-made bytes as a request body and wait for the answer. */
-static int uob_cli_raw(struct uob_cli *c, const u8 *body, size_t blen,
-		       struct uob_uaudio_resp *resp)
+/* Send a datagram whose header says @msg_len, whatever its real length. */
+static int uob_cli_raw_len(struct uob_cli *c, const u8 *body, size_t blen, u16 msg_len,
+			   struct uob_uaudio_resp *resp)
 {
-	struct qmi_header *hdr;
 	struct msghdr msg = { .msg_name = &c->svc, .msg_namelen = sizeof(c->svc) };
+	struct qmi_header *hdr;
 	struct qmi_txn txn;
 	struct kvec iv;
 	int ret;
 
 	memset(resp, 0, sizeof(*resp));
-	hdr = kzalloc(sizeof(*hdr) + blen, GFP_KERNEL);
+	hdr = kvzalloc(sizeof(*hdr) + blen, GFP_KERNEL);
 	if (!hdr)
 		return -ENOMEM;
 	ret = qmi_txn_init(&c->qmi, &txn, uob_uaudio_resp_ei, resp);
@@ -144,7 +144,7 @@ static int uob_cli_raw(struct uob_cli *c, const u8 *body, size_t blen,
 	/* struct qmi_header declares its little-endian fields as plain u16 */
 	hdr->txn_id = (__force u16)cpu_to_le16(txn.id);
 	hdr->msg_id = (__force u16)cpu_to_le16(UOB_QMI_UAUDIO_STREAM_REQ);
-	hdr->msg_len = (__force u16)cpu_to_le16(blen);
+	hdr->msg_len = (__force u16)cpu_to_le16(msg_len);
 	memcpy(hdr + 1, body, blen);
 	iv.iov_base = hdr;
 	iv.iov_len = sizeof(*hdr) + blen;
@@ -159,8 +159,15 @@ static int uob_cli_raw(struct uob_cli *c, const u8 *body, size_t blen,
 	if (ret > 0)
 		ret = 0;
 free:
-	kfree(hdr);
+	kvfree(hdr);
 	return ret;
+}
+
+/* Send hand-made bytes as a request body and wait for the answer. */
+static int uob_cli_raw(struct uob_cli *c, const u8 *body, size_t blen,
+		       struct uob_uaudio_resp *resp)
+{
+	return uob_cli_raw_len(c, body, blen, blen, resp);
 }
 
 /* The rig's card for a USB device, waiting for snd-usb-audio (bounded). */
@@ -843,6 +850,29 @@ static void uob_qc_client_gone_stops_session(struct kunit *test)
 }
 
 /*
+ * Bind snd-usb-audio again after an unbind: first release the interfaces
+ * the old (shut down) chip still claims, as a full unbind would, so the new
+ * probe gets them all; then wait for the new card.
+ */
+static void uob_qc_rebind(struct kunit *test, struct uob_qc_rig *r, struct usb_driver *drv)
+{
+	struct usb_interface *ctrl = usb_ifnum_to_if(r->udev, 0);
+	int ret, i;
+
+	usb_lock_device(r->udev);
+	for (i = 0; i < r->udev->actconfig->desc.bNumInterfaces; i++) {
+		struct usb_interface *intf = r->udev->actconfig->interface[i];
+
+		if (intf->dev.driver == &drv->driver)
+			usb_driver_release_interface(drv, intf);
+	}
+	ret = device_attach(&ctrl->dev);
+	usb_unlock_device(r->udev);
+	KUNIT_EXPECT_GE(test, ret, 0);
+	KUNIT_EXPECT_GE(test, uob_qc_card_of(test, r->udev), 0);
+}
+
+/*
  * The real-world trigger: the interface driver is unbound while the device
  * stays attached (usb_forced_unbind_intf / usbfs release / reset), so the
  * disconnect runs with the udev lock held by the USB core.
@@ -855,7 +885,6 @@ static void uob_qc_forced_unbind_while_streaming(struct kunit *test)
 	struct usb_driver *drv;
 	ktime_t t0;
 	s64 ms;
-	int ret, i;
 
 	uob_qc_enable_ok(test, r, &resp);
 	ctrl = usb_ifnum_to_if(r->udev, 0);
@@ -884,22 +913,7 @@ static void uob_qc_forced_unbind_while_streaming(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, 0, atomic_read(&uob_qc_counters.streams));
 	KUNIT_EXPECT_EQ(test, 0, atomic_read(&uob_qc_counters.mappings));
 
-	/*
-	 * Bind snd-usb-audio again: first release the streaming interfaces
-	 * the old (shut down) chip still claims, as a full unbind would, so
-	 * the new probe gets them all; then wait for the new card.
-	 */
-	usb_lock_device(r->udev);
-	for (i = 0; i < r->udev->actconfig->desc.bNumInterfaces; i++) {
-		struct usb_interface *intf = r->udev->actconfig->interface[i];
-
-		if (intf->dev.driver == &drv->driver)
-			usb_driver_release_interface(drv, intf);
-	}
-	ret = device_attach(&ctrl->dev);
-	usb_unlock_device(r->udev);
-	KUNIT_EXPECT_GE(test, ret, 0);
-	KUNIT_EXPECT_GE(test, uob_qc_card_of(test, r->udev), 0);
+	uob_qc_rebind(test, r, drv);
 }
 
 static void uob_qc_reset_while_streaming(struct kunit *test)
@@ -934,25 +948,6 @@ static struct usb_interface *uob_qc_stream_intf(struct usb_device *udev)
 	struct usb_host_interface *alt = uob_qc_active_as(udev);
 
 	return alt ? usb_ifnum_to_if(udev, alt->desc.bInterfaceNumber) : NULL;
-}
-
-/* Bind snd-usb-audio to the card's interfaces again after an unbind. */
-static void uob_qc_rebind(struct kunit *test, struct uob_qc_rig *r, struct usb_driver *drv)
-{
-	struct usb_interface *ctrl = usb_ifnum_to_if(r->udev, 0);
-	int ret, i;
-
-	usb_lock_device(r->udev);
-	for (i = 0; i < r->udev->actconfig->desc.bNumInterfaces; i++) {
-		struct usb_interface *intf = r->udev->actconfig->interface[i];
-
-		if (intf->dev.driver == &drv->driver)
-			usb_driver_release_interface(drv, intf);
-	}
-	ret = device_attach(&ctrl->dev);
-	usb_unlock_device(r->udev);
-	KUNIT_EXPECT_GE(test, ret, 0);
-	KUNIT_EXPECT_GE(test, uob_qc_card_of(test, r->udev), 0);
 }
 
 /*
@@ -1081,45 +1076,6 @@ static void uob_qc_refused_put_is_kept(struct kunit *test)
 /*
  * ---- the parser -------------------------------------------------------
  */
-
-/* Send a datagram whose header says @msg_len, whatever its real length. */
-static int uob_cli_raw_len(struct uob_cli *c, const u8 *body, size_t blen, u16 msg_len,
-			   struct uob_uaudio_resp *resp)
-{
-	struct msghdr msg = { .msg_name = &c->svc, .msg_namelen = sizeof(c->svc) };
-	struct qmi_header *hdr;
-	struct qmi_txn txn;
-	struct kvec iv;
-	int ret;
-
-	memset(resp, 0, sizeof(*resp));
-	hdr = kvzalloc(sizeof(*hdr) + blen, GFP_KERNEL);
-	if (!hdr)
-		return -ENOMEM;
-	ret = qmi_txn_init(&c->qmi, &txn, uob_uaudio_resp_ei, resp);
-	if (ret < 0)
-		goto free;
-	hdr->type = QMI_REQUEST;
-	hdr->txn_id = (__force u16)cpu_to_le16(txn.id);
-	hdr->msg_id = (__force u16)cpu_to_le16(UOB_QMI_UAUDIO_STREAM_REQ);
-	hdr->msg_len = (__force u16)cpu_to_le16(msg_len);
-	memcpy(hdr + 1, body, blen);
-	iv.iov_base = hdr;
-	iv.iov_len = sizeof(*hdr) + blen;
-	mutex_lock(&c->qmi.sock_lock);
-	ret = kernel_sendmsg(c->qmi.sock, &msg, &iv, 1, iv.iov_len);
-	mutex_unlock(&c->qmi.sock_lock);
-	if (ret < 0) {
-		qmi_txn_cancel(&txn);
-		goto free;
-	}
-	ret = qmi_txn_wait(&txn, UOB_QC_WAIT);
-	if (ret > 0)
-		ret = 0;
-free:
-	kvfree(hdr);
-	return ret;
-}
 
 static size_t uob_put_tlv(u8 *p, u8 type, u16 len, u32 val)
 {
