@@ -86,12 +86,13 @@ static int uob_qc_watch_bus(const struct bus_type *bus);
 static struct {
 	struct qmi_handle qmi;
 	bool qmi_up;
-	struct mutex lock;		/* leaf: lists, client binding, sleeping */
+	struct mutex lock;		/* leaf: the lists, client binding, sleeping */
 	struct list_head streams;
 	struct list_head devs;
 	struct list_head pcms;
 	struct list_head pending_puts;
 	bool bound;
+	/* written under .lock; read without it only as an early refusal */
 	bool sleeping;			/* system sleep: no new stream */
 	struct sockaddr_qrtr client;
 	struct dentry *debugfs;
@@ -115,8 +116,9 @@ static struct {
  * @node: in uob_qc.pending_puts
  * @udev: the device (referenced)
  *
- * Allocated with the device's state, so that a put refused at teardown
- * (-EBUSY in usb-offload's at-suspend window) is kept without allocating.
+ * On uob_qc.pending_puts, under uob_qc.lock.  Allocated with the device's
+ * state, so that a put refused at teardown (-EBUSY in usb-offload's
+ * at-suspend window) is kept without allocating.
  */
 struct uob_qc_pending_put {
 	struct list_head node;
@@ -258,6 +260,7 @@ static struct uob_qc_dev *uob_qc_find_dev(struct usb_device *udev)
  * the udev lock.
  */
 static void uob_qc_usage_put(struct uob_qc_dev *d)
+	__must_hold(&d->udev->dev.mutex)
 {
 	int ret;
 
@@ -1045,6 +1048,11 @@ static void uob_qc_handle_req(struct uob_uaudio_req *req, const struct sockaddr_
 	if (ret)
 		goto out;
 
+	/*
+	 * An early refusal only: the sleep notifier may set ->sleeping right
+	 * after this; uob_qc_enable() checks it again under uob_qc.lock at its
+	 * commit point, which is what keeps a stream from living across sleep.
+	 */
 	ret = -EBUSY;	/* as mainline while the system sleeps; back after resume */
 	if (READ_ONCE(uob_qc.sleeping))
 		goto out;
@@ -1234,6 +1242,7 @@ static bool uob_qc_stream_matches(const struct uob_qc_stream *s,
 static unsigned int uob_qc_teardown(struct usb_device *udev, struct snd_pcm *pcm,
 				    const struct sockaddr_qrtr *client, bool tell,
 				    const char *why)
+	__must_hold(&udev->dev.mutex)
 {
 	struct uob_qc_stream *s, *found;
 	ktime_t t0 = ktime_get();
@@ -1475,14 +1484,14 @@ void uob_qc_pm_event(unsigned long action)
 	case PM_HIBERNATION_PREPARE:
 	case PM_RESTORE_PREPARE:
 		scoped_guard(mutex, &uob_qc.lock)
-			uob_qc.sleeping = true;
+			WRITE_ONCE(uob_qc.sleeping, true);
 		uob_qc_stop_streams(NULL, true, "system sleep");
 		break;
 	case PM_POST_SUSPEND:
 	case PM_POST_HIBERNATION:
 	case PM_POST_RESTORE:
 		scoped_guard(mutex, &uob_qc.lock)
-			uob_qc.sleeping = false;
+			WRITE_ONCE(uob_qc.sleeping, false);
 		mod_delayed_work(system_wq, &uob_qc.put_work, 0);
 		break;
 	}
