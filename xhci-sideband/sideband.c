@@ -147,10 +147,15 @@ static void __uob_sb_remove_endpoint(struct xhci_sideband *sb, unsigned int ep_i
  * we were given must still hold this interrupter.  If it does not, forget
  * the interrupter (never touch or free it again) and say so once.
  *
- * Limits: an interrupter created by someone else in the same slot at the
- * same address after a reinit would pass; the Qualcomm client stops every
- * stream before system sleep (the only path that reinitialises a controller
- * under a live device), so this is the safety net, not the mechanism.
+ * Limits: this detects a reinit that has happened, it does not exclude one
+ * that is running: xhci_mem_cleanup() frees the interrupters and the table
+ * without xhci->lock (xhci_resume() drops it first), so the lock here only
+ * orders us against interrupter creation and removal.  An interrupter
+ * created by someone else in the same slot at the same address after a
+ * reinit would also pass.  The Qualcomm client stops every stream before
+ * system sleep (the path that reinitialises a controller under a live
+ * device), so no sideband holds an interrupter during a reinit: this is the
+ * safety net for what happened anyway, not the mechanism.
  *
  * Caller holds sb->mutex; takes xhci->lock to read the table.
  */
@@ -636,7 +641,7 @@ static int uob_sb_show(struct seq_file *s, void *unused)
 		seq_printf(s, "%s slot=%d intf=%s attached=%d interrupter=%d lost=%u endpoints:",
 			   dev_name(&sb->udev->dev), sb->udev->slot_id,
 			   sb->intf ? dev_name(&sb->intf->dev) : "-", !!sb->vdev,
-			   uob_sb_ir_owned(sb) ? (int)to_priv(sb)->ir_num : -1,
+			   sb->ir ? (int)to_priv(sb)->ir_num : -1,
 			   to_priv(sb)->ir_lost);
 		for (i = 0; i < UOB_EP_CTX_PER_DEV; i++)
 			if (sb->eps[i])

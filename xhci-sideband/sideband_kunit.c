@@ -193,33 +193,43 @@ static void uob_sb_interrupter_slot_reusable(struct kunit *test)
  * does.  Simulated here by removing the sideband's interrupter through
  * xhci-hcd directly: the sideband must notice, never touch the freed
  * interrupter again (KASAN reports a use-after-free or double free if it
- * does), and create a new one afterwards.
+ * does), and create a new one afterwards -- whichever call comes first.
  */
 static void uob_sb_controller_reinit_frees_interrupter(struct kunit *test)
 {
 	struct uob_sb_rig *rig = uob_sb_rig(test, UOB_KUNIT_ROOT_PORT, true, NULL);
 	struct uob_sideband_priv *priv = container_of(rig->sb, struct uob_sideband_priv, sb);
+	struct usb_hcd *hcd = bus_to_hcd(rig->udev->bus);
 	int id;
 
+	/* round 1: the first call after the reinit is remove (a double free) */
 	KUNIT_ASSERT_EQ(test, 0, xhci_sideband_create_interrupter(rig->sb, 1, false, 0, 0));
 	id = xhci_sideband_interrupter_id(rig->sb);
 	KUNIT_ASSERT_GE(test, id, 1);
-
-	xhci_remove_secondary_interrupter(bus_to_hcd(rig->udev->bus), rig->sb->ir);
+	xhci_remove_secondary_interrupter(hcd, rig->sb->ir);
 	KUNIT_ASSERT_NULL(test, rig->xhci->interrupters[id]);
-
-	KUNIT_EXPECT_EQ(test, -ENODEV, xhci_sideband_interrupter_id(rig->sb));
-	KUNIT_EXPECT_NULL(test, xhci_sideband_get_event_buffer(rig->sb));
 	xhci_sideband_remove_interrupter(rig->sb);
 	KUNIT_EXPECT_EQ(test, 1U, priv->ir_lost);
-	KUNIT_EXPECT_NULL(test, rig->xhci->interrupters[id]);
+	KUNIT_EXPECT_NULL(test, rig->sb->ir);
 
+	/* round 2: the first call is the event buffer (a use after free) */
 	KUNIT_ASSERT_EQ(test, 0, xhci_sideband_create_interrupter(rig->sb, 1, false, 0, 0));
+	KUNIT_ASSERT_EQ(test, id, xhci_sideband_interrupter_id(rig->sb));
+	xhci_remove_secondary_interrupter(hcd, rig->sb->ir);
+	KUNIT_EXPECT_NULL(test, xhci_sideband_get_event_buffer(rig->sb));
+	KUNIT_EXPECT_EQ(test, 2U, priv->ir_lost);
+	KUNIT_EXPECT_EQ(test, -ENODEV, xhci_sideband_interrupter_id(rig->sb));
+
+	/* round 3: the first call is create, which must not answer -EBUSY */
+	KUNIT_ASSERT_EQ(test, 0, xhci_sideband_create_interrupter(rig->sb, 1, false, 0, 0));
+	xhci_remove_secondary_interrupter(hcd, rig->sb->ir);
+	KUNIT_ASSERT_EQ(test, 0, xhci_sideband_create_interrupter(rig->sb, 1, false, 0, 0));
+	KUNIT_EXPECT_EQ(test, 3U, priv->ir_lost);
 	KUNIT_EXPECT_EQ(test, id, xhci_sideband_interrupter_id(rig->sb));
 	KUNIT_EXPECT_PTR_EQ(test, rig->sb->ir, rig->xhci->interrupters[id]);
 	xhci_sideband_remove_interrupter(rig->sb);
 	KUNIT_EXPECT_NULL(test, rig->xhci->interrupters[id]);
-	KUNIT_EXPECT_EQ(test, 1U, priv->ir_lost);
+	KUNIT_EXPECT_EQ(test, 3U, priv->ir_lost);
 }
 
 static void uob_sb_intr_num_honoured_or_refused(struct kunit *test)
