@@ -32,6 +32,7 @@
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/notifier.h>
+#include <linux/pm_runtime.h>
 #include <linux/of.h>
 #include <linux/scatterlist.h>
 #include <linux/seq_file.h>
@@ -85,6 +86,7 @@ static int uob_qc_watch_bus(const struct bus_type *bus);
 
 static struct {
 	struct qmi_handle qmi;
+	struct rw_semaphore qmi_sem;	/* qmi_up; read-held across an indication */
 	bool qmi_up;
 	struct mutex lock;		/* leaf: the lists, client binding, sleeping */
 	struct list_head streams;
@@ -103,6 +105,7 @@ static struct {
 	struct delayed_work put_work;
 } uob_qc = {
 	.lock = __MUTEX_INITIALIZER(uob_qc.lock),
+	.qmi_sem = __RWSEM_INITIALIZER(uob_qc.qmi_sem),
 	.streams = LIST_HEAD_INIT(uob_qc.streams),
 	.devs = LIST_HEAD_INIT(uob_qc.devs),
 	.pcms = LIST_HEAD_INIT(uob_qc.pcms),
@@ -240,6 +243,10 @@ static struct usb_device *uob_qc_card_udev(struct snd_card *card)
 
 /* ---- device (sideband + interrupter + usage) --------------------------- */
 
+/*
+ * The entry stays valid after uob_qc.lock is dropped only because a device's
+ * state is created and freed under its udev lock, which the caller holds.
+ */
 static struct uob_qc_dev *uob_qc_find_dev(struct usb_device *udev)
 {
 	struct uob_qc_dev *d;
@@ -279,6 +286,27 @@ static void uob_qc_usage_put(struct uob_qc_dev *d)
 }
 
 /*
+ * One retry of a refused put.  usb_offload_put() refuses a suspended
+ * device without waking it, and the device may have runtime-suspended once
+ * the stream's PCM was closed: wake it first.  Takes the udev lock.
+ */
+static int uob_qc_retry_put(struct usb_device *udev)
+{
+	int ret;
+
+	usb_lock_device(udev);
+	ret = pm_runtime_resume_and_get(&udev->dev);
+	if (!ret) {
+		ret = usb_offload_put(udev);
+		pm_runtime_put_autosuspend(&udev->dev);
+	} else if (udev->state == USB_STATE_NOTATTACHED) {
+		ret = -ENODEV;
+	}
+	usb_unlock_device(udev);
+	return ret;
+}
+
+/*
  * Retry the puts that were refused.  Takes each device's lock (nothing of
  * ours is held then); what is still refused waits for the next round.
  * @final: module unload, no next round.
@@ -296,9 +324,7 @@ static void uob_qc_put_pending(bool final)
 	}
 	while ((p = list_first_entry_or_null(&todo, struct uob_qc_pending_put, node))) {
 		list_del(&p->node);
-		usb_lock_device(p->udev);
-		ret = usb_offload_put(p->udev);
-		usb_unlock_device(p->udev);
+		ret = uob_qc_retry_put(p->udev);
 		if (ret && ret != -ENODEV && !final) {
 			scoped_guard(mutex, &uob_qc.lock)
 				list_add_tail(&p->node, &uob_qc.pending_puts);
@@ -437,6 +463,11 @@ free:
 
 /* ---- streams ------------------------------------------------------------ */
 
+/*
+ * The stream stays valid after uob_qc.lock is dropped only while the caller
+ * holds the udev lock of the stream's device (streams are added and removed
+ * under it); callers re-check that the stream is on the device they locked.
+ */
 static struct uob_qc_stream *uob_qc_find_stream(u32 token)
 {
 	struct uob_qc_stream *s;
@@ -446,26 +477,6 @@ static struct uob_qc_stream *uob_qc_find_stream(u32 token)
 		if (s->token == token)
 			return s;
 	return NULL;
-}
-
-/**
- * uob_qc_stream_count_for_client() - streams a QMI client has enabled
- * @sq: the client's address
- *
- * Context: process context; takes the driver's leaf lock.
- *
- * Return: the number of active streams enabled by @sq.
- */
-int uob_qc_stream_count_for_client(const struct sockaddr_qrtr *sq)
-{
-	struct uob_qc_stream *s;
-	int n = 0;
-
-	guard(mutex)(&uob_qc.lock);
-	list_for_each_entry(s, &uob_qc.streams, node)
-		if (s->client.sq_node == sq->sq_node && s->client.sq_port == sq->sq_port)
-			n++;
-	return n;
 }
 
 /*
@@ -766,9 +777,11 @@ static void uob_qc_fill_resp(struct uob_qc_stream *s, struct usb_device *udev,
  * the udev lock (on disconnect, usbcore does).
  */
 static void uob_qc_stream_release(struct uob_qc_stream *s, bool in_disconnect)
+	__must_hold(&s->dev->udev->dev.mutex)
 {
 	struct uob_qc_dev *d = s->dev;
 
+	device_lock_assert(&d->udev->dev);
 	if (s->xfer_buf) {
 		uob_qc_dsp_unmap(&s->xfer);
 		usb_free_coherent(d->udev, PAGE_ALIGN(s->xfer_size), s->xfer_buf, s->xfer_dma);
@@ -914,6 +927,7 @@ static u32 uob_qc_enable(const struct uob_uaudio_req *req, struct snd_pcm *pcm,
 			ret = -EBUSY;
 	}
 	if (ret) {
+		memset(resp, 0, sizeof(*resp));	/* nothing of what is given back */
 		status = UOB_UAUDIO_FAILURE;
 		goto put_dev;
 	}
@@ -936,7 +950,9 @@ free:
 
 /* Disable one stream.  Caller holds the udev lock (or usbcore does). */
 static void uob_qc_stream_stop(struct uob_qc_stream *s, bool in_disconnect)
+	__must_hold(&s->dev->udev->dev.mutex)
 {
+	device_lock_assert(&s->dev->udev->dev);
 	scoped_guard(mutex, &uob_qc.lock)
 		list_del(&s->node);
 	uob_qc_stream_release(s, in_disconnect);
@@ -1200,6 +1216,8 @@ static void uob_qc_send_disconnect(struct uob_qc_stream *s, struct usb_device *u
 	};
 	int ret;
 
+	/* module exit clears qmi_up under the write lock before the release */
+	guard(rwsem_read)(&uob_qc.qmi_sem);
 	if (!uob_qc.qmi_up)
 		return;
 	ret = qmi_send_indication(&uob_qc.qmi, &s->client, UOB_QMI_UAUDIO_STREAM_IND,
@@ -1492,7 +1510,8 @@ void uob_qc_pm_event(unsigned long action)
 	case PM_POST_RESTORE:
 		scoped_guard(mutex, &uob_qc.lock)
 			WRITE_ONCE(uob_qc.sleeping, false);
-		mod_delayed_work(system_wq, &uob_qc.put_work, 0);
+		/* after usb-offload's own POST handler (lower priority) has run */
+		mod_delayed_work(system_wq, &uob_qc.put_work, HZ / 10);
 		break;
 	}
 }
@@ -1587,9 +1606,14 @@ unnotify:
 static void __exit uob_qc_exit(void)
 {
 	debugfs_remove_recursive(uob_qc.debugfs);
-	/* no new requests, then stop what is running (takes udev locks) */
+	/*
+	 * No indication from here on (a teardown may run from the bus or PM
+	 * notifier until they are unregistered below), no new requests, then
+	 * stop what is running (takes udev locks).
+	 */
+	scoped_guard(rwsem_write, &uob_qc.qmi_sem)
+		uob_qc.qmi_up = false;
 	qmi_handle_release(&uob_qc.qmi);
-	uob_qc.qmi_up = false;
 	unregister_pm_notifier(&uob_qc.pm_nb);
 	uob_qc_stop_streams(NULL, false, "module unload");
 	if (uob_qc.usb_bus)

@@ -134,7 +134,6 @@ extern struct uob_qc_counters uob_qc_counters;
 extern unsigned int uob_qc_fail_step;
 extern bool uob_qc_allow_local;
 
-int uob_qc_stream_count_for_client(const struct sockaddr_qrtr *sq);
 int uob_qc_inject(enum uob_qc_step step);
 void uob_qc_pm_event(unsigned long action);
 

@@ -823,11 +823,12 @@ static void uob_qc_two_clients_one_wins(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, 0, uob_kunit_offload_usage(r->udev));
 }
 
-static bool uob_qc_wait_streams(int n, unsigned int ms)
+/* Wait (bounded) until a counter of the driver reaches @want. */
+static bool uob_qc_wait_count(atomic_t *count, int want, unsigned int ms)
 {
 	unsigned long end = jiffies + msecs_to_jiffies(ms);
 
-	while (atomic_read(&uob_qc_counters.streams) != n) {
+	while (atomic_read(count) != want) {
 		if (time_after(jiffies, end))
 			return false;
 		msleep(20);
@@ -843,7 +844,7 @@ static void uob_qc_client_gone_stops_session(struct kunit *test)
 	uob_qc_enable_ok(test, r, &resp);
 	KUNIT_EXPECT_EQ(test, 1, uob_kunit_offload_usage(r->udev));
 	qmi_handle_release(&r->cli->qmi);	/* the DSP goes away: DEL_CLIENT */
-	KUNIT_EXPECT_TRUE_MSG(test, uob_qc_wait_streams(0, 5000),
+	KUNIT_EXPECT_TRUE_MSG(test, uob_qc_wait_count(&uob_qc_counters.streams, 0, 5000),
 			      "session not stopped after the client left");
 	KUNIT_EXPECT_EQ(test, 0, uob_kunit_offload_usage(r->udev));
 	KUNIT_EXPECT_NULL(test, uob_qc_active_as(r->udev));
@@ -1028,18 +1029,6 @@ static void uob_qc_sleep_stops_streams(struct kunit *test)
 	uob_qc_expect_same(test, r, &snap);
 }
 
-static bool uob_qc_wait_pending_puts(int want, unsigned int ms)
-{
-	unsigned long end = jiffies + msecs_to_jiffies(ms);
-
-	while (atomic_read(&uob_qc_counters.pending_puts) != want) {
-		if (time_after(jiffies, end))
-			return false;
-		msleep(20);
-	}
-	return true;
-}
-
 /*
  * A put refused inside the at-suspend window (usb-offload marks devices
  * with usage when the system goes to sleep) must not lose the reference:
@@ -1068,7 +1057,7 @@ static void uob_qc_refused_put_is_kept(struct kunit *test)
 	usb_unlock_device(r->udev);
 	uob_qc_pm_event(PM_POST_SUSPEND);
 
-	KUNIT_EXPECT_TRUE_MSG(test, uob_qc_wait_pending_puts(0, 2000),
+	KUNIT_EXPECT_TRUE_MSG(test, uob_qc_wait_count(&uob_qc_counters.pending_puts, 0, 2000),
 			      "refused put still pending after the window closed");
 	KUNIT_EXPECT_EQ(test, 0, uob_kunit_offload_usage(r->udev));
 }

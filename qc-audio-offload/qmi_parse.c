@@ -77,19 +77,6 @@ const char *uob_qmi_verdict_name(enum uob_qmi_verdict v)
 	return v < UOB_QMI_VERDICTS ? uob_qmi_verdict_names[v] : "?";
 }
 
-/**
- * uob_qmi_malformed() - is this verdict answered with QMI_ERR_MALFORMED_MSG?
- * @v: the verdict
- *
- * Context: any.
- *
- * Return: true for every structural fault of a request.
- */
-bool uob_qmi_malformed(enum uob_qmi_verdict v)
-{
-	return v >= UOB_QMI_BAD_CUT && v < UOB_QMI_VERDICTS;
-}
-
 /* bit of a request TLV type in the "seen" mask; -1: not a request field */
 static int uob_qmi_req_bit(u8 type)
 {

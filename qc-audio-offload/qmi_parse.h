@@ -65,7 +65,6 @@ extern struct uob_qmi_stats uob_qmi_stats;
 enum uob_qmi_verdict uob_qc_parse_req(const void *buf, size_t len,
 				      struct uob_uaudio_req *req, u16 *txn_id);
 const char *uob_qmi_verdict_name(enum uob_qmi_verdict v);
-bool uob_qmi_malformed(enum uob_qmi_verdict v);
 void uob_qmi_count(enum uob_qmi_count c);
 bool uob_qmi_log_allowed(enum uob_qmi_count c, enum uob_qmi_verdict v);
 
