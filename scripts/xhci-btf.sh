@@ -61,7 +61,11 @@ fi
 
 key=$( { echo "$kver $vml $xko"; stat -L -c '%s %Y' "$vml" 2>/dev/null
 	 [ "$xko" = builtin ] || stat -L -c '%s %Y' "$xko"; cat "$list" "$0"; } | sha256sum | cut -d' ' -f1)
+# cached: the result, and the asserts (kept in $gen; xhci-source.sh removes
+# the copy in OUTDIR before each run, so a second make in the same tree
+# must get it back from here)
 if [ "$(cat "$gen/.uob-key" 2>/dev/null)" = "$key" ] && [ -f "$gen/result" ]; then
+	[ ! -f "$gen/check.h" ] || cp "$gen/check.h" "$out/uob_xhci_btf_check.h"
 	cat "$gen/result"; exit 0
 fi
 rm -rf "$gen" "$out/uob_xhci_btf_check.h"
@@ -313,6 +317,7 @@ if grep -qx ok "$tmp/result"; then
 	echo "ok=$desc" >"$tmp/result"
 	cmp -s "$tmp/check.h" "$out/uob_xhci_btf_check.h" 2>/dev/null ||
 		cp "$tmp/check.h" "$out/uob_xhci_btf_check.h"
+	cp "$tmp/check.h" "$gen/check.h"
 fi
 cp "$tmp/result" "$gen/result"
 echo "$key" >"$gen/.uob-key"
