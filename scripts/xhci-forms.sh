@@ -62,6 +62,14 @@ t2=$(date +%s.%N)
 "$UOB_TOP/scripts/xhci-btf.sh" "$k" "$UOB_REF_KDIR" "$B/compat/generated" "$UOB_TOP/compat/xhci-btf.list" >/dev/null
 t3=$(date +%s.%N)
 uob_log "build from BTF: $(awk "BEGIN{printf \"%.1f\", $t1-$t0}") s in all, of which the BTF step (cold) $(awk "BEGIN{printf \"%.2f\", $t3-$t2}") s"
+# an edited source rebuilt in the same tree, with the BTF result cached (a
+# second make once lost the layout asserts and failed: no
+# uob_xhci_btf_check.h)
+touch "$B/xhci-sideband/sideband.c"
+make -C "$B" KVER="$k" W=1 KCFLAGS=-Werror >"$B/rebuild.log" 2>&1 ||
+	{ tail -20 "$B/rebuild.log" >&2; uob_die "a second make in the same tree failed"; }
+grep -q 'CC \[M\].*sideband.o' "$B/rebuild.log" || uob_die "the rebuild did not recompile sideband.c"
+uob_log "a second make in the same tree, sideband.c edited: rebuilt"
 
 # 2. source, cross-checked
 build src KSRC="$UOB_REF_SRC" || { tail -20 "$B/build.log" >&2; uob_die "build from source failed"; }
