@@ -9,6 +9,13 @@
 # against that build, W=1 -Werror, xhci.h from the same source (KSRC=),
 # and loaded as modules.  The guest scans kmemleak at the end (any
 # suspected leak fails); the log judges fail on any kernel report.
+#
+# xhci-hcd's reinitialisation on resume sometimes corrupts memory on this
+# kernel with or without our modules (scripts/s3-baseline.sh;
+# scripts/known-kernel-bug.py): the guest sleeps twice, S3 once and once at
+# pm_test's devices level (the stock guest: nine times), and a
+# run that fails with that report and nothing else is run again, at most
+# twice, saying so.  e2e-debug.sh --build-only: build the modules, no guest.
 set -euo pipefail
 UOB_STEP=e2e-debug
 . "$(dirname "$0")/lib.sh"
@@ -37,6 +44,7 @@ for m in usb-offload/usb-offload xhci-sideband/xhci-sideband qc-audio-offload/qc
 		uob_die "$m.ko is not built for $rel: $(modinfo -F vermagic "$scratch/$m.ko")"
 	cp "$scratch/$m.ko" "$scratch/ko/"
 done
+[ "${1:-}" != --build-only ] || exit 0
 
 out=$UOB_CACHE/e2e-debug
 uob_guest_rig "$out" "$UOB_TOP/tests/guest/e2e-init.sh" "$scratch/ko"
@@ -45,10 +53,19 @@ uob_log "booting the debug kernel $rel with the e2e scenarios"
 # WARN) on the console too, for the host's judge; a log buffer that holds
 # the whole run (the scenarios count their teardown lines in dmesg)
 start=$(date +%s)
-UOB_E2E_MEM=2048 UOB_E2E_APPEND="loglevel=5 log_buf_len=4M" \
-	python3 "$UOB_TOP/tests/e2e/e2e.py" "$UOB_DEBUG_IMAGE" "$out/initrd.gz" \
-	"$out/console.log" "${UOB_E2E_DEBUG_TIMEOUT:-1800}" | tee "$out/result" || true
-uob_log "debug-kernel e2e took $(( $(date +%s) - start )) s of guest time; console log: $out/console.log"
+attempt=1
+while :; do
+	UOB_E2E_MEM=2048 UOB_E2E_APPEND="loglevel=5 log_buf_len=4M uob_s3_cycles=1 uob_s3_inflight=0" \
+		python3 "$UOB_TOP/tests/e2e/e2e.py" "$UOB_DEBUG_IMAGE" "$out/initrd.gz" \
+		"$out/console.log" "${UOB_E2E_DEBUG_TIMEOUT:-1800}" >"$out/result" || true
+	grep -qE '^[0-9]+ passed, 0 failed$' "$out/result" && break
+	[ "$attempt" -lt 3 ] && known=$("$UOB_TOP/scripts/known-kernel-bug.py" "$out/console.log") || break
+	cp "$out/console.log" "$out/console.attempt$attempt.log"
+	uob_log "attempt $attempt failed on the $known; kept as $out/console.attempt$attempt.log; running again"
+	attempt=$((attempt + 1))
+done
+cat "$out/result"
+uob_log "debug-kernel e2e took $(( $(date +%s) - start )) s of guest time ($attempt attempt(s)); console log: $out/console.log"
 
 # kmemleak must really have scanned (the guest skips it on a kernel
 # without kmemleak, so a lost config option would pass unseen)

@@ -73,10 +73,12 @@ ok_if "reset: new session" [ $? -eq 0 ]
 # 8. every other event that ends a stream (tests/guest/lifecycle.sh):
 #    interface/device unbinds, authorized=0, rmmod snd-usb-audio, controller
 #    removal, s2idle; five S3 cycles in a row; S3 with requests in flight
+#    (uob_s3_cycles=, uob_s3_inflight= on the kernel command line: fewer on
+#    the debug kernel, see scripts/e2e-debug.sh)
 . /lib/uob/lifecycle.sh
 lc_all
-lc_s3_cycles 5
-lc_s3_inflight 3
+lc_s3_cycles "${uob_s3_cycles:-5}"
+[ "${uob_s3_inflight:-3}" -eq 0 ] || lc_s3_inflight "${uob_s3_inflight:-3}"
 
 # 9. rmmod of all three while a session is active
 uob-dsp enable-wait 0 30000 >/tmp/m.log 2>&1 &
