@@ -30,6 +30,8 @@ ok_if "IOMMU: the DSP stand-in has a group" [ -e /sys/bus/pci/devices/$DSPDEV/io
 uob-dsp session 0 >/tmp/s.log 2>&1; r=$?
 sed 's/^/uob-e2e:   /' /tmp/s.log
 ok_if "IOMMU: session with mapped regions" [ $r -eq 0 ]
+# a refused session: the kernel's side of it, for whoever reads the log
+[ $r -eq 0 ] || dmesg | tail -40 | sed 's/^/uob-e2e:   dmesg: /'
 ok_if "IOMMU: the DSP got IOVAs, not DMA addresses" grep -q "DSP domain yes" /tmp/s.log
 sed 's/^/uob-e2e:   /' $QC_STATE
 ok_if "IOMMU: domain from iommu_dev" grep -q "dsp: domain=yes source=iommu_dev device=$DSPDEV sid=7" $QC_STATE
