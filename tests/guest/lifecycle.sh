@@ -88,8 +88,10 @@ lc_rebind_card() {
 	# interface stays claimed after its control interface is unbound, and
 	# a new probe skips claimed ones), then the control interface probes
 	# a new card that claims its streaming interfaces again
-	for i in $SND/1-1:1.*; do
-		[ -e "$i" ] && echo "${i##*/}" >$SND/unbind
+	# (lc_i: a plain "i" would be the caller's loop counter; seen: the
+	# soak's unbind/rebind loop ended with "arithmetic syntax error")
+	for lc_i in $SND/1-1:1.*; do
+		[ -e "$lc_i" ] && echo "${lc_i##*/}" >$SND/unbind
 	done
 	echo 1-1:1.0 >$SND/bind
 }
