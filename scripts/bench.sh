@@ -45,9 +45,9 @@ make -s -C "$UOB_REF_KDIR" M="$proj/tests/bench-mod" UOB_TOP="$proj" \
 	KBUILD_EXTRA_SYMBOLS="$proj/Module.symvers" modules >"$out/bench-mod.log" 2>&1 ||
 	{ cat "$out/bench-mod.log" >&2; uob_die "benchmark module build failed"; }
 
-sed -e "s/@N@/$n/" -e "s/@PAIRS@/$pairs/" -e "s/@ROUNDS@/$rounds/" \
-	"$UOB_TOP/tests/guest/bench-init.sh" >"$out/init"
-uob_guest_rig "$out" "$out/init" "$ko"
+uob_guest_rig "$out" "$UOB_TOP/tests/guest/bench-init.sh" "$ko"
+# the guest's parameters, on its kernel command line (/init's environment)
+export UOB_GUEST_APPEND="uob_bench_n=$n uob_bench_pairs=$pairs uob_bench_rounds=$rounds"
 # a second cpio appended to the initramfs: the benchmark module
 mkdir -p "$out/extra/lib/uob"
 cp "$proj/tests/bench-mod/uob-bench.ko" "$out/extra/lib/uob/"

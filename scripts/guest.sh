@@ -12,6 +12,9 @@
 #   uob_guest_boot INITRAMFS LOG TIMEOUT [QEMU ARGS...]
 #       boots it with qemu-xhci + usb-audio, console to LOG.
 #       UOB_GUEST_IOMMU=1: with the IOMMU rig (UOB_GUEST_IOMMU_* below).
+#       UOB_GUEST_APPEND: more kernel command line; the guest's parameters
+#       go there as lowercase uob_*=VALUE words, which the kernel hands to
+#       /init as environment variables (tests/e2e/e2e.py: UOB_E2E_APPEND).
 #   UOB_GUEST_BUSYBOX, UOB_GUEST_MODROOT, UOB_GUEST_KVER: another
 #       architecture's busybox and stock modules (scripts/arm64-guest.sh).
 
@@ -89,6 +92,7 @@ uob_guest_boot() {
 	# patching (seen: "Oops: int3" in a static key at boot, before any
 	# module of ours was loaded); 2 vCPUs run round-robin instead.
 	local first=() append="console=ttyS0 panic=-1 loglevel=4 hung_task_timeout_secs=20"
+	append="$append${UOB_GUEST_APPEND:+ $UOB_GUEST_APPEND}"
 	if [ "${UOB_GUEST_IOMMU:-0}" = 1 ]; then
 		read -r -a first <<<"$UOB_GUEST_IOMMU_QEMU"
 		append="$append $UOB_GUEST_IOMMU_APPEND"
