@@ -40,9 +40,7 @@ UOB_ARM64_IOMMU_APPEND="iommu.strict=1 uob_iommu_name=SMMUv3 uob_iommu_sysfs=smm
 UOB_ARM64_LIBDIRS=("$UOB_ARM64_ROOT/lib/aarch64-linux-gnu" "$UOB_ARM64_ROOT/usr/lib/aarch64-linux-gnu")
 
 uob_arm64_prepare() {
-	"$UOB_TOP/scripts/provision.sh"
-	uob_need_pkgs cpio busybox-static qemu-system-arm xz-utils kmod gcc-aarch64-linux-gnu \
-		libc6-dev-arm64-cross binutils-aarch64-linux-gnu libasound2-data python3
+	uob_provision guest arm64
 	"$UOB_TOP/scripts/arm64-fetch.sh"
 }
 

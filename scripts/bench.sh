@@ -23,7 +23,7 @@ n=${UOB_BENCH_N:-1000}
 boots=${UOB_BENCH_BOOTS:-3}
 pairs=${UOB_BENCH_PAIRS:-20000}
 rounds=${UOB_BENCH_ROUNDS:-11}
-"$UOB_TOP/scripts/provision.sh"
+uob_provision guest
 
 "$UOB_TOP/scripts/dkms-build.sh" "$UOB_REF_KVER"
 dkms_s=$(cat "$UOB_CACHE/dkms/build-seconds")

@@ -15,7 +15,7 @@ set -uo pipefail
 UOB_STEP=checkpatch
 . "$(dirname "$0")/lib.sh"
 
-"$UOB_TOP/scripts/provision.sh" >/dev/null || exit 1
+uob_provision base >/dev/null || exit 1
 cwd=$UOB_CACHE/scratch/checkpatch
 mkdir -p "$cwd"
 if [ $# -gt 0 ]; then

@@ -12,8 +12,7 @@ set -euo pipefail
 UOB_STEP=deb
 . "$(dirname "$0")/lib.sh"
 
-"$UOB_TOP/scripts/provision.sh"
-uob_need_pkgs dpkg-dev debhelper dh-dkms dkms
+uob_provision deb
 ver=$(cat "$UOB_TOP/VERSION")
 pkg=usb-offload-backport-dkms
 mods=/lib/modules/$UOB_REF_KVER/updates/dkms

@@ -11,7 +11,7 @@ UOB_STEP=dkms
 . "$(dirname "$0")/lib.sh"
 
 kver=${1:-$UOB_REF_KVER}
-uob_need_pkgs dkms xz-utils
+uob_provision base
 name=usb-offload-backport
 ver=$(cat "$UOB_TOP/VERSION")
 grep -q "^PACKAGE_VERSION=\"$ver\"$" "$UOB_TOP/dkms.conf" ||

@@ -14,8 +14,7 @@ UOB_STEP=e2e-debug
 . "$(dirname "$0")/lib.sh"
 . "$UOB_TOP/scripts/guest.sh"
 
-"$UOB_TOP/scripts/provision.sh"
-uob_need_pkgs cpio busybox-static qemu-system-x86 xz-utils libqrtr-dev qrtr-tools libasound2-dev
+uob_provision guest
 
 "$UOB_TOP/scripts/debug-kernel.sh"
 rel=$(cat "$UOB_DEBUG_OBJ/include/config/kernel.release")

@@ -12,8 +12,7 @@ UOB_STEP=e2e
 . "$(dirname "$0")/lib.sh"
 . "$UOB_TOP/scripts/guest.sh"
 
-"$UOB_TOP/scripts/provision.sh"
-uob_need_pkgs cpio busybox-static qemu-system-x86 xz-utils libqrtr-dev qrtr-tools libasound2-dev
+uob_provision guest
 
 # the modules as users get them: built by the real dkms (staging tree)
 if [ -z "${UOB_E2E_KO:-}" ]; then

@@ -15,8 +15,7 @@ UOB_STEP=fuzz
 
 n=${UOB_FUZZ_N:-10000}
 seed=${UOB_FUZZ_SEED:-0}
-"$UOB_TOP/scripts/provision.sh"
-uob_need_pkgs cpio busybox-static qemu-system-x86 xz-utils libqrtr-dev qrtr-tools libasound2-dev
+uob_provision guest
 
 out=$UOB_CACHE/fuzz
 mkdir -p "$out"

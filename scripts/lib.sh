@@ -48,6 +48,15 @@ uob_need_pkgs() {
 		"${missing[@]}" >&2 || uob_die "apt-get install ${missing[*]} failed"
 }
 
+# uob_provision GROUP...: install and unpack what the calling script needs
+# (scripts/provision.sh: base, guest, arm64, newer, deb, all).  make check's
+# runner provisions once for all its steps and says so (UOB_PROVISIONED=1);
+# a script run on its own provisions itself.
+uob_provision() {
+	[ "${UOB_PROVISIONED:-0}" = 1 ] && return 0
+	"$UOB_TOP/scripts/provision.sh" "$@"
+}
+
 # uob_copy_tree DEST [PATH...]: the project's files (tracked and new, not
 # ignored, no generated probe results) copied into DEST, paths kept.
 uob_copy_tree() {

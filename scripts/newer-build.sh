@@ -13,7 +13,7 @@ set -euo pipefail
 UOB_STEP=newer
 . "$(dirname "$0")/lib.sh"
 
-uob_need_pkgs gcc make bc flex bison libelf-dev libssl-dev
+uob_provision newer
 
 src=$("$UOB_TOP/scripts/newer-source.sh")
 upstream=$(cat "$src/.uob-unpacked"); upstream=${upstream%%-*}

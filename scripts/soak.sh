@@ -11,7 +11,7 @@ UOB_STEP=soak
 . "$UOB_TOP/scripts/guest.sh"
 
 n=${UOB_SOAK_N:-100}
-"$UOB_TOP/scripts/provision.sh"
+uob_provision guest
 "$UOB_TOP/scripts/dkms-build.sh" "$UOB_REF_KVER"
 out=$UOB_CACHE/soak
 mkdir -p "$out"
