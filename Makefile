@@ -96,7 +96,8 @@ help:
 	@echo "  make bench             round trips vs floor, get/put cost, dkms time, sizes"
 	@echo "  make soak              100 enable/unplug/replug + 100 load/unload cycles (not in check)"
 	@echo "  make deb-test          build, install and purge the Debian -dkms package"
-	@echo "  make patches           regenerate patches/ (in-tree integration series)"
+	@echo "  make patches [O=DIR]   the in-tree series (patches/ + the sources) into DIR"
+	@echo "                         (default ~/.cache/usb-offload-backport/patches)"
 	@echo "  make provision         install/unpack the pinned reference kernel pieces"
 
 headers-check:
@@ -123,10 +124,10 @@ provision:
 	scripts/provision.sh
 
 patches:
-	scripts/mkpatches.sh patches
+	scripts/mkpatches.sh $(if $(O),$(abspath $(O)))
 
 check-patches:
-	scripts/mkpatches.sh --check patches
+	scripts/mkpatches.sh --check
 
 kunit:
 	scripts/kunit.sh

@@ -57,6 +57,21 @@ uob_provision() {
 	"$UOB_TOP/scripts/provision.sh" "$@"
 }
 
+# uob_stage_series SERIES SRC STAGE: STAGE/drivers/usb holds SRC's Kconfig
+# and Makefile with the in-tree series (scripts/mkpatches.sh) applied, and
+# the offload-backport directory it adds; dies if a patch does not apply.
+uob_stage_series() {
+	local series=$1 src=$2 stage=$3 p
+	rm -rf "$stage"
+	mkdir -p "$stage/drivers/usb"
+	cp -p "$src/drivers/usb/Kconfig" "$src/drivers/usb/Makefile" "$stage/drivers/usb/"
+	for p in "$series"/*.patch; do
+		[ -f "$p" ] || uob_die "no patches in $series"
+		patch -d "$stage" -p1 --batch --forward --quiet --no-backup-if-mismatch <"$p" ||
+			uob_die "$(basename "$p") does not apply to $src"
+	done
+}
+
 # uob_copy_tree DEST [PATH...]: the project's files (tracked and new, not
 # ignored, no generated probe results) copied into DEST, paths kept.
 uob_copy_tree() {
