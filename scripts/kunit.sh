@@ -94,10 +94,9 @@ if [ -f "$gen/usb-offload/built-in.a" ]; then
 	grep -qE 'UOB_HAVE_USB_DEVICE_OFFLOAD_(FIELDS|LOCK) 1' \
 		"$gen/compat/generated/uob_autoconf.h" && want=state_udev.o
 	if ar t "$gen/usb-offload/built-in.a" | grep -q "$want\$"; then
-		uob_log "usb-offload backend: $want, as the probes say"
+		echo "ok - usb-offload backend: $want, as the probes say"
 	else
-		echo "usb-offload backend is not $want, which the probes call for"
-		echo "0 passed, 1 failed"
+		echo "not ok - usb-offload backend is not $want, which the probes call for"
 		exit 1
 	fi
 fi
