@@ -81,6 +81,19 @@ uob_copy_tree() {
 		grep -zv '^compat/generated/' | xargs -0 cp --parents -t "$dest")
 }
 
+# uob_scratch_build NAME KVER MAKEARGS...: the project built out of tree in
+# a scratch copy ($UOB_CACHE/scratch/NAME, set as UOB_SCRATCH), so the
+# checkout stays clean and W=1/C=2 always see every file; the output is
+# shown and kept in UOB_SCRATCH/build.log.
+uob_scratch_build() {
+	local name=$1 kver=$2; shift 2
+	UOB_SCRATCH=$UOB_CACHE/scratch/$name
+	rm -rf "$UOB_SCRATCH"; mkdir -p "$UOB_SCRATCH"
+	uob_copy_tree "$UOB_SCRATCH"
+	make -C "$UOB_SCRATCH" KVER="$kver" "$@" 2>&1 | tee "$UOB_SCRATCH/build.log"
+	[ "${PIPESTATUS[0]}" -eq 0 ]
+}
+
 # The files a DKMS source tree (or the Debian package) carries.
 UOB_DKMS_FILES=(Makefile Kbuild dkms.conf VERSION compat include usb-offload
 		xhci-sideband qc-audio-offload scripts/xhci-source.sh scripts/xhci-btf.sh)
