@@ -13,7 +13,8 @@
 #  - DKMS build time, module sizes; the get/put figure of the lockdep+KASAN
 #    KUnit kernel, labelled as such (from the last make kunit run, or a new
 #    one with UOB_BENCH_KUNIT=1).
-# Prints bench/RESULTS.md and writes it.
+# Prints the report and writes it to $UOB_CACHE/bench/RESULTS.md (generated,
+# never committed; the README quotes a dated run).
 set -euo pipefail
 UOB_STEP=bench
 . "$(dirname "$0")/lib.sh"
@@ -80,7 +81,6 @@ kunit_date=$(date -u -r "$klog" '+%Y-%m-%d %H:%M UTC')
 
 sizes=$(cd "$ko" && size -d *.ko | awk 'NR > 1 { printf "| %s | %d | %d | %d | %d |\n", $6, $1, $2, $3, $4 }')
 
-mkdir -p "$UOB_TOP/bench"
 {
 	echo "# usb-offload-backport benchmark results"
 	echo
@@ -127,5 +127,6 @@ mkdir -p "$UOB_TOP/bench"
 	echo "| module | text | data | bss | total (bytes) |"
 	echo "|---|---|---|---|---|"
 	echo "$sizes"
-} >"$UOB_TOP/bench/RESULTS.md"
-cat "$UOB_TOP/bench/RESULTS.md"
+} >"$out/RESULTS.md"
+cat "$out/RESULTS.md"
+uob_log "written to $out/RESULTS.md"
