@@ -116,13 +116,16 @@ uob_guest_rig() {
 	if [ -z "$kodir" ]; then
 		[ "$UOB_GUEST_KVER" = "$UOB_REF_KVER" ] ||
 			uob_die "uob_guest_rig: pass the modules built for $UOB_GUEST_KVER"
+		# in a copy of the tree: a test builds nothing in the checkout
 		uob_log "building the modules for $UOB_REF_KVER"
-		make -s -C "$UOB_TOP" KVER="$UOB_REF_KVER" modules >"$out/build.log" 2>&1 ||
+		rm -rf "$out/src"
+		uob_copy_tree "$out/src"
+		make -s -C "$out/src" KVER="$UOB_REF_KVER" modules >"$out/build.log" 2>&1 ||
 			{ cat "$out/build.log" >&2; uob_die "module build failed"; }
 		kodir=$out/ko
 		mkdir -p "$kodir"
-		cp "$UOB_TOP"/usb-offload/usb-offload.ko "$UOB_TOP"/xhci-sideband/xhci-sideband.ko \
-			"$UOB_TOP"/qc-audio-offload/qc-audio-offload.ko "$kodir/"
+		cp "$out/src"/usb-offload/usb-offload.ko "$out/src"/xhci-sideband/xhci-sideband.ko \
+			"$out/src"/qc-audio-offload/qc-audio-offload.ko "$kodir/"
 	fi
 	uob_log "building the DSP client (libqrtr) and the usbreset tool"
 	gcc -O2 -Wall -Wextra -Wno-missing-field-initializers -Wno-format-truncation \
