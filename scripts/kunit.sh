@@ -52,11 +52,11 @@ mkdir -p "$build"
 series=$("$UOB_TOP/scripts/mkpatches.sh" "$build/series")
 uob_stage_series "$series" "$src" "$build/stage"
 rm -f "$tree/.uob-series"	# an older rig's stamp: it re-patches, we compare
-changed=$(rsync -rci --delete "$build/stage/drivers/usb/offload-backport/" \
-		"$tree/drivers/usb/offload-backport/" | grep -c '^[<>ch*]' || true)
-changed=$((changed + $(rsync -ci "$build/stage/drivers/usb/Kconfig" \
-		"$build/stage/drivers/usb/Makefile" "$tree/drivers/usb/" | grep -c '^[<>ch*]' || true)))
-uob_log "the series applies to $version; $changed staged file(s) changed"
+rsync -rci --delete "$build/stage/drivers/usb/offload-backport/" \
+	"$tree/drivers/usb/offload-backport/" >"$build/staged.log"
+rsync -ci "$build/stage/drivers/usb/Kconfig" "$build/stage/drivers/usb/Makefile" \
+	"$tree/drivers/usb/" >>"$build/staged.log"
+uob_log "the series applies to $version; staged into the tree: $(grep -c '^[<>c*]' "$build/staged.log") changed file(s)"
 
 qemu_args=$(grep -v '^#' "$UOB_TOP/kunit/qemu-args" | tr '\n' ' ')
 rm -f "$build/results.json" "$build/test.log"
