@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
 # Guest helpers for Debian's stock arm64 6.12.111 kernel in
 # qemu-system-aarch64 (sourced after lib.sh).  What is the same as on x86
 # (the initramfs layout, the /init scripts, the stock module list) comes
@@ -44,6 +45,7 @@ uob_arm64_prepare() {
 	"$UOB_TOP/scripts/arm64-fetch.sh"
 }
 
+# shellcheck disable=SC2120 # called with "iommu" from scripts/arm64-e2e.sh
 uob_arm64_qemu() {
 	local m=virt
 	[ "${1:-}" = iommu ] && m=virt,iommu=smmuv3
@@ -122,6 +124,7 @@ uob_arm64_tools() {
 	local cc=(aarch64-linux-gnu-gcc -O2 -Wall -Wextra -Wno-missing-field-initializers
 		  -Wno-format-truncation -I"$UOB_ARM64_ROOT/usr/include")
 	local d
+	# shellcheck disable=SC2054 # -Wl, takes its arguments with commas
 	for d in "${UOB_ARM64_LIBDIRS[@]}"; do cc+=(-L"$d" -Wl,-rpath-link,"$d"); done
 	uob_log "cross-building the DSP client (libqrtr), usbreset and ALSA tools"
 	"${cc[@]}" -o "$out/uob-dsp" "$UOB_TOP/tests/dsp/uob-dsp.c" -lqrtr ||

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
 # Guest helpers for a 6.12.111 kernel in QEMU (sourced): Debian's stock
 # kernel by default, or the debug kernel of make e2e-debug.
 #

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
 # Shared settings for the project scripts (sourced, not run).
 
 UOB_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

@@ -1,3 +1,4 @@
+# shellcheck shell=dash
 # Sourced by every guest /init (installed as /lib/uob/guest-lib.sh).
 # It mounts over /proc, /sys, /dev and /tmp: only in a guest, as its /init
 # (PID 1, with the initramfs' /lib/uob/stock.list), never on a host.
