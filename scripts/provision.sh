@@ -23,7 +23,7 @@ UOB_STEP=provision
 . "$(dirname "$0")/lib.sh"
 
 base=(make gcc bc flex bison libelf-dev libssl-dev cpio xz-utils zstd python3 perl
-      rsync patch git kmod sparse dkms bpftool linux-headers-amd64)
+      rsync patch git kmod sparse dkms bpftool shellcheck linux-headers-amd64)
 guest=(cpio busybox-static qemu-system-x86 xz-utils libqrtr-dev qrtr-tools libasound2-dev)
 arm64=(qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross binutils-aarch64-linux-gnu
        libasound2-data apt dpkg debian-archive-keyring "linux-kbuild-${UOB_REF_UPSTREAM}+deb12")
