@@ -85,19 +85,21 @@ help:
 	@echo "Project tasks (reference kernel, provisioned on demand):"
 	@echo "  make run               boot 6.12 in QEMU (qemu-xhci + usb-audio), load, show state"
 	@echo "  make run-arm64         the same with Debian's arm64 kernel (also: make run ARCH=arm64)"
-	@echo "  make check             everything CI runs: builds, static checks, KUnit"
-	@echo "  make kunit             KUnit suites under kunit.py in QEMU"
+	@echo "  make check             every step of scripts/steps.list; ends with \"N passed, N failed\""
+	@echo "  make check STEP=NAME   only these steps (names: scripts/check.sh --list)"
+	@echo "  make kunit             KUnit suites under kunit.py in QEMU (step kunit)"
 	@echo "  make kunit-newer       the same on Linux 7.2 beside its in-tree sideband/offload"
 	@echo "  make e2e               stock Debian kernel in QEMU: sessions, unplug, reset, rmmod"
 	@echo "  make checkpatch        checkpatch --strict in tree mode (kernel names known)"
 	@echo "  make fuzz              10k fuzzed QMI messages against the service, checked by a model"
 	@echo "  make e2e-debug         the e2e on a KASAN/lockdep/kmemleak 6.12.111 (built once)"
 	@echo "  make e2e-arm64         make run's session, e2e and IOMMU (SMMUv3) scenarios on arm64"
-	@echo "  make bench             round trips vs floor, get/put cost, dkms time, sizes"
+	@echo "  make deb-test          build the Debian -dkms package, install and purge it in a chroot"
+	@echo "  make bench             round trips vs floor, get/put cost, dkms time, sizes (not in check)"
 	@echo "  make soak              100 enable/unplug/replug + 100 load/unload cycles (not in check)"
-	@echo "  make deb-test          build, install and purge the Debian -dkms package"
-	@echo "  make patches           regenerate patches/ (in-tree integration series)"
-	@echo "  make provision         install/unpack the pinned reference kernel pieces"
+	@echo "  make patches [O=DIR]   the in-tree series (patches/ + the sources) into DIR"
+	@echo "                         (default ~/.cache/usb-offload-backport/patches)"
+	@echo "  make provision         install/unpack what every step needs"
 
 headers-check:
 	@if [ ! -f "$(KDIR)/Makefile" ]; then \
@@ -120,19 +122,23 @@ clean:
 	rm -rf compat/generated
 
 provision:
-	scripts/provision.sh
+	scripts/provision.sh all
 
 patches:
-	scripts/mkpatches.sh patches
+	scripts/mkpatches.sh $(if $(O),$(abspath $(O)))
+
+# the test targets are steps of make check's runner (scripts/steps.list)
+check:
+	scripts/check.sh $(STEP)
 
 check-patches:
-	scripts/mkpatches.sh --check patches
+	scripts/check.sh patches
 
 kunit:
-	scripts/kunit.sh
+	scripts/check.sh kunit
 
 kunit-newer:
-	scripts/kunit.sh newer
+	scripts/check.sh kunit-7.2-newer
 
 run:
 	$(if $(filter arm64,$(ARCH)),scripts/arm64-e2e.sh run,scripts/run.sh)
@@ -141,16 +147,19 @@ run-arm64:
 	scripts/arm64-e2e.sh run
 
 e2e:
-	scripts/e2e.sh
+	scripts/check.sh e2e
 
 fuzz:
-	scripts/fuzz.sh
+	scripts/check.sh fuzz
+
 checkpatch:
-	scripts/checkpatch.sh
+	scripts/check.sh checkpatch-strict
+
 e2e-debug:
-	scripts/e2e-debug.sh
+	scripts/check.sh e2e-debug-kernel
+
 e2e-arm64:
-	scripts/arm64-e2e.sh
+	scripts/check.sh arm64-guests
 
 bench:
 	scripts/bench.sh
@@ -159,10 +168,8 @@ soak:
 	scripts/soak.sh
 
 deb-test:
-	scripts/deb-test.sh
+	scripts/check.sh debian-package
 
 sign:
 	KVER=$(KVER) KDIR=$(KDIR) scripts/sign.sh
 
-check:
-	scripts/check.sh

@@ -10,8 +10,7 @@ set -euo pipefail
 UOB_STEP=arm64
 . "$(dirname "$0")/lib.sh"
 
-"$UOB_TOP/scripts/provision.sh"
-uob_need_pkgs gcc-aarch64-linux-gnu
+uob_provision arm64
 cross=(ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-)
 obj=$UOB_CACHE/arm64-build-$UOB_REF_UPSTREAM
 uob_prepare_tree "$UOB_REF_SRC" "$obj" "$UOB_TOP/kunit/arm64.config" defconfig "${cross[@]}"

@@ -10,11 +10,12 @@
 #   arm64-e2e.sh        that, the e2e scenarios (tests/guest/e2e-init.sh)
 #                       and the IOMMU scenarios (tests/guest/iommu-init.sh)
 #                       on virt,iommu=smmuv3, judged like the x86 ones by
-#                       tests/e2e/e2e.py.  Ends with "N passed, N failed".
+#                       tests/e2e/e2e.py.  Results are TAP lines, counted
+#                       by make check's runner.
 #
 # arm64 virt has no S3 (its mem_sleep is s2idle only, which nothing wakes
-# on this rig): the S3 scenarios print SKIP there, and are counted as
-# neither passed nor failed.
+# on this rig): the S3 scenarios print SKIP there ("ok - ... # SKIP"), and
+# are counted as neither passed nor failed.
 set -euo pipefail
 UOB_STEP=arm64-e2e
 . "$(dirname "$0")/lib.sh"
@@ -28,14 +29,7 @@ base=$UOB_CACHE/arm64
 mkdir -p "$base"
 uob_arm64_build "$base"
 
-p=0 f=0 skipped=0
-# count FILE: add a guest's "N passed, N failed" line (none: one failure)
-count() {
-	local line x
-	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$1" | tail -1) || line="0 passed, 1 failed"
-	p=$((p + ${line%% passed*})); x=${line#*, }; f=$((f + ${x%% failed*}))
-	skipped=$((skipped + $(grep -c '^SKIP ' "$1" || true)))
-}
+rc=0
 
 # 1. make run's session
 out=$base/run
@@ -48,20 +42,20 @@ grep -a 'uob-run:' "$out/console.log" | sed 's/^.*uob-run: //' || true
 {
 	ok=1
 	if ! grep -aq 'uob-run: done' "$out/console.log"; then
-		tail -30 "$out/console.log"; echo "arm64 run: the guest did not finish"; ok=0
+		tail -30 "$out/console.log" | sed 's/^/# /'; echo "# arm64 run: the guest did not finish"; ok=0
 	elif ! grep -aq 'uob-run: uob-dsp session: ok' "$out/console.log"; then
-		echo "arm64 run: the offload session failed"; ok=0
+		echo "# arm64 run: the offload session failed"; ok=0
 	fi
-	if grep -aE 'WARNING:|BUG:|Oops|blocked for more than' "$out/console.log"; then
-		echo "arm64 run: kernel reported a problem"; ok=0
+	if grep -aE 'WARNING:|BUG:|Oops|blocked for more than' "$out/console.log" | sed 's/^/# /' | grep .; then
+		echo "# arm64 run: kernel reported a problem"; ok=0
 	fi
-	echo "$ok passed, $((1 - ok)) failed"
+	[ $ok = 1 ] && echo "ok - arm64: make run's session" || echo "not ok - arm64: make run's session"
 } >"$out/result" 2>&1
 cat "$out/result"
-count "$out/result"
+grep -q '^ok - ' "$out/result" || rc=1
 uob_log "arm64 run guest took $dt s; console log: $out/console.log"
 if [ "$what" = run ]; then
-	[ "$f" -eq 0 ] || uob_die "the arm64 session failed (log: $out/console.log)"
+	[ "$rc" -eq 0 ] || uob_die "the arm64 session failed (log: $out/console.log)"
 	exit 0
 fi
 
@@ -72,8 +66,7 @@ uob_log "booting $UOB_ARM64_KVER with the e2e scenarios"
 start=$(date +%s)
 UOB_E2E_QEMU=$(uob_arm64_qemu) UOB_E2E_CONSOLE=ttyAMA0 \
 	python3 "$UOB_TOP/tests/e2e/e2e.py" "$UOB_ARM64_IMAGE" "$out/initrd.gz" \
-	"$out/console.log" 600 | tee "$out/result" || true
-count "$out/result"
+	"$out/console.log" 600 | tee "$out/result" || rc=1
 uob_log "arm64 e2e took $(( $(date +%s) - start )) s; console log: $out/console.log"
 
 # 3. the IOMMU scenarios: an SMMUv3 in front of the PCI host bridge, the
@@ -85,12 +78,11 @@ start=$(date +%s)
 UOB_E2E_QEMU=$(uob_arm64_qemu iommu) UOB_E2E_CONSOLE=ttyAMA0 \
 UOB_E2E_QEMU_ARGS=$UOB_ARM64_IOMMU_QEMU UOB_E2E_APPEND=$UOB_ARM64_IOMMU_APPEND \
 	python3 "$UOB_TOP/tests/e2e/e2e.py" "$UOB_ARM64_IMAGE" "$out/initrd.gz" \
-	"$out/console.log" 600 | tee "$out/result" || true
-count "$out/result"
+	"$out/console.log" 600 | tee "$out/result" || rc=1
 uob_log "arm64 IOMMU e2e took $(( $(date +%s) - start )) s; console log: $out/console.log"
 
 # not run is not passed: say which, and why (the guest's own words)
-[ "$skipped" -eq 0 ] || uob_log "$skipped scenario group(s) not run: $(cat "$base"/*/result |
-	sed -n 's/^SKIP //p' | sort -u | paste -sd';')"
-echo "$p passed, $f failed"
-[ "$f" -eq 0 ]
+skipped=$(cat "$base"/{run,e2e,iommu}/result | grep -c '^ok - .* # SKIP' || true)
+[ "$skipped" -eq 0 ] || uob_log "$skipped scenario group(s) not run: $(cat "$base"/{run,e2e,iommu}/result |
+	sed -n 's/^ok - \(.*\) # SKIP$/\1/p' | sort -u | paste -sd';')"
+exit "$rc"

@@ -17,7 +17,7 @@ set -euo pipefail
 UOB_STEP=${UOB_STEP:-arm64-fetch}
 . "$(dirname "$0")/lib.sh"
 
-uob_need_pkgs apt dpkg debian-archive-keyring kmod xz-utils "linux-kbuild-${UOB_REF_UPSTREAM}+deb12"
+uob_provision arm64
 
 apt_dir=$UOB_CACHE/arm64-apt
 debs=$UOB_CACHE/arm64-debs

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
 # Guest helpers for Debian's stock arm64 6.12.111 kernel in
 # qemu-system-aarch64 (sourced after lib.sh).  What is the same as on x86
 # (the initramfs layout, the /init scripts, the stock module list) comes
@@ -40,12 +41,11 @@ UOB_ARM64_IOMMU_APPEND="iommu.strict=1 uob_iommu_name=SMMUv3 uob_iommu_sysfs=smm
 UOB_ARM64_LIBDIRS=("$UOB_ARM64_ROOT/lib/aarch64-linux-gnu" "$UOB_ARM64_ROOT/usr/lib/aarch64-linux-gnu")
 
 uob_arm64_prepare() {
-	"$UOB_TOP/scripts/provision.sh"
-	uob_need_pkgs cpio busybox-static qemu-system-arm xz-utils kmod gcc-aarch64-linux-gnu \
-		libc6-dev-arm64-cross binutils-aarch64-linux-gnu libasound2-data python3
+	uob_provision guest arm64
 	"$UOB_TOP/scripts/arm64-fetch.sh"
 }
 
+# shellcheck disable=SC2120 # called with "iommu" from scripts/arm64-e2e.sh
 uob_arm64_qemu() {
 	local m=virt
 	[ "${1:-}" = iommu ] && m=virt,iommu=smmuv3
@@ -124,6 +124,7 @@ uob_arm64_tools() {
 	local cc=(aarch64-linux-gnu-gcc -O2 -Wall -Wextra -Wno-missing-field-initializers
 		  -Wno-format-truncation -I"$UOB_ARM64_ROOT/usr/include")
 	local d
+	# shellcheck disable=SC2054 # -Wl, takes its arguments with commas
 	for d in "${UOB_ARM64_LIBDIRS[@]}"; do cc+=(-L"$d" -Wl,-rpath-link,"$d"); done
 	uob_log "cross-building the DSP client (libqrtr), usbreset and ALSA tools"
 	"${cc[@]}" -o "$out/uob-dsp" "$UOB_TOP/tests/dsp/uob-dsp.c" -lqrtr ||

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
 """make bench: turn the bench guests' console logs into the tables of
-bench/RESULTS.md.
+the bench report (~/.cache/usb-offload-backport/bench/RESULTS.md).
 
   bench-stats.py CONSOLE_LOG...      (one log per boot, in boot order)
 

@@ -13,7 +13,8 @@
 #  - DKMS build time, module sizes; the get/put figure of the lockdep+KASAN
 #    KUnit kernel, labelled as such (from the last make kunit run, or a new
 #    one with UOB_BENCH_KUNIT=1).
-# Prints bench/RESULTS.md and writes it.
+# Prints the report and writes it to $UOB_CACHE/bench/RESULTS.md (generated,
+# never committed; the README quotes a dated run).
 set -euo pipefail
 UOB_STEP=bench
 . "$(dirname "$0")/lib.sh"
@@ -23,7 +24,7 @@ n=${UOB_BENCH_N:-1000}
 boots=${UOB_BENCH_BOOTS:-3}
 pairs=${UOB_BENCH_PAIRS:-20000}
 rounds=${UOB_BENCH_ROUNDS:-11}
-"$UOB_TOP/scripts/provision.sh"
+uob_provision guest
 
 "$UOB_TOP/scripts/dkms-build.sh" "$UOB_REF_KVER"
 dkms_s=$(cat "$UOB_CACHE/dkms/build-seconds")
@@ -45,9 +46,9 @@ make -s -C "$UOB_REF_KDIR" M="$proj/tests/bench-mod" UOB_TOP="$proj" \
 	KBUILD_EXTRA_SYMBOLS="$proj/Module.symvers" modules >"$out/bench-mod.log" 2>&1 ||
 	{ cat "$out/bench-mod.log" >&2; uob_die "benchmark module build failed"; }
 
-sed -e "s/@N@/$n/" -e "s/@PAIRS@/$pairs/" -e "s/@ROUNDS@/$rounds/" \
-	"$UOB_TOP/tests/guest/bench-init.sh" >"$out/init"
-uob_guest_rig "$out" "$out/init" "$ko"
+uob_guest_rig "$out" "$UOB_TOP/tests/guest/bench-init.sh" "$ko"
+# the guest's parameters, on its kernel command line (/init's environment)
+export UOB_GUEST_APPEND="uob_bench_n=$n uob_bench_pairs=$pairs uob_bench_rounds=$rounds"
 # a second cpio appended to the initramfs: the benchmark module
 mkdir -p "$out/extra/lib/uob"
 cp "$proj/tests/bench-mod/uob-bench.ko" "$out/extra/lib/uob/"
@@ -80,7 +81,6 @@ kunit_date=$(date -u -r "$klog" '+%Y-%m-%d %H:%M UTC')
 
 sizes=$(cd "$ko" && size -d *.ko | awk 'NR > 1 { printf "| %s | %d | %d | %d | %d |\n", $6, $1, $2, $3, $4 }')
 
-mkdir -p "$UOB_TOP/bench"
 {
 	echo "# usb-offload-backport benchmark results"
 	echo
@@ -127,5 +127,6 @@ mkdir -p "$UOB_TOP/bench"
 	echo "| module | text | data | bss | total (bytes) |"
 	echo "|---|---|---|---|---|"
 	echo "$sizes"
-} >"$UOB_TOP/bench/RESULTS.md"
-cat "$UOB_TOP/bench/RESULTS.md"
+} >"$out/RESULTS.md"
+cat "$out/RESULTS.md"
+uob_log "written to $out/RESULTS.md"

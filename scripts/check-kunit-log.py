@@ -12,8 +12,10 @@ Fails when
     then the log lines that say why (interrupt routing, controller errors)
     are printed.
 
-Prints one line per suite and per finding, then "N passed, N failed"
-counting the cases, and exits non-zero on any failure.
+Prints its results as TAP lines ("ok - ..." / "not ok - ..."; other
+lines are "# " comments), which make check's runner counts: one per case,
+one per required suite's minimum, one for the emulated devices, one for
+the kernel log.  Exits non-zero on any failure.
 """
 import json
 import re
@@ -30,12 +32,16 @@ BEGIN = "uob-kunit: expect-splat begin"
 END = "uob-kunit: expect-splat end"
 
 
-def cases(group, suite=None):
-    name = group.get("name")
+def cases(group, suite=None, prefix=""):
+    """(suite, case, status) of every case; a parameterised case's
+    parameters are cases of its suite, named CASE/PARAM."""
     for tc in group.get("test_cases", []):
-        yield (suite or name, tc["name"], tc["status"])
+        yield (suite or group.get("name"), prefix + tc["name"], tc["status"])
     for sub in group.get("sub_groups", []):
-        yield from cases(sub, sub.get("name"))
+        if suite is None:
+            yield from cases(sub, sub.get("name"))
+        else:
+            yield from cases(sub, suite, prefix + sub.get("name", "") + "/")
 
 
 def main():
@@ -45,12 +51,19 @@ def main():
     results, log = sys.argv[1], sys.argv[2]
     need = dict((s.split(":")[0], int(s.split(":")[1])) for s in sys.argv[3:])
 
-    failed = passed = 0
+    failed = 0
+
+    def result(ok, name):
+        nonlocal failed
+        print(("ok - " if ok else "not ok - ") + name)
+        if not ok:
+            failed += 1
+
     try:
         with open(results) as f:
             data = json.load(f)
     except (OSError, ValueError) as e:
-        print(f"kunit: no usable results ({e})")
+        print(f"# kunit: no usable results ({e})")
         data = {}
 
     per_suite = {}
@@ -58,18 +71,16 @@ def main():
         per_suite.setdefault(suite, []).append((case, status))
     for suite, lst in sorted(per_suite.items()):
         bad = [c for c, s in lst if s != "PASS"]
-        passed += len(lst) - len(bad)
-        failed += len(bad)
-        print(f"kunit suite {suite}: {len(lst) - len(bad)}/{len(lst)} passed"
+        for case, status in lst:
+            result(status == "PASS", f"kunit {suite}.{case}"
+                   + ("" if status == "PASS" else f" ({status})"))
+        print(f"# kunit suite {suite}: {len(lst) - len(bad)}/{len(lst)} passed"
               + (f"; not passed: {', '.join(bad)}" if bad else ""))
     if not per_suite:
-        print("kunit: 0 tests ran")
-        failed += 1
+        result(False, "kunit: 0 tests ran")
     for suite, minimum in need.items():
         n = len(per_suite.get(suite, []))
-        if n < minimum:
-            print(f"kunit suite {suite}: {n} cases ran, at least {minimum} required")
-            failed += 1
+        result(n >= minimum, f"kunit suite {suite}: {n} cases ran, at least {minimum} required")
 
     findings = []
     causes = []
@@ -100,22 +111,19 @@ def main():
     except OSError as e:
         findings.append((0, f"cannot read kernel log: {e}"))
     if rig_absent:
-        print("kunit: the emulated USB devices did not enumerate; the kernel log says:")
+        print("# kunit: the emulated USB devices did not enumerate; the kernel log says:")
         for lineno, line in causes[:15]:
-            print(f"kernel log:{lineno}: {line}")
+            print(f"# kernel log:{lineno}: {line}")
         if not causes:
-            print("kernel log: (no xHCI/ACPI/IRQ error line found)")
-        failed += 1
+            print("# kernel log: (no xHCI/ACPI/IRQ error line found)")
+    result(not rig_absent, "kunit: the emulated USB devices enumerated")
     for lineno, line in findings[:20]:
-        print(f"kernel log:{lineno}: unexpected report: {line}")
+        print(f"# kernel log:{lineno}: unexpected report: {line}")
     if findings:
-        failed += 1
-        print(f"kernel log: {len(findings)} unexpected report line(s)")
+        result(False, f"kernel log: {len(findings)} unexpected report line(s)")
     else:
-        print(f"kernel log: clean ({expected} expected report line(s) inside "
-              "announced regions)")
-
-    print(f"{passed} passed, {failed} failed")
+        result(True, f"kernel log: clean ({expected} expected report line(s) inside "
+               "announced regions)")
     return 1 if failed else 0
 
 

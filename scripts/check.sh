@@ -1,151 +1,135 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# make check: everything CI runs.  Each step is one check; the KUnit step
-# also reports its cases.  Ends with "N passed, N failed".
+# make check: the one test runner.
+#
+#   check.sh [STEP...]    run these steps of scripts/steps.list (default:
+#                         all, in the list's order); make check STEP=NAME
+#   check.sh --list       the steps, with what they need and run
+#
+# First, once, the step "provision" (scripts/provision.sh with the groups
+# the selected steps need); if it fails, nothing else runs.  Then each step
+# with its output in $UOB_CACHE/check-logs/STEP.log (or $UOB_CHECK_LOGS).  A step is one check:
+# it passes when it exits 0, prints no "not ok" line and leaves the
+# checkout as it found it (git status).  Each TAP line it prints ("ok - ",
+# "not ok - ", "# SKIP") is one more check: KUnit cases, guest scenarios.
+# At the end: a table of steps, results, cases and seconds, and the line
+# "N passed, N failed" (also written to $UOB_CHECK_SUMMARY if set).
 set -uo pipefail
 UOB_STEP=check
 . "$(dirname "$0")/lib.sh"
 
-passed=0 failed=0 failures=()
-logdir=$UOB_CACHE/check-logs
+list=$UOB_TOP/scripts/steps.list
+logdir=${UOB_CHECK_LOGS:-$UOB_CACHE/check-logs}
 mkdir -p "$logdir"
 
-step() {	# step NAME CMD...
+# the steps: names, provisioning groups and commands, in order
+names=()
+declare -A groups=() cmds=()
+while read -r n g c; do
+	case $n in ''|'#'*) continue ;; esac
+	names+=("$n"); groups[$n]=$g; cmds[$n]=$c
+done <"$list"
+
+if [ "${1:-}" = --list ]; then
+	for n in "${names[@]}"; do printf '%-24s %-12s %s\n' "$n" "${groups[$n]}" "${cmds[$n]}"; done
+	exit 0
+fi
+sel=("$@")
+[ ${#sel[@]} -gt 0 ] || sel=("${names[@]}")
+for n in "${sel[@]}"; do
+	[ -n "${cmds[$n]:-}" ] || uob_die "no step '$n' (scripts/check.sh --list)"
+done
+
+# fold LOG: "PASSED FAILED SKIPPED" of the TAP lines a step printed; the
+# only place results are parsed
+fold() {
+	awk '
+		/^(not )?ok( [0-9]+)? - / {
+			if ($0 ~ /# [Ss][Kk][Ii][Pp]/) s++
+			else if ($1 == "not") f++
+			else p++
+		}
+		END { printf "%d %d %d\n", p, f, s }' "$1"
+}
+
+# the checkout's state: a step must leave it as it found it
+checkout_state() {
+	git -C "$UOB_TOP" status --porcelain=v1 --untracked-files=all 2>/dev/null
+	git -C "$UOB_TOP" diff HEAD 2>/dev/null | sha256sum
+}
+in_git=0
+git -C "$UOB_TOP" rev-parse --is-inside-work-tree >/dev/null 2>&1 && in_git=1
+
+passed=0 failed=0 failures=() rows=()
+total_t0=$(date +%s)
+
+# step NAME CMD...: run, judge, count, add a row to the table
+step() {
 	local name=$1; shift
-	local t0=$(date +%s) rc
+	local log=$logdir/$name.log t0 rc dt before after p f s res=ok why=
 	uob_log "== $name"
-	"$@" >"$logdir/$name.log" 2>&1
+	[ $in_git = 0 ] || before=$(checkout_state)
+	t0=$(date +%s)
+	(cd "$UOB_TOP" && "$@") >"$log" 2>&1
 	rc=$?
-	local dt=$(( $(date +%s) - t0 ))
-	if [ $rc -eq 0 ]; then
+	dt=$(( $(date +%s) - t0 ))
+	read -r p f s < <(fold "$log")
+	[ $rc -eq 0 ] || { res="not ok"; why="exit $rc"; }
+	[ "$f" -eq 0 ] || { res="not ok"; why="${why:+$why, }$f not ok"; }
+	if [ $in_git = 1 ]; then
+		after=$(checkout_state)
+		if [ "$before" != "$after" ]; then
+			res="not ok"; why="${why:+$why, }changed the checkout"
+			echo "# check: $name changed the checkout:" >>"$log"
+			git -C "$UOB_TOP" status --porcelain=v1 --untracked-files=all >>"$log" 2>&1
+		fi
+	fi
+	passed=$((passed + p)); failed=$((failed + f))
+	if [ "$res" = ok ]; then
 		passed=$((passed + 1))
-		uob_log "PASS $name (${dt}s)"
+		uob_log "PASS $name (${dt}s$([ $((p + s)) -eq 0 ] || echo "; $p ok, $s skipped"))"
 	else
 		failed=$((failed + 1)); failures+=("$name")
-		tail -40 "$logdir/$name.log" >&2
-		uob_log "FAIL $name (${dt}s; log: $logdir/$name.log)"
+		grep -v '^ok - ' "$log" | tail -40 >&2
+		uob_log "FAIL $name (${dt}s; $why; log: $log)"
 	fi
+	rows+=("$(printf '%-24s %-7s %6d %6d %6d %7d' "$name" "$res" "$p" "$f" "$s" "$dt")")
 }
 
-c_files() { git -C "$UOB_TOP" ls-files --cached --others --exclude-standard -- '*.c' '*.h' | grep -v '^compat/generated/'; }
-
-# Build into a scratch copy so the checkout stays clean and C=2/W=1 always
-# see every file.
-scratch_build() {	# scratch_build NAME KVER MAKEARGS...
-	local name=$1 kver=$2; shift 2
-	local dir=$UOB_CACHE/scratch/$name
-	rm -rf "$dir"; mkdir -p "$dir"
-	uob_copy_tree "$dir"
-	make -C "$dir" KVER="$kver" "$@" 2>&1 | tee "$dir/build.log"
-	[ "${PIPESTATUS[0]}" -eq 0 ] || return 1
-	SCRATCH_DIR=$dir
+not_run() {	# not_run NAME WHY
+	failed=$((failed + 1)); failures+=("$1")
+	echo "# check: $1 not run: $2" >"$logdir/$1.log"
+	rows+=("$(printf '%-24s %-7s %6s %6s %6s %7s' "$1" "not run" - - - -)")
 }
 
-build_ref_w1() {
-	scratch_build w1 "$UOB_REF_KVER" W=1 KCFLAGS=-Werror || return 1
-	if grep -E 'warning:|error:' "$SCRATCH_DIR/build.log"; then return 1; fi
-	"$UOB_TOP/scripts/probe-expect.sh" "$SCRATCH_DIR/compat/generated/uob_autoconf.h" \
-		"$UOB_REF_UPSTREAM" || return 1
-	modinfo "$SCRATCH_DIR/usb-offload/usb-offload.ko" | grep -E '^(version|license|description|author):'
-	for f in license version description author; do
-		modinfo -F "$f" "$SCRATCH_DIR/usb-offload/usb-offload.ko" | grep -q . ||
-			{ echo "usb-offload.ko: modinfo $f missing"; return 1; }
+# provisioning, once, for every selected step
+mapfile -t need < <(for n in "${sel[@]}"; do echo "${groups[$n]}" | tr ',' '\n'; done | sort -u)
+step provision "$UOB_TOP/scripts/provision.sh" "${need[@]}"
+if [ ${#failures[@]} -gt 0 ]; then
+	for n in "${sel[@]}"; do not_run "$n" "provisioning failed"; done
+else
+	export UOB_PROVISIONED=1
+	for n in "${sel[@]}"; do
+		read -r -a argv <<<"${cmds[$n]}"
+		argv[0]=$UOB_TOP/${argv[0]}
+		step "$n" "${argv[@]}"
 	done
-}
-
-sparse_ref() {
-	scratch_build sparse "$UOB_REF_KVER" C=2 CHECK=sparse || return 1
-	# every line sparse prints names a file:line; kbuild's own are "  CHECK"
-	if grep -E '^[^ ].*:[0-9]+:[0-9]+: (warning|error):' "$SCRATCH_DIR/build.log"; then
-		return 1
-	fi
-	grep -c '  CHECK ' "$SCRATCH_DIR/build.log" | sed 's/^/files checked by sparse: /'
-}
-
-build_6_1() {
-	local kdir
-	kdir=$(ls -d /lib/modules/6.1.*/build 2>/dev/null | sort -V | tail -1)
-	[ -n "$kdir" ] || { echo "no 6.1 headers"; return 1; }
-	kver=$(basename "$(dirname "$kdir")")
-	scratch_build b61 "$kver" W=1 || return 1
-	test -f "$SCRATCH_DIR/usb-offload/usb-offload.ko" || return 1
-	"$UOB_TOP/scripts/probe-expect.sh" "$SCRATCH_DIR/compat/generated/uob_autoconf.h" 6.1
-}
-
-kerneldoc() {
-	local out
-	out=$(cd "$UOB_TOP" && perl "$UOB_REF_SRC/scripts/kernel-doc" -none -Wall $(c_files) 2>&1)
-	echo "$out"
-	[ -z "$out" ] || return 1
-	# every exported function has a kernel-doc comment stating its locking
-	local f sym missing=0
-	for f in $(cd "$UOB_TOP" && grep -l 'EXPORT_SYMBOL' $(c_files)); do
-		for sym in $(sed -n 's/^EXPORT_SYMBOL[A-Z_]*(\([a-z0-9_]*\).*/\1/p' "$UOB_TOP/$f"); do
-			if ! awk -v s="$sym" '
-				/^\/\*\*/ { doc = ""; indoc = 1 }
-				indoc { doc = doc $0 "\n" }
-				/\*\// { indoc = 0 }
-				$0 ~ "^ \\* " s "\\(\\) - " { want = 1 }
-				want && !indoc { exit !(doc ~ /(Context|[Ll]ock)/) }
-				' "$UOB_TOP/$f"; then
-				echo "$f: $sym: no kernel-doc with a locking rule"; missing=1
-			fi
-		done
-	done
-	return $missing
-}
-
-kunit_step() {
-	"$UOB_TOP/scripts/kunit.sh"
-}
-
-uob_need_pkgs linux-headers-amd64 >/dev/null
-step provision "$UOB_TOP/scripts/provision.sh"
-step patches-current "$UOB_TOP/scripts/mkpatches.sh" --check "$UOB_TOP/patches"
-step build-6.12-W1-Werror build_ref_w1
-step sparse-C2 sparse_ref
-step build-6.1 build_6_1
-step conftest-both-outcomes "$UOB_TOP/tests/conftest/run.sh"
-step xhci-btf-and-forms "$UOB_TOP/scripts/xhci-forms.sh"
-step defect1-guard-scope "$UOB_TOP/tests/defect1/run.sh"
-step build-arm64-cross "$UOB_TOP/scripts/arm64-build.sh"
-step build-7.2-newer "$UOB_TOP/scripts/newer-build.sh"
-step xhci-btf-7.2 "$UOB_TOP/scripts/newer-btf.sh"
-step checkpatch-strict "$UOB_TOP/scripts/checkpatch.sh"
-step kernel-doc kerneldoc
-step kunit kunit_step
-step kunit-7.2-newer "$UOB_TOP/scripts/kunit.sh" newer
-step e2e "$UOB_TOP/scripts/e2e.sh"
-step fuzz "$UOB_TOP/scripts/fuzz.sh"
-step e2e-debug-kernel "$UOB_TOP/scripts/e2e-debug.sh"
-step arm64-guests "$UOB_TOP/scripts/arm64-e2e.sh"
-step dkms-lifecycle "$UOB_TOP/scripts/dkms-lifecycle.sh"
-step debian-package "$UOB_TOP/scripts/deb-test.sh"
-
-# fold the KUnit case counts (6.12.111 and 7.2) into the total
-for k in kunit kunit-7.2-newer; do
-	if line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$logdir/$k.log" | tail -1); then
-		kp=${line%% passed*}; kf=${line#*, }; kf=${kf%% failed*}
-		uob_log "$k cases: $kp passed, $kf failed"
-		grep -E '^kunit suite|^kernel log' "$logdir/$k.log" >&2 || true
-		passed=$((passed + kp)); failed=$((failed + kf))
-	fi
-done
-
-# and the e2e scenarios (stock and debug kernel, arm64)
-for e in e2e e2e-debug-kernel arm64-guests; do
-	if line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$logdir/$e.log" | tail -1); then
-		ep=${line%% passed*}; ef=${line#*, }; ef=${ef%% failed*}
-		uob_log "$e scenarios: $ep passed, $ef failed"
-		passed=$((passed + ep)); failed=$((failed + ef))
-	fi
-done
+fi
 
 # the fuzz figures (messages, answers by error, drops, time)
-grep -E 'uob-fuzz: (seed|[0-9]+ messages|dropped|answered|well-formed|[0-9]+ mismatch)' \
-	"$logdir/fuzz.log" 2>/dev/null | sed 's/^ *//' >&2 || true
+[ ! -f "$logdir/fuzz.log" ] || [[ " ${sel[*]} " != *" fuzz "* ]] ||
+	grep -E 'uob-fuzz: (seed|[0-9]+ messages|dropped|answered|well-formed|[0-9]+ mismatch)' \
+		"$logdir/fuzz.log" 2>/dev/null | sed -E 's/^(# |(not )?ok - )//; s/^ *//' >&2 || true
 
+total=$(( $(date +%s) - total_t0 ))
+{
+	printf '%-24s %-7s %6s %6s %6s %7s\n' step result ok "not ok" skip seconds
+	printf '%s\n' "${rows[@]}"
+	printf '%-24s %-7s %6s %6s %6s %7d\n' total "" "" "" "" "$total"
+} | tee "$logdir/times.txt" | sed 's/^/[check] /' >&2
 [ ${#failures[@]} -eq 0 ] || uob_log "failed checks: ${failures[*]}"
-echo "$passed passed, $failed failed"
+summary="$passed passed, $failed failed"
+[ -z "${UOB_CHECK_SUMMARY:-}" ] || echo "$summary" >"$UOB_CHECK_SUMMARY"
+echo "$summary"
 [ "$failed" -eq 0 ]

@@ -15,7 +15,7 @@ set -uo pipefail
 UOB_STEP=checkpatch
 . "$(dirname "$0")/lib.sh"
 
-"$UOB_TOP/scripts/provision.sh" >/dev/null || exit 1
+uob_provision base >/dev/null || exit 1
 cwd=$UOB_CACHE/scratch/checkpatch
 mkdir -p "$cwd"
 if [ $# -gt 0 ]; then
@@ -31,6 +31,7 @@ run() {	# run IGNORES FILES...
 		--root="$UOB_REF_SRC" --strict --terse --show-types --ignore "$ign" \
 		-f "${@/#/$UOB_TOP/}" 2>&1)
 }
+# shellcheck disable=SC2046 # one file name per line, no blanks (git ls-files)
 out=$(run MACRO_ARG_REUSE $(echo "$files" | grep -v '^tests/')
       # userspace test tools: kernel style, but C99 types, and messages and
       # table macros as userspace writes them

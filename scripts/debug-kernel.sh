@@ -14,8 +14,7 @@ set -euo pipefail
 UOB_STEP=debug-kernel
 . "$(dirname "$0")/lib.sh"
 
-"$UOB_TOP/scripts/provision.sh"
-uob_need_pkgs gcc make bc flex bison libelf-dev libssl-dev kmod
+uob_provision base
 
 frag=$UOB_TOP/tests/debug-kernel.config
 obj=$UOB_DEBUG_OBJ

@@ -11,7 +11,7 @@ UOB_STEP=dkms
 . "$(dirname "$0")/lib.sh"
 
 kver=${1:-$UOB_REF_KVER}
-uob_need_pkgs dkms xz-utils
+uob_provision base
 name=usb-offload-backport
 ver=$(cat "$UOB_TOP/VERSION")
 grep -q "^PACKAGE_VERSION=\"$ver\"$" "$UOB_TOP/dkms.conf" ||
@@ -34,12 +34,12 @@ if ! "${d[@]}" build -m "$name" -v "$ver" -k "$kver" >"$stage/build.log" 2>&1; t
 	uob_die "dkms build failed"
 fi
 t1=$(date +%s.%N)
-for ko in $(find "$stage/tree/$name/$ver/$kver" -name '*.ko*'); do
+while read -r ko; do
 	case $ko in
 	*.xz) xz -dc "$ko" >"$stage/ko/$(basename "${ko%.xz}")" ;;
 	*) cp "$ko" "$stage/ko/" ;;
 	esac
-done
+done < <(find "$stage/tree/$name/$ver/$kver" -name '*.ko*')
 uob_log "dkms build of $name $ver for $kver: $(awk "BEGIN{printf \"%.1f\", $t1-$t0}") s; modules: $(cd "$stage/ko" && ls | tr '\n' ' ')"
 echo "$(awk "BEGIN{printf \"%.1f\", $t1-$t0}")" >"$stage/build-seconds"
 "${d[@]}" status -m "$name" >&2

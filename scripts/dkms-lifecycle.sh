@@ -10,7 +10,7 @@ set -euo pipefail
 UOB_STEP=dkms-lifecycle
 . "$(dirname "$0")/lib.sh"
 
-uob_need_pkgs dkms
+uob_provision base
 name=usb-offload-backport
 ver=$(cat "$UOB_TOP/VERSION")
 st=$UOB_CACHE/dkms-lifecycle

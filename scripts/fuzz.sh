@@ -15,18 +15,17 @@ UOB_STEP=fuzz
 
 n=${UOB_FUZZ_N:-10000}
 seed=${UOB_FUZZ_SEED:-0}
-"$UOB_TOP/scripts/provision.sh"
-uob_need_pkgs cpio busybox-static qemu-system-x86 xz-utils libqrtr-dev qrtr-tools libasound2-dev
+uob_provision guest
 
 out=$UOB_CACHE/fuzz
 mkdir -p "$out"
-sed -e "s/\${UOB_FUZZ_N:-10000}/$n/" -e "s/\${UOB_FUZZ_SEED:-0}/$seed/" \
-	"$UOB_TOP/tests/guest/fuzz-init.sh" >"$out/init.sh"
-uob_guest_rig "$out" "$out/init.sh" "${UOB_E2E_KO:-}"
+uob_guest_rig "$out" "$UOB_TOP/tests/guest/fuzz-init.sh" "${UOB_E2E_KO:-}"
 uob_log "booting $UOB_REF_IMAGE: $n fuzzed QMI messages"
 start=$(date +%s)
 set +e
-python3 "$UOB_TOP/tests/e2e/e2e.py" "$UOB_REF_IMAGE" "$out/initrd.gz" "$out/console.log" \
+# the guest's parameters: on its kernel command line (/init's environment)
+UOB_E2E_APPEND="uob_fuzz_n=$n uob_fuzz_seed=$seed" \
+	python3 "$UOB_TOP/tests/e2e/e2e.py" "$UOB_REF_IMAGE" "$out/initrd.gz" "$out/console.log" \
 	"${UOB_FUZZ_TIMEOUT:-1200}" | tee "$out/result"
 rc=${PIPESTATUS[0]}
 set -e

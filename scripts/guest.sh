@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
 # Guest helpers for a 6.12.111 kernel in QEMU (sourced): Debian's stock
 # kernel by default, or the debug kernel of make e2e-debug.
 #
@@ -12,6 +13,9 @@
 #   uob_guest_boot INITRAMFS LOG TIMEOUT [QEMU ARGS...]
 #       boots it with qemu-xhci + usb-audio, console to LOG.
 #       UOB_GUEST_IOMMU=1: with the IOMMU rig (UOB_GUEST_IOMMU_* below).
+#       UOB_GUEST_APPEND: more kernel command line; the guest's parameters
+#       go there as lowercase uob_*=VALUE words, which the kernel hands to
+#       /init as environment variables (tests/e2e/e2e.py: UOB_E2E_APPEND).
 #   UOB_GUEST_BUSYBOX, UOB_GUEST_MODROOT, UOB_GUEST_KVER: another
 #       architecture's busybox and stock modules (scripts/arm64-guest.sh).
 
@@ -89,6 +93,7 @@ uob_guest_boot() {
 	# patching (seen: "Oops: int3" in a static key at boot, before any
 	# module of ours was loaded); 2 vCPUs run round-robin instead.
 	local first=() append="console=ttyS0 panic=-1 loglevel=4 hung_task_timeout_secs=20"
+	append="$append${UOB_GUEST_APPEND:+ $UOB_GUEST_APPEND}"
 	if [ "${UOB_GUEST_IOMMU:-0}" = 1 ]; then
 		read -r -a first <<<"$UOB_GUEST_IOMMU_QEMU"
 		append="$append $UOB_GUEST_IOMMU_APPEND"
@@ -112,13 +117,16 @@ uob_guest_rig() {
 	if [ -z "$kodir" ]; then
 		[ "$UOB_GUEST_KVER" = "$UOB_REF_KVER" ] ||
 			uob_die "uob_guest_rig: pass the modules built for $UOB_GUEST_KVER"
+		# in a copy of the tree: a test builds nothing in the checkout
 		uob_log "building the modules for $UOB_REF_KVER"
-		make -s -C "$UOB_TOP" KVER="$UOB_REF_KVER" modules >"$out/build.log" 2>&1 ||
+		rm -rf "$out/src"
+		uob_copy_tree "$out/src"
+		make -s -C "$out/src" KVER="$UOB_REF_KVER" modules >"$out/build.log" 2>&1 ||
 			{ cat "$out/build.log" >&2; uob_die "module build failed"; }
 		kodir=$out/ko
 		mkdir -p "$kodir"
-		cp "$UOB_TOP"/usb-offload/usb-offload.ko "$UOB_TOP"/xhci-sideband/xhci-sideband.ko \
-			"$UOB_TOP"/qc-audio-offload/qc-audio-offload.ko "$kodir/"
+		cp "$out/src"/usb-offload/usb-offload.ko "$out/src"/xhci-sideband/xhci-sideband.ko \
+			"$out/src"/qc-audio-offload/qc-audio-offload.ko "$kodir/"
 	fi
 	uob_log "building the DSP client (libqrtr) and the usbreset tool"
 	gcc -O2 -Wall -Wextra -Wno-missing-field-initializers -Wno-format-truncation \

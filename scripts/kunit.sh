@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# make kunit: stage the project into the cached 6.12.111 tree through
-# patches/ (exactly the series users get), run kunit.py in QEMU with the
+# make kunit: stage the project into the cached 6.12.111 tree through the
+# in-tree series (scripts/mkpatches.sh: patches/ + the generated sources
+# patch, exactly what integrators get), run kunit.py in QEMU with the
 # emulated board (kunit/qemu-args), and judge results + kernel log.
+# Staging copies only files whose content changed, so a warm run rebuilds
+# nothing that did not change.
 #
 # kunit.sh newer: the same on the newer kernel (scripts/newer-source.sh,
 # 7.2), with its in-tree xHCI sideband and usb_offload_*() built in
@@ -12,8 +15,7 @@ set -euo pipefail
 UOB_STEP=kunit
 . "$(dirname "$0")/lib.sh"
 
-"$UOB_TOP/scripts/provision.sh"
-"$UOB_TOP/scripts/mkpatches.sh" "$UOB_TOP/patches"
+uob_provision guest ${1:+newer}
 
 src=$UOB_REF_SRC
 version=$UOB_REF_UPSTREAM
@@ -42,21 +44,20 @@ if [ ! -f "$tree/.uob-pristine" ]; then
 	touch "$tree/.uob-pristine"
 fi
 
-series_sum=$(cat "$UOB_TOP"/patches/*.patch | sha256sum | cut -d' ' -f1)
-if [ "$(cat "$tree/.uob-series" 2>/dev/null)" != "$series_sum" ]; then
-	uob_log "applying patches/ to the staging tree"
-	rm -f "$tree/.uob-series"
-	rm -rf "$tree/drivers/usb/offload-backport"
-	cp -p "$src/drivers/usb/Kconfig" "$src/drivers/usb/Makefile" \
-		"$tree/drivers/usb/"
-	for p in "$UOB_TOP"/patches/*.patch; do
-		patch -d "$tree" -p1 --batch --forward --quiet <"$p" ||
-			uob_die "$(basename "$p") does not apply to $version"
-	done
-	echo "$series_sum" >"$tree/.uob-series"
-fi
-
+# the series, generated for this run (never into the checkout), applied
+# to drivers/usb of the pristine source in a small stage; then only what
+# differs is copied into the tree: an unchanged file keeps its mtime, so
+# kbuild does not recompile it (rsync -c compares contents)
 mkdir -p "$build"
+series=$("$UOB_TOP/scripts/mkpatches.sh" "$build/series")
+uob_stage_series "$series" "$src" "$build/stage"
+rm -f "$tree/.uob-series"	# an older rig's stamp: it re-patches, we compare
+rsync -rci --delete "$build/stage/drivers/usb/offload-backport/" \
+	"$tree/drivers/usb/offload-backport/" >"$build/staged.log"
+rsync -ci "$build/stage/drivers/usb/Kconfig" "$build/stage/drivers/usb/Makefile" \
+	"$tree/drivers/usb/" >>"$build/staged.log"
+uob_log "the series applies to $version; staged into the tree: $(grep -c '^[<>c*]' "$build/staged.log") changed file(s)"
+
 qemu_args=$(grep -v '^#' "$UOB_TOP/kunit/qemu-args" | tr '\n' ' ')
 rm -f "$build/results.json" "$build/test.log"
 
@@ -93,10 +94,9 @@ if [ -f "$gen/usb-offload/built-in.a" ]; then
 	grep -qE 'UOB_HAVE_USB_DEVICE_OFFLOAD_(FIELDS|LOCK) 1' \
 		"$gen/compat/generated/uob_autoconf.h" && want=state_udev.o
 	if ar t "$gen/usb-offload/built-in.a" | grep -q "$want\$"; then
-		uob_log "usb-offload backend: $want, as the probes say"
+		echo "ok - usb-offload backend: $want, as the probes say"
 	else
-		echo "usb-offload backend is not $want, which the probes call for"
-		echo "0 passed, 1 failed"
+		echo "not ok - usb-offload backend is not $want, which the probes call for"
 		exit 1
 	fi
 fi

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
 # Shared settings for the project scripts (sourced, not run).
 
 UOB_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -48,6 +49,30 @@ uob_need_pkgs() {
 		"${missing[@]}" >&2 || uob_die "apt-get install ${missing[*]} failed"
 }
 
+# uob_provision GROUP...: install and unpack what the calling script needs
+# (scripts/provision.sh: base, guest, arm64, newer, deb, all).  make check's
+# runner provisions once for all its steps and says so (UOB_PROVISIONED=1);
+# a script run on its own provisions itself.
+uob_provision() {
+	[ "${UOB_PROVISIONED:-0}" = 1 ] && return 0
+	"$UOB_TOP/scripts/provision.sh" "$@"
+}
+
+# uob_stage_series SERIES SRC STAGE: STAGE/drivers/usb holds SRC's Kconfig
+# and Makefile with the in-tree series (scripts/mkpatches.sh) applied, and
+# the offload-backport directory it adds; dies if a patch does not apply.
+uob_stage_series() {
+	local series=$1 src=$2 stage=$3 p
+	rm -rf "$stage"
+	mkdir -p "$stage/drivers/usb"
+	cp -p "$src/drivers/usb/Kconfig" "$src/drivers/usb/Makefile" "$stage/drivers/usb/"
+	for p in "$series"/*.patch; do
+		[ -f "$p" ] || uob_die "no patches in $series"
+		patch -d "$stage" -p1 --batch --forward --quiet --no-backup-if-mismatch <"$p" ||
+			uob_die "$(basename "$p") does not apply to $src"
+	done
+}
+
 # uob_copy_tree DEST [PATH...]: the project's files (tracked and new, not
 # ignored, no generated probe results) copied into DEST, paths kept.
 uob_copy_tree() {
@@ -55,6 +80,19 @@ uob_copy_tree() {
 	mkdir -p "$dest"
 	(cd "$UOB_TOP" && git ls-files --cached --others --exclude-standard -z -- "$@" |
 		grep -zv '^compat/generated/' | xargs -0 cp --parents -t "$dest")
+}
+
+# uob_scratch_build NAME KVER MAKEARGS...: the project built out of tree in
+# a scratch copy ($UOB_CACHE/scratch/NAME, set as UOB_SCRATCH), so the
+# checkout stays clean and W=1/C=2 always see every file; the output is
+# shown and kept in UOB_SCRATCH/build.log.
+uob_scratch_build() {
+	local name=$1 kver=$2; shift 2
+	UOB_SCRATCH=$UOB_CACHE/scratch/$name
+	rm -rf "$UOB_SCRATCH"; mkdir -p "$UOB_SCRATCH"
+	uob_copy_tree "$UOB_SCRATCH"
+	make -C "$UOB_SCRATCH" KVER="$kver" "$@" 2>&1 | tee "$UOB_SCRATCH/build.log"
+	[ "${PIPESTATUS[0]}" -eq 0 ]
 }
 
 # The files a DKMS source tree (or the Debian package) carries.

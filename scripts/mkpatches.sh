@@ -1,22 +1,32 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Generate patches/: the series that integrates usb-offload-backport into a
-# kernel tree (drivers/usb/offload-backport), from the project's own files,
-# against the pinned reference source.  The KUnit rig applies exactly this
-# series, and `make check` fails when the committed series is stale.
+# The in-tree series: usb-offload-backport as drivers/usb/offload-backport
+# of a kernel tree, `git am`-able onto the pinned reference source.
 #
-#   mkpatches.sh DIR            write the series into DIR
-#   mkpatches.sh --check DIR    fail if DIR differs from a fresh series
+#  - patches/*.patch are written by hand (the drivers/usb Kconfig/Makefile
+#    hook-up) and copied into the series as they are;
+#  - the next patch is generated here from the project's files: the module
+#    sources, compat/, include/, kunit/, VERSION, intree/Kconfig as
+#    Kconfig and ./Kbuild as Makefile.  It is never committed: the checkout
+#    holds the sources once.
+#
+#   mkpatches.sh [DIR]      write the series into DIR (default:
+#                           $UOB_CACHE/patches); prints DIR
+#   mkpatches.sh --check    generate it into a scratch directory and check
+#                           that the whole series applies to the pinned
+#                           source (drivers/usb staged as the KUnit rig does)
+#
+# Nothing in the checkout is written.
 set -euo pipefail
 UOB_STEP=patches
 . "$(dirname "$0")/lib.sh"
 
 check=0
 if [ "${1:-}" = --check ]; then check=1; shift; fi
-out=${1:?usage: mkpatches.sh [--check] DIR}
+out=${1:-$UOB_CACHE/patches}
 
-"$UOB_TOP/scripts/provision.sh"
+uob_provision base
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -32,49 +42,48 @@ g() { git -C "$repo" -c core.autocrlf=false -c init.defaultBranch=main "$@"; }
 g init -q
 g add -A && g commit -qm base
 
-# 1: hooks in drivers/usb
-kc=$repo/drivers/usb/Kconfig mk=$repo/drivers/usb/Makefile
-grep -q '^source "drivers/usb/atm/Kconfig"$' "$kc" || uob_die "drivers/usb/Kconfig: anchor not found"
-sed -i 's|^source "drivers/usb/atm/Kconfig"$|&\n\nsource "drivers/usb/offload-backport/Kconfig"|' "$kc"
-grep -q '^obj-$(CONFIG_USB)		+= storage/$' "$mk" || uob_die "drivers/usb/Makefile: anchor not found"
-sed -i 's|^obj-$(CONFIG_USB)		+= storage/$|&\nobj-$(CONFIG_USB)		+= offload-backport/|' "$mk"
-g commit -qam "usb: hook up usb-offload-backport
+# the hand-written patches, as they are
+mkdir -p "$work/series"
+hand=("$UOB_TOP"/patches/*.patch)
+[ -e "${hand[0]}" ] || uob_die "no hand-written patches in $UOB_TOP/patches"
+for p in "${hand[@]}"; do
+	g am -q --keep-cr "$p" >"$work/am.log" 2>&1 ||
+		{ cat "$work/am.log" >&2; uob_die "$(basename "$p") does not apply to $UOB_REF_UPSTREAM"; }
+	cp "$p" "$work/series/"
+done
 
-Source drivers/usb/offload-backport/Kconfig inside the USB menu and
-descend into drivers/usb/offload-backport when USB is enabled."
-
-# 2: the sources, as the project has them
+# the sources, as the project has them (tracked and new files, not ignored)
 dst=$repo/drivers/usb/offload-backport
 mkdir -p "$dst"
-cd "$UOB_TOP"
-git ls-files --cached --others --exclude-standard -- \
-	VERSION compat include usb-offload xhci-sideband qc-audio-offload kunit |
+(cd "$UOB_TOP" && git ls-files --cached --others --exclude-standard -- \
+	VERSION compat include usb-offload xhci-sideband qc-audio-offload kunit) |
+	grep -v '^compat/generated/' |
 	while read -r f; do
-		[ -f "$f" ] || continue
+		[ -f "$UOB_TOP/$f" ] || continue
 		mkdir -p "$dst/$(dirname "$f")"
-		cp "$f" "$dst/$f"
+		cp "$UOB_TOP/$f" "$dst/$f"
 	done
-cp Kbuild "$dst/Makefile"
-cp intree/Kconfig "$dst/Kconfig"
+cp "$UOB_TOP/Kbuild" "$dst/Makefile"
+cp "$UOB_TOP/intree/Kconfig" "$dst/Kconfig"
 g add -A
-g commit -qm "usb: add usb-offload-backport $(cat VERSION)
+g commit -qm "usb: add usb-offload-backport $(cat "$UOB_TOP/VERSION")
 
 usb-offload (usb_offload_get/put/check, caller holds the USB device
-lock), xhci-sideband (the sideband API without offload counting), the
-compat layer and the KUnit suites, as generated from the
-usb-offload-backport project by scripts/mkpatches.sh."
-
-g format-patch -q --zero-commit --no-signature -o "$work/series" HEAD~2
+lock), xhci-sideband (the sideband API without offload counting),
+qc-audio-offload (the QMI USB audio offload service), the compat layer
+and the KUnit suites, as generated from the usb-offload-backport
+project by scripts/mkpatches.sh."
+g format-patch -q -n --zero-commit --no-signature --start-number $((${#hand[@]} + 1)) \
+	-o "$work/series" HEAD~1
 
 if [ $check = 1 ]; then
-	if ! diff -ru "$out" "$work/series" >"$work/diff"; then
-		head -40 "$work/diff" >&2
-		uob_die "patches/ is stale: run 'make patches' and commit the result"
-	fi
-	uob_log "patches/ is up to date ($(ls "$out" | wc -l) patches)"
+	uob_stage_series "$work/series" "$UOB_REF_SRC" "$work/stage"
+	uob_log "the series ($(ls "$work/series" | wc -l) patches: $(ls "$work/series" | tr '\n' ' '))applies to $UOB_REF_UPSTREAM"
+	echo "ok - in-tree series applies to $UOB_REF_UPSTREAM ($(ls "$work/series" | wc -l) patches)"
 else
 	mkdir -p "$out"
 	rm -f "$out"/*.patch
 	cp "$work/series"/*.patch "$out/"
 	uob_log "wrote $(ls "$out" | wc -l) patches to $out"
+	echo "$out"
 fi

@@ -18,7 +18,7 @@ set -euo pipefail
 UOB_STEP=newer-btf
 . "$(dirname "$0")/lib.sh"
 
-uob_need_pkgs bpftool curl gpgv debian-archive-keyring xz-utils
+uob_provision newer
 src=$("$UOB_TOP/scripts/newer-source.sh")
 debver=$(cat "$src/.uob-unpacked"); upstream=${debver%%-*}
 obj=$UOB_CACHE/newer-build-$upstream

@@ -13,7 +13,7 @@ set -euo pipefail
 UOB_STEP=newer
 . "$(dirname "$0")/lib.sh"
 
-uob_need_pkgs gcc make bc flex bison libelf-dev libssl-dev
+uob_provision newer
 
 src=$("$UOB_TOP/scripts/newer-source.sh")
 upstream=$(cat "$src/.uob-unpacked"); upstream=${upstream%%-*}
@@ -40,7 +40,7 @@ for s in usb_offload_get xhci_sideband_register; do
 done
 clash=$(comm -12 "$scratch/kernel-exports" "$scratch/our-exports")
 [ -z "$clash" ] || uob_die "exports clash with linux $upstream: $clash"
-find "$src" -name Makefile -o -name Kbuild | xargs grep -hoE 'obj-[^+]*\+= *[a-z0-9_-]+\.o' |
+find "$src" \( -name Makefile -o -name Kbuild \) -print0 | xargs -0 grep -hoE 'obj-[^+]*\+= *[a-z0-9_-]+\.o' |
 	sed 's/.*= *//; s/\.o$//; s/-/_/g' | sort -u >"$scratch/kernel-modules"
 for n in xhci_hcd snd_usb_audio_qmi; do
 	grep -qx "$n" "$scratch/kernel-modules" ||

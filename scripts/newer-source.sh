@@ -8,7 +8,7 @@ set -euo pipefail
 UOB_STEP=newer-source
 . "$(dirname "$0")/lib.sh"
 
-uob_need_pkgs curl gpgv debian-archive-keyring xz-utils
+uob_provision newer
 
 dl=$UOB_CACHE/debs
 mkdir -p "$dl"

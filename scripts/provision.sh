@@ -1,17 +1,50 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Provision the pinned reference kernel: Debian's linux-source, headers and
-# image of the same version; unpack the source once into the cache; check
-# that all three really are the same kernel.  Used by every target that
-# needs the reference kernel.  Idempotent; quiet when all is in place.
+# Provision what the project's tasks need, in one place:
+#
+#   provision.sh [GROUP...]
+#
+#   base   (always) build tools, sparse, dkms, bpftool, the 6.1 headers
+#          (linux-headers-amd64) and the pinned reference kernel: Debian's
+#          linux-source, headers and image of one version; the source is
+#          unpacked once into the cache and all three are checked to be
+#          the same kernel
+#   guest  QEMU, busybox and the libraries of the guests' DSP client
+#   arm64  the arm64 QEMU, cross compilers and what arm64-fetch.sh needs
+#   newer  what fetching and checking Debian's newer kernel source needs
+#   deb    dpkg-buildpackage, debhelper, dh-dkms, debootstrap (deb-test)
+#   all    every group (make check's runner, scripts/check.sh)
+#
+# Installs missing packages when run as root, otherwise prints the exact
+# apt-get line.  Idempotent; quiet when all is in place.
 set -euo pipefail
 UOB_STEP=provision
 . "$(dirname "$0")/lib.sh"
 
-tools=(make gcc bc flex bison libelf-dev libssl-dev cpio xz-utils python3
-       perl rsync kmod qemu-system-x86 busybox-static sparse libqrtr-dev qrtr-tools libasound2-dev dkms)
-uob_need_pkgs "${tools[@]}" \
+base=(make gcc bc flex bison libelf-dev libssl-dev cpio xz-utils zstd python3 perl
+      rsync patch git kmod sparse dkms bpftool shellcheck linux-headers-amd64)
+guest=(cpio busybox-static qemu-system-x86 xz-utils libqrtr-dev qrtr-tools libasound2-dev)
+arm64=(qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross binutils-aarch64-linux-gnu
+       libasound2-data apt dpkg debian-archive-keyring "linux-kbuild-${UOB_REF_UPSTREAM}+deb12")
+newer=(curl gpgv debian-archive-keyring xz-utils bpftool)
+deb=(dpkg-dev debhelper dh-dkms dkms debootstrap)
+
+pkgs=("${base[@]}")
+for g in "$@"; do
+	case $g in
+	base) ;;
+	guest) pkgs+=("${guest[@]}") ;;
+	arm64) pkgs+=("${arm64[@]}") ;;
+	newer) pkgs+=("${newer[@]}") ;;
+	deb) pkgs+=("${deb[@]}") ;;
+	all) pkgs+=("${guest[@]}" "${arm64[@]}" "${newer[@]}" "${deb[@]}") ;;
+	*) uob_die "unknown group '$g' (base guest arm64 newer deb all)" ;;
+	esac
+done
+mapfile -t pkgs < <(printf '%s\n' "${pkgs[@]}" | awk '!seen[$0]++')
+
+uob_need_pkgs "${pkgs[@]}" \
 	"linux-source-6.12=$UOB_REF_DEBVER" \
 	"linux-headers-$UOB_REF_KVER=$UOB_REF_DEBVER" \
 	"linux-image-$UOB_REF_KVER=$UOB_REF_DEBVER"

@@ -11,8 +11,7 @@ UOB_STEP=run
 . "$(dirname "$0")/lib.sh"
 . "$UOB_TOP/scripts/guest.sh"
 
-"$UOB_TOP/scripts/provision.sh"
-uob_need_pkgs cpio busybox-static qemu-system-x86 xz-utils libqrtr-dev qrtr-tools libasound2-dev
+uob_provision guest
 
 out=$UOB_CACHE/run
 uob_guest_rig "$out" "$UOB_TOP/tests/guest/run-init.sh"

@@ -6,14 +6,13 @@
 # UOB_S3_N (20) S3 cycles, each after a plain ALSA open of the USB audio
 # PCM.  It shows what the kernel itself reports when xhci-hcd
 # reinitialises QEMU's controller on resume (scripts/known-kernel-bug.py,
-# README "The debug kernel").  Ends with "N passed, N failed".
+# README "The debug kernel").  Prints TAP lines, as the e2e guests do.
 set -euo pipefail
 UOB_STEP=s3-baseline
 . "$(dirname "$0")/lib.sh"
 . "$UOB_TOP/scripts/guest.sh"
 
-"$UOB_TOP/scripts/provision.sh"
-uob_need_pkgs cpio busybox-static qemu-system-x86 xz-utils libqrtr-dev qrtr-tools libasound2-dev
+uob_provision guest
 "$UOB_TOP/scripts/debug-kernel.sh"
 rel=$(cat "$UOB_DEBUG_OBJ/include/config/kernel.release")
 uob_guest_kernel "$UOB_DEBUG_IMAGE" "$rel" "$UOB_DEBUG_MODROOT"

@@ -11,14 +11,13 @@ UOB_STEP=soak
 . "$UOB_TOP/scripts/guest.sh"
 
 n=${UOB_SOAK_N:-100}
-"$UOB_TOP/scripts/provision.sh"
+uob_provision guest
 "$UOB_TOP/scripts/dkms-build.sh" "$UOB_REF_KVER"
 out=$UOB_CACHE/soak
 mkdir -p "$out"
-sed "s/\${UOB_SOAK_N:-100}/$n/" "$UOB_TOP/tests/guest/soak-init.sh" >"$out/init.sh"
-uob_guest_rig "$out" "$out/init.sh" "$UOB_CACHE/dkms/ko"
+uob_guest_rig "$out" "$UOB_TOP/tests/guest/soak-init.sh" "$UOB_CACHE/dkms/ko"
 start=$(date +%s)
-python3 "$UOB_TOP/tests/e2e/e2e.py" "$UOB_REF_IMAGE" "$out/initrd.gz" "$out/console.log" 7200 |
+UOB_E2E_APPEND="uob_soak_n=$n" python3 "$UOB_TOP/tests/e2e/e2e.py" "$UOB_REF_IMAGE" "$out/initrd.gz" "$out/console.log" 7200 |
 	grep -v 'host: \(un\|re\)plug\|host: wake'
 rc=${PIPESTATUS[0]}
 uob_log "soak took $(( $(date +%s) - start )) s; console log: $out/console.log"

@@ -37,7 +37,7 @@ command -v bpftool >/dev/null 2>&1 ||
 	say "none=bpftool is not installed (Debian: apt-get install bpftool)"
 
 # vmlinux's BTF: a file bpftool reads (ELF or raw BTF) in $vml
-vml= vml_desc=
+vml='' vml_desc=''
 if [ -n "${UOB_BTF_VMLINUX:-}" ]; then
 	vml=$UOB_BTF_VMLINUX vml_desc=$UOB_BTF_VMLINUX
 elif [ -f "$kdir/vmlinux" ]; then

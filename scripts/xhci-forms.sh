@@ -18,8 +18,7 @@ set -euo pipefail
 UOB_STEP=xhci-forms
 . "$(dirname "$0")/lib.sh"
 
-"$UOB_TOP/scripts/provision.sh"
-uob_need_pkgs bpftool
+uob_provision base
 k=$UOB_REF_KVER
 sim=$UOB_CACHE/scratch/xhci-sim
 

@@ -6,7 +6,11 @@ re-plug of the usb-audio device, waking the guest from S3), judge the
 "uob-e2e: PASS|FAIL" lines.
 
 usage: e2e.py KERNEL INITRD LOG [TIMEOUT]
-Prints every scenario line and ends with "N passed, N failed".
+Prints the results as TAP lines, which make check's runner counts: "ok - "
+or "not ok - " and the scenario for each PASS or FAIL line of the guest,
+"ok - NAME # SKIP why" for its SKIP lines, then whether the guest finished
+and whether the console held no kernel report; other guest lines as "# "
+comments.  Exits non-zero on any failure.
 """
 import os
 import re
@@ -116,17 +120,22 @@ def main():
                 if "uob-e2e:" not in line:
                     continue
                 msg = line[line.index("uob-e2e:") + 8:].strip()
-                print(msg, flush=True)
+                if msg.startswith("PASS "):
+                    passed += 1
+                    print("ok - " + msg[5:], flush=True)
+                elif msg.startswith("FAIL "):
+                    failed += 1
+                    print("not ok - " + msg[5:], flush=True)
+                elif msg.startswith("SKIP "):
+                    print(f"ok - {msg[5:]} # SKIP", flush=True)
+                else:
+                    print("# " + msg, flush=True)
                 if msg == "host: unplug":
                     hmp(mon, "device_del audio0")
                 elif msg == "host: replug":
                     hmp(mon, "device_add " + AUDIO)
                 elif msg == "host: wake":
                     threading.Thread(target=waker, args=(mon,), daemon=True).start()
-                elif msg.startswith("PASS "):
-                    passed += 1
-                elif msg.startswith("FAIL "):
-                    failed += 1
                 elif msg == "done":
                     done = True
                     # after S3, poweroff -f may leave QEMU running
@@ -135,14 +144,19 @@ def main():
         p.wait(timeout=10)
     except subprocess.TimeoutExpired:
         p.kill()
-    if not done:
-        print("e2e: the guest did not finish (see %s)" % log)
+    if done:
+        print("ok - e2e: the guest finished")
+    else:
+        print("not ok - e2e: the guest did not finish (see %s)" % log)
         failed += 1
     for line in bad[:10]:
-        print("e2e: kernel report: " + line)
+        print("# e2e: kernel report: " + line)
     if bad:
+        print(f"not ok - e2e: {len(bad)} kernel report line(s) on the console")
         failed += 1
-    print(f"{passed} passed, {failed} failed")
+    else:
+        print("ok - e2e: no kernel report on the console")
+    print(f"# e2e: {passed} scenario(s) passed, {failed} failed")
     return 1 if failed else 0
 
 

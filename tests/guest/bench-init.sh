@@ -1,5 +1,6 @@
 #!/bin/sh
-# /init of the bench guest (scripts/bench.sh fills in @N@, @PAIRS@, @ROUNDS@):
+# /init of the bench guest (parameters on the kernel command line, from
+# scripts/bench.sh: uob_bench_n, uob_bench_pairs, uob_bench_rounds):
 #  - usb_offload_get/put against the seed's work, mainline's sequence and
 #    the bare floors (tests/bench-mod/uob-bench.ko, on device 1-1 with
 #    power/control=on, then auto);
@@ -7,7 +8,7 @@
 #    HW_PARAMS + PREPARE through plain ALSA), same guest, N cycles each.
 . /lib/uob/guest-lib.sh
 uob_load_stock
-N=@N@
+N=${uob_bench_n:-1000}
 if grep -q intel_iommu=on /proc/cmdline; then
 	# the same round trip with every region mapped into the DSP's domain
 	uob_load_ours iommu_dev=pci:0000:00:10.0
@@ -25,7 +26,7 @@ was=$(cat $ctl)
 for mode in on auto; do
 	echo $mode >$ctl
 	dmesg -c >/dev/null
-	if insmod /lib/uob/uob-bench.ko dev=1-1 pairs=@PAIRS@ rounds=@ROUNDS@; then
+	if insmod /lib/uob/uob-bench.ko dev=1-1 pairs=${uob_bench_pairs:-20000} rounds=${uob_bench_rounds:-11}; then
 		rmmod uob-bench
 	else
 		echo "uob-bench: getput: insmod failed ($mode)"

@@ -3,8 +3,9 @@
 # our modules, the libqrtr fuzzer (tests/dsp/uob-fuzz.c) against the QMI
 # service.  Lines "uob-e2e: PASS|FAIL <name>" are counted by tests/e2e/e2e.py.
 . /lib/uob/guest-lib.sh
-N=${UOB_FUZZ_N:-10000}
-SEED=${UOB_FUZZ_SEED:-0}
+# parameters: uob_fuzz_n=, uob_fuzz_seed= on the kernel command line
+N=${uob_fuzz_n:-10000}
+SEED=${uob_fuzz_seed:-0}
 
 # bytes held by every slab cache (active objects x object size), after the
 # reclaimable dentry/inode caches are dropped: they grow with whatever the

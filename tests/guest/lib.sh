@@ -1,4 +1,12 @@
+# shellcheck shell=dash
 # Sourced by every guest /init (installed as /lib/uob/guest-lib.sh).
+# It mounts over /proc, /sys, /dev and /tmp: only in a guest, as its /init
+# (PID 1, with the initramfs' /lib/uob/stock.list), never on a host.
+if [ "$$" != 1 ] || [ ! -f /lib/uob/stock.list ]; then
+	echo "guest-lib.sh: not a test guest's /init (PID $$); refusing to run" >&2
+	case $- in *i*) return 1 ;; esac
+	exit 1
+fi
 export PATH=/bin:/sbin
 mount -t proc proc /proc
 mount -t sysfs sys /sys

@@ -1,3 +1,4 @@
+# shellcheck shell=dash
 # Sourced by the e2e, IOMMU and soak guests (installed as
 # /lib/uob/lifecycle.sh, after guest-lib.sh): every event that ends or
 # disturbs a stream, each driven with a stream active (README: "Every way a

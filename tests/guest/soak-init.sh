@@ -1,10 +1,10 @@
 #!/bin/sh
-# /init of the soak guest: UOB_SOAK_N enable -> hot-unplug -> re-plug cycles
-# (host acts on "uob-e2e: host: ..."), UOB_SOAK_N S3 cycles and UOB_SOAK_N
-# streaming-interface unbind/rebind cycles with a stream, then UOB_SOAK_N
+# /init of the soak guest: N (uob_soak_n) enable -> hot-unplug -> re-plug cycles
+# (host acts on "uob-e2e: host: ..."), N S3 cycles and N
+# streaming-interface unbind/rebind cycles with a stream, then N
 # load/unload cycles.
 . /lib/uob/guest-lib.sh
-N=${UOB_SOAK_N:-100}
+N=${uob_soak_n:-100}	# uob_soak_n= on the kernel command line
 wait_for() { uob_wait_for "$@"; }
 have_card() { uob_have_card; }
 load() { uob_load_ours; }

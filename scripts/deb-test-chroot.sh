@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Runs inside the package test's chroot (scripts/deb-test.sh copies it
+# there; never on a host):
+#
+#   deb-test-chroot.sh PACKAGE.deb     (environment: REF_KVER, VER)
+#
+# On a machine without kernel source: apt-get install the package; dkms
+# builds and installs all three modules for the reference kernel from its
+# BTF, dpkg says ii; the 6.1 headers' autoinstall gets usb-offload alone and
+# make.log says why; purge leaves nothing.  Each result is a TAP line.
+set -euo pipefail
+deb=${1:?usage: deb-test-chroot.sh PACKAGE.deb}
+: "${REF_KVER:?}" "${VER:?}"
+pkg=usb-offload-backport-dkms
+mods=/lib/modules/$REF_KVER/updates/dkms
+log=/tmp/deb-test.log
+
+[ -f /.uob-chroot ] || { echo "not ok - deb: not in the package test's chroot"; exit 1; }
+say() { echo "# $*"; }
+ok() { echo "ok - deb: $*"; }
+die() { tail -30 "$log" | sed 's/^/# /'; echo "not ok - deb: $*"; exit 1; }
+
+# as users have it: linux-image and linux-headers, no kernel source
+src=$(find /usr/src /lib/modules/"$REF_KVER"/build/ -path '*/drivers/usb/host/xhci.h' 2>/dev/null | head -1)
+[ -z "$src" ] || die "a kernel source is reachable: $src"
+ok "no kernel source in the chroot"
+
+# The postinst builds for the installed kernels with headers (the running
+# kernel is the host's, which has none here): 6.12.111 (all three
+# modules) and 6.1 (no secondary interrupters: usb-offload alone).
+apt-get install -y -q "$deb" >"$log" 2>&1 || die "apt-get install failed"
+st=$(dpkg-query -W -f='${db:Status-Abbrev}' "$pkg" 2>/dev/null | tr -d ' ')
+[ "$st" = ii ] || die "dpkg -l $pkg: '$st', not ii"
+ok "apt-get install ./$(basename "$deb"): dpkg says ii"
+if ! dkms status -m usb-offload-backport -v "$VER" -k "$REF_KVER" | grep -q installed; then
+	dkms install -m usb-offload-backport -v "$VER" -k "$REF_KVER" >"$log" 2>&1 ||
+		die "dkms install for $REF_KVER failed"
+fi
+dkms status -m usb-offload-backport | sed 's/^/# /'
+for m in usb-offload xhci-sideband qc-audio-offload; do
+	ls "$mods/$m.ko"* >/dev/null 2>&1 || die "$m not installed under $mods"
+done
+modinfo -F version "$(ls "$mods"/usb-offload.ko* | head -1)" | grep -qx "$VER" ||
+	die "installed usb-offload is not version $VER"
+mlog=/var/lib/dkms/usb-offload-backport/$VER/$REF_KVER/x86_64/log/make.log
+grep -F "xhci-sideband: xHCI layouts from the BTF of" "$mlog" | sed 's/^/# /' ||
+	die "$mlog does not say the layouts came from the BTF"
+ok "$REF_KVER without kernel source: $(cd "$mods" && ls | tr '\n' ' ')(layouts from BTF)"
+
+# A second kernel, as its postinst hook does it (dkms autoinstall): the
+# 6.1 headers get usb-offload alone, and make.log says why.
+n61=0
+for k in $(ls -d /lib/modules/6.1.*/build 2>/dev/null | sed 's|/lib/modules/||;s|/build||'); do
+	dkms remove -m usb-offload-backport -v "$VER" -k "$k" >/dev/null 2>&1 || true
+	dkms autoinstall -k "$k" >"$log" 2>&1 || die "dkms autoinstall for $k failed"
+	ls /lib/modules/"$k"/updates/dkms/usb-offload.ko* >/dev/null 2>&1 ||
+		die "usb-offload not installed for $k"
+	! ls /lib/modules/"$k"/updates/dkms/xhci-sideband.ko* 2>/dev/null ||
+		die "xhci-sideband installed for $k, which cannot run it"
+	mlog=/var/lib/dkms/usb-offload-backport/$VER/$k/x86_64/log/make.log
+	grep -E '^(xhci-sideband|qc-audio-offload): skipped' "$mlog" | sed 's/^/# /' ||
+		die "$mlog does not say why xhci-sideband is skipped"
+	ok "$k (dkms autoinstall): usb-offload only, make.log says why"
+	n61=$((n61 + 1))
+done
+[ "$n61" -gt 0 ] || die "no 6.1 headers in the chroot"
+st=$(dpkg-query -W -f='${db:Status-Abbrev}' "$pkg" 2>/dev/null | tr -d ' ')
+[ "$st" = ii ] || die "dpkg -l $pkg: '$st' after the second kernel, not ii"
+
+apt-get purge -y -q "$pkg" >"$log" 2>&1 || die "apt-get purge failed"
+left=$(dkms status -m usb-offload-backport 2>/dev/null)
+[ -z "$left" ] || die "dkms still lists: $left"
+! ls /lib/modules/*/updates/dkms/usb-offload.ko* "$mods"/xhci-sideband.ko* \
+	"$mods"/qc-audio-offload.ko* 2>/dev/null || die "modules left after purge"
+[ ! -e "/usr/src/usb-offload-backport-$VER" ] || die "/usr/src/usb-offload-backport-$VER left"
+ok "apt-get purge: dkms status empty, modules and sources gone"
