@@ -38,13 +38,24 @@ built_all() {	# the three modules, and no warning
 says() {	# says TEXT: the build log says it
 	grep -F "$1" "$B/build.log" >&2 || { tail -20 "$B/build.log" >&2; uob_die "$B/build.log lacks: $1"; }
 }
-# simtree NAME: a copy of the 6.12.111 source (hard links; edited files
-# are replaced, not written through)
+# simtree NAME: a copy of the 6.12.111 source (hard links; sed -i replaces
+# an edited file, it does not write through).  The copy is of the source's
+# contents: with a UOB_CACHE whose source is a symlink, "cp -al SRC T" made
+# T a symlink and the edits landed in the shared source (seen once).
 simtree() {
 	T=$sim/$1
-	rm -rf "$T"; mkdir -p "$sim"
-	cp -al "$UOB_REF_SRC" "$T"
+	rm -rf "$T"; mkdir -p "$T"
+	cp -al "$(readlink -f "$UOB_REF_SRC")/." "$T"
 	X=$T/drivers/usb/host/xhci.h
+	[ ! -L "$T" ] && [ "$(stat -c %d:%i "$T")" != "$(stat -L -c %d:%i "$UOB_REF_SRC")" ] ||
+		uob_die "$T is the shared source itself"
+}
+# the shared source must come out of this as it went in
+pristine() {
+	if grep -q uob_injected "$UOB_REF_SRC/drivers/usb/host/xhci.h" ||
+	   ! grep -q 'ip_autoclear' "$UOB_REF_SRC/drivers/usb/host/xhci.h"; then
+		uob_die "the shared source $UOB_REF_SRC was edited by a simulation"
+	fi
 }
 
 # 1. BTF only
@@ -117,4 +128,5 @@ if build layout KSRC="$T"; then
 fi
 says "offsetof(struct xhci_ring, num_segs)"
 uob_log "struct xhci_ring with an extra member, cross-checked against the BTF: refused"
+pristine
 rm -rf "$sim"
