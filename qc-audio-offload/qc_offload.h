@@ -11,7 +11,7 @@
 #include <sound/pcm.h>
 
 #include <uob/xhci-sideband.h>
-#include "uaudio_qmi.h"
+#include "usb_audio_qmi_v01.h"
 
 /* Setup steps where a failure can be injected (debugfs fail_step, tests). */
 enum uob_qc_step {
