@@ -45,6 +45,8 @@
 #include <linux/usb/audio-v2.h>
 #include <linux/workqueue.h>
 #include <sound/pcm_params.h>
+#include <kunit/static_stub.h>
+#include <kunit/visibility.h>
 
 #include <uob/usb_offload.h>
 #include <uob_compat.h>
@@ -53,8 +55,9 @@
 #include "qc_offload.h"
 #include "qmi_parse.h"
 
-static bool allow_local;
-module_param(allow_local, bool, 0644);
+/* visible to the KUnit suite, which accepts its own local client */
+VISIBLE_IF_KUNIT bool uob_qc_allow_local;
+module_param_named(allow_local, uob_qc_allow_local, bool, 0644);
 MODULE_PARM_DESC(allow_local, "accept QMI clients on the local QRTR node (test rigs; default: no)");
 
 static int allowed_node = -1;
@@ -71,8 +74,6 @@ MODULE_PARM_DESC(intr_num, "xHCI interrupter to use for the DSP; 0: first free (
 #define UOB_QC_RECV_MAX		(UOB_QC_RECV_BUF - sizeof(struct qmi_header))
 
 struct uob_qc_counters uob_qc_counters;
-unsigned int uob_qc_fail_step;
-bool uob_qc_allow_local;
 
 /*
  * PM notifier priority: above usb-offload's (0), so that at PREPARE every
@@ -155,22 +156,6 @@ static const snd_pcm_format_t uob_qc_formats[UOB_UAUDIO_FMT_COUNT] = {
 	[UOB_UAUDIO_FMT_U32_BE] = SNDRV_PCM_FORMAT_U32_BE,
 };
 
-/**
- * uob_qc_inject() - fail here if the test asked for it
- * @step: the setup step about to run
- *
- * Context: any.
- *
- * Return: -ENOMEM if debugfs fail_step (or a KUnit case) names @step, else 0.
- */
-int uob_qc_inject(enum uob_qc_step step)
-{
-	if (READ_ONCE(uob_qc_fail_step) != step)
-		return 0;
-	pr_info("fault injected at setup step %d\n", step);
-	return -ENOMEM;
-}
-
 /* ---- memory handed to the DSP (dsp_mem.c) ------------------------------ */
 
 static struct device *uob_qc_sysdev(struct usb_device *udev)
@@ -185,8 +170,13 @@ static struct device *uob_qc_sysdev(struct usb_device *udev)
 static int uob_qc_map_ring(struct uob_qc_map *m, enum uob_qc_mem type,
 			   struct usb_device *udev, struct sg_table *sgt)
 {
+	int ret;
+
 	device_lock_assert(&udev->dev);
-	return uob_qc_dsp_map(m, type, uob_qc_sysdev(udev), sgt, sg_dma_address(sgt->sgl));
+	ret = uob_qc_dsp_map(m, type, uob_qc_sysdev(udev), sgt, sg_dma_address(sgt->sgl));
+	sg_free_table(sgt);
+	kfree(sgt);
+	return ret;
 }
 
 /* The transfer buffer: coherent memory of whole pages.  Caller holds the udev lock. */
@@ -206,6 +196,8 @@ static int uob_qc_map_buf(struct uob_qc_map *m, struct usb_device *udev,
 		return ret;
 	}
 	ret = uob_qc_dsp_map(m, UOB_QC_MEM_XFER_BUF, uob_qc_sysdev(udev), sgt, dma);
+	sg_free_table(sgt);
+	kfree(sgt);
 	if (!ret)
 		m->size = size;	/* the DSP is told the size it asked for */
 	return ret;
@@ -242,6 +234,51 @@ static struct usb_device *uob_qc_card_udev(struct snd_card *card)
 }
 
 /* ---- device (sideband + interrupter + usage) --------------------------- */
+
+/*
+ * The calls a stream setup makes that can fail, each a KUnit static stub
+ * (KUNIT_STATIC_STUB_REDIRECT is nothing without CONFIG_KUNIT): the suite
+ * fails any one of them and checks that everything is given back.
+ */
+VISIBLE_IF_KUNIT struct xhci_sideband *uob_qc_sb_register(struct usb_interface *intf)
+{
+	KUNIT_STATIC_STUB_REDIRECT(uob_qc_sb_register, intf);
+	return xhci_sideband_register(intf, XHCI_SIDEBAND_VENDOR, NULL);
+}
+
+VISIBLE_IF_KUNIT int uob_qc_sb_create_interrupter(struct xhci_sideband *sb, int intr)
+{
+	KUNIT_STATIC_STUB_REDIRECT(uob_qc_sb_create_interrupter, sb, intr);
+	return xhci_sideband_create_interrupter(sb, 1, false, 0, intr);
+}
+
+VISIBLE_IF_KUNIT struct sg_table *uob_qc_sb_event_buffer(struct xhci_sideband *sb)
+{
+	KUNIT_STATIC_STUB_REDIRECT(uob_qc_sb_event_buffer, sb);
+	return xhci_sideband_get_event_buffer(sb);
+}
+
+VISIBLE_IF_KUNIT int uob_qc_sb_add_endpoint(struct xhci_sideband *sb,
+					    struct usb_host_endpoint *ep)
+{
+	KUNIT_STATIC_STUB_REDIRECT(uob_qc_sb_add_endpoint, sb, ep);
+	return xhci_sideband_add_endpoint(sb, ep);
+}
+
+VISIBLE_IF_KUNIT struct sg_table *uob_qc_sb_endpoint_buffer(struct xhci_sideband *sb,
+							    struct usb_host_endpoint *ep)
+{
+	KUNIT_STATIC_STUB_REDIRECT(uob_qc_sb_endpoint_buffer, sb, ep);
+	return xhci_sideband_get_endpoint_buffer(sb, ep);
+}
+
+/* whole pages: nothing else may share a page the DSP can reach */
+VISIBLE_IF_KUNIT void *uob_qc_xfer_alloc(struct usb_device *udev, size_t size,
+					 dma_addr_t *dma)
+{
+	KUNIT_STATIC_STUB_REDIRECT(uob_qc_xfer_alloc, udev, size, dma);
+	return usb_alloc_coherent(udev, PAGE_ALIGN(size), GFP_KERNEL, dma);
+}
 
 /*
  * The entry stays valid after uob_qc.lock is dropped only because a device's
@@ -407,14 +444,11 @@ static struct uob_qc_dev *uob_qc_dev_get(struct usb_device *udev,
 	d->streams = 1;
 
 	*status = UOB_UAUDIO_FAILURE;
-	ret = uob_qc_inject(UOB_QC_STEP_SIDEBAND);
-	if (!ret) {
-		d->sb = xhci_sideband_register(intf, XHCI_SIDEBAND_VENDOR, NULL);
-		if (!d->sb)
-			ret = -EBUSY;
-	}
-	if (ret)
+	d->sb = uob_qc_sb_register(intf);
+	if (!d->sb) {
+		ret = -EBUSY;
 		goto free;
+	}
 
 	/* seed patch 2: the usage reference, just before the interrupter */
 	ret = usb_offload_get(udev);
@@ -422,17 +456,13 @@ static struct uob_qc_dev *uob_qc_dev_get(struct usb_device *udev,
 		goto unregister;
 	d->usage_taken = true;
 
-	ret = uob_qc_inject(UOB_QC_STEP_INTERRUPTER);
-	if (!ret)
-		ret = xhci_sideband_create_interrupter(d->sb, 1, false, 0,
-						       intr_num ?: uob_qc_dsp_intr_num());
+	ret = uob_qc_sb_create_interrupter(d->sb, intr_num ?: uob_qc_dsp_intr_num());
 	if (ret)
 		goto put_usage;
 
-	ret = uob_qc_inject(UOB_QC_STEP_RING);
-	sgt = ret ? NULL : xhci_sideband_get_event_buffer(d->sb);
+	sgt = uob_qc_sb_event_buffer(d->sb);
 	if (!sgt) {
-		ret = ret ?: -ENOMEM;
+		ret = -ENOMEM;
 		*status = UOB_UAUDIO_MEMALLOC;
 		goto remove_interrupter;
 	}
@@ -807,14 +837,11 @@ static int uob_qc_add_ep(struct uob_qc_dev *d, struct usb_host_endpoint *ep,
 	struct sg_table *sgt;
 	int ret;
 
-	ret = uob_qc_inject(UOB_QC_STEP_ENDPOINT);
-	if (!ret)
-		ret = xhci_sideband_add_endpoint(d->sb, ep);
+	ret = uob_qc_sb_add_endpoint(d->sb, ep);
 	if (ret)
 		return ret;
 
-	ret = uob_qc_inject(UOB_QC_STEP_RING);
-	sgt = ret ? NULL : xhci_sideband_get_endpoint_buffer(d->sb, ep);
+	sgt = uob_qc_sb_endpoint_buffer(d->sb, ep);
 	if (!sgt)
 		ret = -ENOMEM;
 	else
@@ -898,10 +925,7 @@ static u32 uob_qc_enable(const struct uob_uaudio_req *req, struct snd_pcm *pcm,
 	}
 
 	status = UOB_UAUDIO_MEMALLOC;
-	ret = uob_qc_inject(UOB_QC_STEP_BUFFER);
-	/* whole pages: nothing else may share a page the DSP can reach */
-	s->xfer_buf = ret ? NULL : usb_alloc_coherent(udev, PAGE_ALIGN(req->xfer_buff_size),
-						      GFP_KERNEL, &dma);
+	s->xfer_buf = uob_qc_xfer_alloc(udev, req->xfer_buff_size, &dma);
 	if (!s->xfer_buf) {
 		ret = -ENOMEM;
 		goto put_dev;
@@ -1002,7 +1026,7 @@ static void uob_qc_send_error(struct qmi_handle *qmi, struct sockaddr_qrtr *sq,
 static bool uob_qc_client_allowed(struct qmi_handle *qmi, const struct sockaddr_qrtr *sq)
 {
 	if (sq->sq_node == qmi->sq.sq_node)
-		return READ_ONCE(allow_local) || READ_ONCE(uob_qc_allow_local);
+		return READ_ONCE(uob_qc_allow_local);
 	return allowed_node < 0 || sq->sq_node == (u32)allowed_node;
 }
 
@@ -1049,8 +1073,9 @@ static int uob_qc_enable_errno(u32 status, const struct uob_uaudio_resp *resp)
  * already enabled (-EBUSY); service interval (-EINVAL); then the enable
  * itself, or a disable of nothing (-EINVAL).
  */
-static void uob_qc_handle_req(struct uob_uaudio_req *req, const struct sockaddr_qrtr *sq,
-			      struct uob_uaudio_resp *resp)
+VISIBLE_IF_KUNIT void uob_qc_handle_req(struct uob_uaudio_req *req,
+				       const struct sockaddr_qrtr *sq,
+				       struct uob_uaudio_resp *resp)
 {
 	int card = UOB_TOKEN_CARD(req->usb_token);
 	int dir = UOB_TOKEN_DIR(req->usb_token);
@@ -1533,7 +1558,7 @@ static int uob_qc_show(struct seq_file *m, void *unused)
 	guard(mutex)(&uob_qc.lock);
 	seq_printf(m, "client: %s %u:%u (allow_local=%d allowed_node=%d)\n",
 		   uob_qc.bound ? "bound" : "none", uob_qc.client.sq_node,
-		   uob_qc.client.sq_port, allow_local || uob_qc_allow_local, allowed_node);
+		   uob_qc.client.sq_port, uob_qc_allow_local, allowed_node);
 	list_for_each_entry(d, &uob_qc.devs, node)
 		seq_printf(m, "device %s slot=%d streams=%u interrupter=%d usage_taken=%d evt_iova=%#llx evt_dma=%pad size=%u\n",
 			   dev_name(&d->udev->dev), d->udev->slot_id, d->streams,
@@ -1586,7 +1611,6 @@ static int __init uob_qc_init(void)
 
 	dir = debugfs_create_dir("qc-audio-offload", usb_offload_debugfs_root());
 	debugfs_create_file("state", 0444, dir, NULL, &uob_qc_fops);
-	debugfs_create_u32("fail_step", 0644, dir, &uob_qc_fail_step);
 	uob_qmi_debugfs(dir);
 	uob_qc.debugfs = dir;
 

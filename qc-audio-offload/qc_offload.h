@@ -13,18 +13,6 @@
 #include <uob/xhci-sideband.h>
 #include "usb_audio_qmi_v01.h"
 
-/* Setup steps where a failure can be injected (debugfs fail_step, tests). */
-enum uob_qc_step {
-	UOB_QC_STEP_NONE,
-	UOB_QC_STEP_SIDEBAND,
-	UOB_QC_STEP_INTERRUPTER,
-	UOB_QC_STEP_ENDPOINT,
-	UOB_QC_STEP_RING,
-	UOB_QC_STEP_BUFFER,
-	UOB_QC_STEP_MAPPING,
-	UOB_QC_STEP_COUNT
-};
-
 /* Kinds of memory handed to the DSP; each has its own IOVA range. */
 enum uob_qc_mem {
 	UOB_QC_MEM_EVENT_RING,
@@ -131,18 +119,30 @@ struct uob_qc_counters {
 };
 
 extern struct uob_qc_counters uob_qc_counters;
-extern unsigned int uob_qc_fail_step;
-extern bool uob_qc_allow_local;
 
-int uob_qc_inject(enum uob_qc_step step);
 void uob_qc_pm_event(unsigned long action);
+
+#if IS_ENABLED(CONFIG_KUNIT)
+/* visible to the KUnit suite only: its stub points and entry points */
+extern bool uob_qc_allow_local;
+struct xhci_sideband *uob_qc_sb_register(struct usb_interface *intf);
+int uob_qc_sb_create_interrupter(struct xhci_sideband *sb, int intr);
+struct sg_table *uob_qc_sb_event_buffer(struct xhci_sideband *sb);
+int uob_qc_sb_add_endpoint(struct xhci_sideband *sb, struct usb_host_endpoint *ep);
+struct sg_table *uob_qc_sb_endpoint_buffer(struct xhci_sideband *sb,
+					   struct usb_host_endpoint *ep);
+void *uob_qc_xfer_alloc(struct usb_device *udev, size_t size, dma_addr_t *dma);
+void uob_qc_handle_req(struct uob_uaudio_req *req, const struct sockaddr_qrtr *sq,
+		       struct uob_uaudio_resp *resp);
+struct iommu_domain *uob_qc_dsp_platform(struct device **dev, u8 *sid, u16 *intr,
+					 const char **source);
+#endif
 
 /* dsp_mem.c: memory as the DSP sees it */
 int uob_qc_dsp_map(struct uob_qc_map *m, enum uob_qc_mem type,
 		   struct device *sysdev, struct sg_table *sgt, dma_addr_t dma);
 void uob_qc_dsp_unmap(struct uob_qc_map *m);
 u16 uob_qc_dsp_intr_num(void);
-int uob_qc_dsp_set_test_domain(struct iommu_domain *domain, u8 stream_id);
 unsigned int uob_qc_dsp_in_use(void);
 void uob_qc_dsp_show(struct seq_file *m);
 void uob_qc_dsp_exit(void);

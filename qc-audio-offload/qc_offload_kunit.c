@@ -6,6 +6,7 @@
  * Every response field is checked against what usbcore, xhci-hcd and ALSA
  * hold; every failure path against the counters of what a session holds.
  */
+#include <kunit/static_stub.h>
 #include <kunit/test.h>
 #include <linux/completion.h>
 #include <linux/delay.h>
@@ -321,6 +322,18 @@ static void uob_qc_expect_fail(struct kunit *test, struct uob_qc_rig *r,
 	KUNIT_EXPECT_NULL(test, uob_qc_active_as(r->udev));
 }
 
+/*
+ * A request run in this test's own thread, where the KUnit static stubs
+ * act (the QMI path runs the same function in the QMI core's worker).
+ * The client is the rig's, as if it had sent @req.
+ */
+static void uob_qc_call(struct uob_qc_rig *r, struct uob_uaudio_req *req,
+			struct uob_uaudio_resp *resp)
+{
+	memset(resp, 0, sizeof(*resp));
+	uob_qc_handle_req(req, &r->cli->qmi.sq, resp);
+}
+
 static void uob_qc_enable_ok(struct kunit *test, struct uob_qc_rig *r,
 			     struct uob_uaudio_resp *resp)
 {
@@ -331,6 +344,18 @@ static void uob_qc_enable_ok(struct kunit *test, struct uob_qc_rig *r,
 	KUNIT_ASSERT_EQ_MSG(test, UOB_UAUDIO_SUCCESS, resp->status,
 			    "enable failed: result %u error %u internal %d", resp->resp.result,
 			    resp->resp.error, (int)resp->internal_status);
+}
+
+/* As uob_qc_enable_ok(), in this thread: the case's stubs act. */
+static void uob_qc_enable_here(struct kunit *test, struct uob_qc_rig *r,
+			       struct uob_uaudio_resp *resp)
+{
+	struct uob_uaudio_req req;
+
+	uob_qc_req_enable(&req, r->card, 0);
+	uob_qc_call(r, &req, resp);
+	KUNIT_ASSERT_EQ_MSG(test, UOB_UAUDIO_SUCCESS, resp->status, "enable failed: internal %d",
+			    (int)resp->internal_status);
 }
 
 static void uob_qc_disable_ok(struct kunit *test, struct uob_qc_rig *r)
@@ -491,8 +516,140 @@ static void uob_qc_malformed_request(struct kunit *test)
 	uob_qc_expect_same(test, r, &snap);
 }
 
-static void uob_qc_inject_at(struct kunit *test, enum uob_qc_step step)
+/*
+ * ---- a failure at every setup step --------------------------------------
+ *
+ * Each step is a KUnit static stub in the driver; these replacements fail
+ * it.  The DSP mapping fails at its n-th call (event ring, data ring,
+ * transfer buffer) and is made for real before that.
+ */
+static struct xhci_sideband *uob_qc_no_sideband(struct usb_interface *intf)
 {
+	return NULL;
+}
+
+static int uob_qc_no_interrupter(struct xhci_sideband *sb, int intr)
+{
+	return -ENOSPC;
+}
+
+static struct sg_table *uob_qc_no_event_buffer(struct xhci_sideband *sb)
+{
+	return NULL;
+}
+
+static int uob_qc_no_endpoint(struct xhci_sideband *sb, struct usb_host_endpoint *ep)
+{
+	return -ENODEV;
+}
+
+static struct sg_table *uob_qc_no_endpoint_buffer(struct xhci_sideband *sb,
+						  struct usb_host_endpoint *ep)
+{
+	return NULL;
+}
+
+static void *uob_qc_no_xfer(struct usb_device *udev, size_t size, dma_addr_t *dma)
+{
+	return NULL;
+}
+
+static int uob_qc_map_calls_left;
+
+static int uob_qc_no_nth_map(struct uob_qc_map *m, enum uob_qc_mem type,
+			     struct device *sysdev, struct sg_table *sgt, dma_addr_t dma)
+{
+	struct kunit *test = kunit_get_current_test();
+	int ret;
+
+	if (!uob_qc_map_calls_left--)
+		return -EFAULT;
+	kunit_deactivate_static_stub(test, uob_qc_dsp_map);
+	ret = uob_qc_dsp_map(m, type, sysdev, sgt, dma);
+	kunit_activate_static_stub(test, uob_qc_dsp_map, uob_qc_no_nth_map);
+	return ret;
+}
+
+static void uob_qc_fail_sideband(struct kunit *test)
+{
+	kunit_activate_static_stub(test, uob_qc_sb_register, uob_qc_no_sideband);
+}
+
+static void uob_qc_fail_interrupter(struct kunit *test)
+{
+	kunit_activate_static_stub(test, uob_qc_sb_create_interrupter, uob_qc_no_interrupter);
+}
+
+static void uob_qc_fail_event_buffer(struct kunit *test)
+{
+	kunit_activate_static_stub(test, uob_qc_sb_event_buffer, uob_qc_no_event_buffer);
+}
+
+static void uob_qc_fail_endpoint(struct kunit *test)
+{
+	kunit_activate_static_stub(test, uob_qc_sb_add_endpoint, uob_qc_no_endpoint);
+}
+
+static void uob_qc_fail_endpoint_buffer(struct kunit *test)
+{
+	kunit_activate_static_stub(test, uob_qc_sb_endpoint_buffer, uob_qc_no_endpoint_buffer);
+}
+
+static void uob_qc_fail_xfer(struct kunit *test)
+{
+	kunit_activate_static_stub(test, uob_qc_xfer_alloc, uob_qc_no_xfer);
+}
+
+static void uob_qc_fail_map(struct kunit *test, int nth)
+{
+	uob_qc_map_calls_left = nth;
+	kunit_activate_static_stub(test, uob_qc_dsp_map, uob_qc_no_nth_map);
+}
+
+static void uob_qc_fail_map_event(struct kunit *test)
+{
+	uob_qc_fail_map(test, 0);
+}
+
+static void uob_qc_fail_map_data(struct kunit *test)
+{
+	uob_qc_fail_map(test, 1);
+}
+
+static void uob_qc_fail_map_xfer(struct kunit *test)
+{
+	uob_qc_fail_map(test, 2);
+}
+
+struct uob_qc_step {
+	const char *name;
+	void (*arm)(struct kunit *test);
+	void *stub;	/* the driver function it replaces */
+	int err;	/* internal_status of the answer */
+};
+
+static const struct uob_qc_step uob_qc_steps[] = {
+	{ "sideband", uob_qc_fail_sideband, uob_qc_sb_register, -EBUSY },
+	{ "interrupter", uob_qc_fail_interrupter, uob_qc_sb_create_interrupter, -ENOSPC },
+	{ "event ring", uob_qc_fail_event_buffer, uob_qc_sb_event_buffer, -ENOMEM },
+	{ "event ring mapping", uob_qc_fail_map_event, uob_qc_dsp_map, -EFAULT },
+	{ "endpoint", uob_qc_fail_endpoint, uob_qc_sb_add_endpoint, -ENODEV },
+	{ "endpoint ring", uob_qc_fail_endpoint_buffer, uob_qc_sb_endpoint_buffer, -ENOMEM },
+	{ "endpoint ring mapping", uob_qc_fail_map_data, uob_qc_dsp_map, -EFAULT },
+	{ "transfer buffer", uob_qc_fail_xfer, uob_qc_xfer_alloc, -ENOMEM },
+	{ "transfer buffer mapping", uob_qc_fail_map_xfer, uob_qc_dsp_map, -EFAULT },
+};
+
+static void uob_qc_step_desc(const struct uob_qc_step *p, char *desc)
+{
+	strscpy(desc, p->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(uob_qc_step, uob_qc_steps, uob_qc_step_desc);
+
+static void uob_qc_setup_step_fails(struct kunit *test)
+{
+	const struct uob_qc_step *p = test->param_value;
 	struct uob_qc_rig *r = uob_qc_rig(test, UOB_KUNIT_ROOT_PORT);
 	struct uob_uaudio_resp resp;
 	struct uob_uaudio_req req;
@@ -500,13 +657,13 @@ static void uob_qc_inject_at(struct kunit *test, enum uob_qc_step step)
 
 	uob_qc_snap(r, &snap);
 	uob_qc_req_enable(&req, r->card, 0);
-	WRITE_ONCE(uob_qc_fail_step, step);
-	KUNIT_EXPECT_EQ(test, 0, uob_cli_req(r->cli, &req, &resp));
-	WRITE_ONCE(uob_qc_fail_step, UOB_QC_STEP_NONE);
+	p->arm(test);
+	uob_qc_call(r, &req, &resp);
+	kunit_deactivate_static_stub(test, p->stub);
 	KUNIT_EXPECT_EQ(test, (u32)UOB_UAUDIO_FAILURE, resp.status);
-	KUNIT_EXPECT_LT(test, (int)resp.internal_status, 0);
-	KUNIT_EXPECT_EQ(test, QMI_RESULT_SUCCESS_V01, resp.resp.result);
+	KUNIT_EXPECT_EQ(test, p->err, (int)resp.internal_status);
 	uob_qc_expect_same(test, r, &snap);
+	KUNIT_EXPECT_EQ(test, 0U, uob_qc_dsp_in_use());
 	KUNIT_EXPECT_NULL(test, uob_qc_active_as(r->udev));
 
 	/* and nothing is stuck: the same request works now */
@@ -514,19 +671,6 @@ static void uob_qc_inject_at(struct kunit *test, enum uob_qc_step step)
 	uob_qc_disable_ok(test, r);
 	uob_qc_expect_same(test, r, &snap);
 }
-
-#define UOB_QC_INJECT(_step)					\
-static void uob_qc_fail_##_step(struct kunit *test)		\
-{								\
-	uob_qc_inject_at(test, UOB_QC_STEP_##_step);		\
-}
-
-UOB_QC_INJECT(SIDEBAND)
-UOB_QC_INJECT(INTERRUPTER)
-UOB_QC_INJECT(ENDPOINT)
-UOB_QC_INJECT(RING)
-UOB_QC_INJECT(BUFFER)
-UOB_QC_INJECT(MAPPING)
 
 static void uob_qc_two_cards_balance(struct kunit *test)
 {
@@ -571,6 +715,7 @@ struct uob_fake_iommu {
 	struct xarray pages;
 	atomic_t mapped;
 	int fail_at;	/* map_pages fails once this many pages are mapped; -1: never */
+	u8 sid;
 };
 
 static struct uob_fake_iommu *to_fake(struct iommu_domain *d)
@@ -627,14 +772,31 @@ static const struct iommu_domain_ops uob_fake_iommu_ops = {
 	.iova_to_phys = uob_fake_iova_to_phys,
 };
 
+/* The platform's choice of DSP domain, as this case's stub: our domain. */
+static struct iommu_domain *uob_fake_platform(struct device **dev, u8 *sid, u16 *intr,
+					      const char **source)
+{
+	struct uob_fake_iommu *f = kunit_get_current_test()->priv;
+
+	*dev = NULL;
+	*sid = f->sid;
+	*source = "test";
+	return &f->domain;
+}
+
+/* After the stub is gone: the driver chooses again (nothing is mapped). */
 static void uob_fake_iommu_drop(void *data)
 {
 	struct uob_fake_iommu *f = data;
 
-	uob_qc_dsp_set_test_domain(NULL, 0);
+	uob_qc_dsp_intr_num();
 	xa_destroy(&f->pages);
 }
 
+/*
+ * Requests that must see this domain run in the test's thread
+ * (uob_qc_call()): the stub acts there only.
+ */
 static struct uob_fake_iommu *uob_fake_iommu(struct kunit *test, u8 sid)
 {
 	struct uob_fake_iommu *f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
@@ -647,8 +809,11 @@ static struct uob_fake_iommu *uob_fake_iommu(struct kunit *test, u8 sid)
 	f->domain.pgsize_bitmap = PAGE_SIZE;
 	xa_init(&f->pages);
 	f->fail_at = -1;
-	KUNIT_ASSERT_EQ(test, 0, uob_qc_dsp_set_test_domain(&f->domain, sid));
+	f->sid = sid;
+	/* cleaned up in reverse: the stub goes first, then the drop */
 	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, uob_fake_iommu_drop, f));
+	test->priv = f;
+	kunit_activate_static_stub(test, uob_qc_dsp_platform, uob_fake_platform);
 	return f;
 }
 
@@ -680,7 +845,7 @@ static void uob_qc_dsp_domain_maps_every_region(struct kunit *test)
 	struct uob_qc_snap snap;
 
 	uob_qc_snap(r, &snap);
-	uob_qc_enable_ok(test, r, &resp);
+	uob_qc_enable_here(test, r, &resp);
 	evt = &resp.xhci_mem_info.evt_ring;
 	ring = &resp.xhci_mem_info.tr_data;
 	buf = &resp.xhci_mem_info.xfer_buff;
@@ -714,7 +879,7 @@ static void uob_qc_dsp_domain_map_failure_unwinds(struct kunit *test)
 	int total, i;
 
 	/* how many pages a session maps */
-	uob_qc_enable_ok(test, r, &resp);
+	uob_qc_enable_here(test, r, &resp);
 	total = atomic_read(&f->mapped);
 	uob_qc_disable_ok(test, r);
 	KUNIT_ASSERT_GE(test, total, 4);
@@ -736,7 +901,7 @@ static void uob_qc_dsp_domain_map_failure_unwinds(struct kunit *test)
 		uob_qc_snap(r, &snap);
 		f->fail_at = cases[i].at;
 		uob_qc_req_enable(&req, r->card, 0);
-		KUNIT_ASSERT_EQ(test, 0, uob_cli_req(r->cli, &req, &resp));
+		uob_qc_call(r, &req, &resp);
 		KUNIT_EXPECT_EQ_MSG(test, cases[i].status, resp.status, "fail at page %d",
 				    cases[i].at);
 		KUNIT_EXPECT_EQ_MSG(test, 0, atomic_read(&f->mapped), "fail at page %d",
@@ -746,7 +911,7 @@ static void uob_qc_dsp_domain_map_failure_unwinds(struct kunit *test)
 		KUNIT_EXPECT_NULL(test, uob_qc_active_as(r->udev));
 		f->fail_at = -1;
 	}
-	uob_qc_enable_ok(test, r, &resp);
+	uob_qc_enable_here(test, r, &resp);
 	uob_qc_disable_ok(test, r);
 	KUNIT_EXPECT_EQ(test, 0, atomic_read(&f->mapped));
 }
@@ -760,6 +925,7 @@ static void uob_qc_local_client_refused_by_default(struct kunit *test)
 
 	uob_qc_snap(r, &snap);
 	uob_qc_req_enable(&req, r->card, 0);
+	/* the module parameter's default */
 	WRITE_ONCE(uob_qc_allow_local, false);
 	KUNIT_EXPECT_EQ(test, 0, uob_cli_req(r->cli, &req, &resp));
 	WRITE_ONCE(uob_qc_allow_local, true);
@@ -1310,15 +1476,19 @@ static void uob_qc_parse_property(struct kunit *test)
 					    uob_qmi_verdict_name(i));
 }
 
+static bool uob_qc_allow_local_was;
+
+/* The suite's client is on the local node: allow_local=1, as on the rigs. */
 static int uob_qc_suite_init(struct kunit_suite *suite)
 {
+	uob_qc_allow_local_was = READ_ONCE(uob_qc_allow_local);
 	WRITE_ONCE(uob_qc_allow_local, true);
 	return 0;
 }
 
 static void uob_qc_suite_exit(struct kunit_suite *suite)
 {
-	WRITE_ONCE(uob_qc_allow_local, false);
+	WRITE_ONCE(uob_qc_allow_local, uob_qc_allow_local_was);
 }
 
 static struct kunit_case uob_qc_cases[] = {
@@ -1335,12 +1505,7 @@ static struct kunit_case uob_qc_cases[] = {
 	KUNIT_CASE(uob_qc_bad_interval),
 	KUNIT_CASE(uob_qc_bad_buffer),
 	KUNIT_CASE(uob_qc_malformed_request),
-	KUNIT_CASE(uob_qc_fail_SIDEBAND),
-	KUNIT_CASE(uob_qc_fail_INTERRUPTER),
-	KUNIT_CASE(uob_qc_fail_ENDPOINT),
-	KUNIT_CASE(uob_qc_fail_RING),
-	KUNIT_CASE(uob_qc_fail_BUFFER),
-	KUNIT_CASE(uob_qc_fail_MAPPING),
+	KUNIT_CASE_PARAM(uob_qc_setup_step_fails, uob_qc_step_gen_params),
 	KUNIT_CASE(uob_qc_two_cards_balance),
 	KUNIT_CASE(uob_qc_dsp_domain_maps_every_region),
 	KUNIT_CASE(uob_qc_dsp_domain_map_failure_unwinds),
