@@ -16,7 +16,7 @@
  *
  * Locking: uob_dsp.lock protects the choice of domain and the IOVA lists.
  * It is a leaf: taken with the udev device lock held (stream setup and
- * teardown), never together with uob_qc.lock.  The domain is chosen again
+ * teardown), never together with another lock of the driver.  The domain is chosen again
  * only while nothing is mapped, so a mapping is always undone in the domain
  * it was made in.
  */
@@ -40,7 +40,7 @@
 #include <uob_compat.h>
 #include <uob_q6usb_compat.h>
 
-#include "qc_offload.h"
+#include "dsp_mem.h"
 
 static char *iommu_dev;
 module_param(iommu_dev, charp, 0444);
@@ -336,8 +336,6 @@ int uob_qc_dsp_map(struct uob_qc_map *m, enum uob_qc_mem type,
 		ret = __uob_qc_dsp_map(m, type, sysdev, sgt, dma, size);
 	if (ret)
 		memset(m, 0, sizeof(*m));
-	else
-		atomic_inc(&uob_qc_counters.mappings);
 	return ret;
 }
 
@@ -364,7 +362,6 @@ void uob_qc_dsp_unmap(struct uob_qc_map *m)
 		}
 	}
 	memset(m, 0, sizeof(*m));
-	atomic_dec(&uob_qc_counters.mappings);
 }
 
 /**
@@ -372,7 +369,8 @@ void uob_qc_dsp_unmap(struct uob_qc_map *m)
  *
  * Context: any; a snapshot.
  *
- * Return: the number of IOVA ranges (domain) or DMA regions handed out.
+ * Return: the number of IOVA ranges (domain) or DMA regions handed out:
+ * every mapping uob_qc_dsp_map() made and uob_qc_dsp_unmap() has not undone.
  */
 unsigned int uob_qc_dsp_in_use(void)
 {

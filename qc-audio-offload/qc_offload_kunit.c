@@ -28,10 +28,14 @@
 #include <uob/kunit_usb.h>
 #include <uob/usb_offload.h>
 
-#include "qc_offload.h"
-/* usb-offload's at-suspend marker (built-in KUnit kernels only) */
-#include "../usb-offload/offload_state.h"
+#include "../usb-offload/offload_state.h"	/* its at-suspend marker */
+#include "device.h"
+#include "dsp_mem.h"
+#include "qc_audio_offload.h"
 #include "qmi_parse.h"
+#include "qmi_svc.h"
+#include "stream.h"
+#include "usage.h"
 
 #define UOB_QC_WAIT		(10 * HZ)
 
@@ -264,8 +268,8 @@ static void uob_qc_snap(struct uob_qc_rig *r, struct uob_qc_snap *s)
 
 	s->usage = uob_kunit_offload_usage(r->udev);
 	s->streams = atomic_read(&uob_qc_counters.streams);
-	s->devs = atomic_read(&uob_qc_counters.devs);
-	s->mappings = atomic_read(&uob_qc_counters.mappings);
+	s->devs = atomic_read(&uob_qc_devs);
+	s->mappings = (int)uob_qc_dsp_in_use();
 	s->xfer_bufs = atomic_read(&uob_qc_counters.xfer_bufs);
 	s->interrupters = 0;
 	for (i = 1; i < r->xhci->max_interrupters && i < BITS_PER_LONG; i++)
@@ -437,7 +441,7 @@ static void uob_qc_enable_reports_what_the_kernel_holds(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, usage, uob_kunit_offload_usage(r->udev));
 	KUNIT_EXPECT_NULL(test, r->xhci->interrupters[resp.interrupter_num]);
 	KUNIT_EXPECT_NULL(test, uob_qc_active_as(r->udev));
-	KUNIT_EXPECT_EQ(test, 0, atomic_read(&uob_qc_counters.mappings));
+	KUNIT_EXPECT_EQ(test, 0, (int)uob_qc_dsp_in_use());
 	KUNIT_EXPECT_EQ(test, 0, atomic_read(&uob_qc_counters.xfer_bufs));
 }
 
@@ -688,7 +692,7 @@ static void uob_qc_two_cards_balance(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, 1, uob_kunit_offload_usage(a->udev));
 	KUNIT_EXPECT_EQ(test, 1, uob_kunit_offload_usage(bdev));
 	KUNIT_EXPECT_NE(test, ra.interrupter_num, rb.interrupter_num);
-	KUNIT_EXPECT_EQ(test, 2, atomic_read(&uob_qc_counters.devs));
+	KUNIT_EXPECT_EQ(test, 2, atomic_read(&uob_qc_devs));
 
 	uob_qc_disable_ok(test, a);
 	KUNIT_EXPECT_EQ(test, 0, uob_kunit_offload_usage(a->udev));
@@ -697,7 +701,7 @@ static void uob_qc_two_cards_balance(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, 0, uob_cli_req(a->cli, &req, &rb));
 	KUNIT_EXPECT_EQ(test, UOB_UAUDIO_SUCCESS, rb.status);
 	KUNIT_EXPECT_EQ(test, 0, uob_kunit_offload_usage(bdev));
-	KUNIT_EXPECT_EQ(test, 0, atomic_read(&uob_qc_counters.devs));
+	KUNIT_EXPECT_EQ(test, 0, atomic_read(&uob_qc_devs));
 	usb_put_dev(bdev);
 }
 
@@ -1078,7 +1082,7 @@ static void uob_qc_forced_unbind_while_streaming(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, 0, r->cli->last_ind.controller_num);
 	KUNIT_EXPECT_EQ(test, 0, uob_kunit_offload_usage(r->udev));
 	KUNIT_EXPECT_EQ(test, 0, atomic_read(&uob_qc_counters.streams));
-	KUNIT_EXPECT_EQ(test, 0, atomic_read(&uob_qc_counters.mappings));
+	KUNIT_EXPECT_EQ(test, 0, (int)uob_qc_dsp_in_use());
 
 	uob_qc_rebind(test, r, drv);
 }
@@ -1152,8 +1156,8 @@ static void uob_qc_streaming_intf_unbind_while_streaming(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, (u32)UOB_UAUDIO_DEV_DISCONNECT, r->cli->last_ind.dev_event);
 	KUNIT_EXPECT_EQ(test, 0, uob_kunit_offload_usage(r->udev));
 	KUNIT_EXPECT_EQ(test, 0, atomic_read(&uob_qc_counters.streams));
-	KUNIT_EXPECT_EQ(test, 0, atomic_read(&uob_qc_counters.devs));
-	KUNIT_EXPECT_EQ(test, 0, atomic_read(&uob_qc_counters.mappings));
+	KUNIT_EXPECT_EQ(test, 0, atomic_read(&uob_qc_devs));
+	KUNIT_EXPECT_EQ(test, 0, (int)uob_qc_dsp_in_use());
 	KUNIT_EXPECT_EQ(test, 0, atomic_read(&uob_qc_counters.xfer_bufs));
 	KUNIT_EXPECT_NULL(test, uob_qc_active_as(r->udev));
 
@@ -1215,7 +1219,7 @@ static void uob_qc_refused_put_is_kept(struct kunit *test)
 
 	uob_qc_disable_ok(test, r);
 	KUNIT_EXPECT_EQ(test, 0, atomic_read(&uob_qc_counters.streams));
-	KUNIT_EXPECT_EQ(test, 1, atomic_read(&uob_qc_counters.pending_puts));
+	KUNIT_EXPECT_EQ(test, 1, atomic_read(&uob_qc_pending_puts));
 	KUNIT_EXPECT_EQ(test, 1, uob_kunit_offload_usage(r->udev));
 
 	usb_lock_device(r->udev);
@@ -1223,7 +1227,7 @@ static void uob_qc_refused_put_is_kept(struct kunit *test)
 	usb_unlock_device(r->udev);
 	uob_qc_pm_event(PM_POST_SUSPEND);
 
-	KUNIT_EXPECT_TRUE_MSG(test, uob_qc_wait_count(&uob_qc_counters.pending_puts, 0, 2000),
+	KUNIT_EXPECT_TRUE_MSG(test, uob_qc_wait_count(&uob_qc_pending_puts, 0, 2000),
 			      "refused put still pending after the window closed");
 	KUNIT_EXPECT_EQ(test, 0, uob_kunit_offload_usage(r->udev));
 }
