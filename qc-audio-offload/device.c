@@ -25,7 +25,6 @@
 
 #include "device.h"
 #include "usage.h"
-#include "usb_audio_qmi_v01.h"
 
 static int intr_num;
 module_param(intr_num, int, 0444);
@@ -119,15 +118,9 @@ void uob_qc_dev_put(struct uob_qc_dev *d)
 	if (--d->streams)
 		return;
 
-	if (d->evt_mapped) {
-		uob_qc_dsp_unmap(&d->evt);
-		d->evt_mapped = false;
-	}
+	uob_qc_dsp_unmap(&d->evt);
 	xhci_sideband_remove_interrupter(d->sb);
-	if (d->usage_taken) {
-		uob_qc_usage_put(d->udev, &d->pending);
-		d->usage_taken = false;
-	}
+	uob_qc_usage_put(d->udev, &d->pending);
 	xhci_sideband_unregister(d->sb);
 
 	scoped_guard(mutex, &uob_qc_devs_list.lock)
@@ -138,11 +131,21 @@ void uob_qc_dev_put(struct uob_qc_dev *d)
 	kfree(d);
 }
 
+/* The interrupter's event ring, handed to the DSP (mainline: uaudio_event_ring_setup). */
+static int uob_qc_event_ring_setup(struct uob_qc_dev *d)
+{
+	struct sg_table *sgt;
+
+	sgt = uob_qc_sb_event_buffer(d->sb);
+	if (!sgt)
+		return -ENOMEM;
+	return uob_qc_dev_map_ring(d, &d->evt, UOB_QC_MEM_EVENT_RING, sgt);
+}
+
 /**
  * uob_qc_dev_get() - the per-device part of a stream setup
  * @udev: the device
  * @intf: the streaming interface (the sideband is registered on it)
- * @status: the QMI status of a failure
  *
  * The first stream of a device registers its sideband, takes the offload
  * usage, creates the interrupter and maps its event ring; later ones share
@@ -152,11 +155,9 @@ void uob_qc_dev_put(struct uob_qc_dev *d)
  *
  * Return: the device, or an ERR_PTR() with nothing taken.
  */
-struct uob_qc_dev *uob_qc_dev_get(struct usb_device *udev, struct usb_interface *intf,
-				  u32 *status)
+struct uob_qc_dev *uob_qc_dev_get(struct usb_device *udev, struct usb_interface *intf)
 {
 	struct uob_qc_dev *d = uob_qc_find_dev(udev);
-	struct sg_table *sgt;
 	int ret;
 
 	device_lock_assert(&udev->dev);
@@ -165,47 +166,33 @@ struct uob_qc_dev *uob_qc_dev_get(struct usb_device *udev, struct usb_interface 
 		return d;
 	}
 
-	*status = UOB_UAUDIO_MEMALLOC;
 	d = kzalloc_obj(*d, GFP_KERNEL);
 	if (!d)
 		return ERR_PTR(-ENOMEM);
+	ret = -ENOMEM;
 	d->pending = uob_qc_usage_alloc();
-	if (!d->pending) {
-		kfree(d);
-		return ERR_PTR(-ENOMEM);
-	}
+	if (!d->pending)
+		goto free;
 	d->udev = usb_get_dev(udev);
 	d->streams = 1;
 
-	*status = UOB_UAUDIO_FAILURE;
+	ret = -EBUSY;
 	d->sb = uob_qc_sb_register(intf);
-	if (!d->sb) {
-		ret = -EBUSY;
-		goto free;
-	}
+	if (!d->sb)
+		goto put_udev;
 
 	/* seed patch 2: the usage reference, just before the interrupter */
 	ret = usb_offload_get(udev);
 	if (ret)
 		goto unregister;
-	d->usage_taken = true;
 
 	ret = uob_qc_sb_create_interrupter(d->sb, intr_num ?: uob_qc_dsp_intr_num());
 	if (ret)
 		goto put_usage;
 
-	sgt = uob_qc_sb_event_buffer(d->sb);
-	if (!sgt) {
-		ret = -ENOMEM;
-		*status = UOB_UAUDIO_MEMALLOC;
+	ret = uob_qc_event_ring_setup(d);
+	if (ret)
 		goto remove_interrupter;
-	}
-	ret = uob_qc_dev_map_ring(d, &d->evt, UOB_QC_MEM_EVENT_RING, sgt);
-	if (ret) {
-		*status = UOB_UAUDIO_MEMALLOC;
-		goto remove_interrupter;
-	}
-	d->evt_mapped = true;
 
 	scoped_guard(mutex, &uob_qc_devs_list.lock)
 		list_add_tail(&d->node, &uob_qc_devs_list.list);
@@ -215,11 +202,13 @@ struct uob_qc_dev *uob_qc_dev_get(struct usb_device *udev, struct usb_interface 
 remove_interrupter:
 	xhci_sideband_remove_interrupter(d->sb);
 put_usage:
+	/* and on every error path after a successful get (seed patch 2) */
 	uob_qc_usage_put(udev, &d->pending);
 unregister:
 	xhci_sideband_unregister(d->sb);
-free:
+put_udev:
 	usb_put_dev(d->udev);
+free:
 	uob_qc_usage_free(d->pending);
 	kfree(d);
 	return ERR_PTR(ret);
@@ -237,8 +226,8 @@ void uob_qc_dev_show(struct seq_file *m)
 
 	guard(mutex)(&uob_qc_devs_list.lock);
 	list_for_each_entry(d, &uob_qc_devs_list.list, node)
-		seq_printf(m, "device %s slot=%d streams=%u interrupter=%d usage_taken=%d evt_iova=%#llx evt_dma=%pad size=%u\n",
+		seq_printf(m, "device %s slot=%d streams=%u interrupter=%d evt_iova=%#llx evt_dma=%pad size=%u\n",
 			   dev_name(&d->udev->dev), d->udev->slot_id, d->streams,
-			   xhci_sideband_interrupter_id(d->sb), d->usage_taken,
+			   xhci_sideband_interrupter_id(d->sb),
 			   d->evt.iova, &d->evt.dma, d->evt.size);
 }

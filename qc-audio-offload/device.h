@@ -21,13 +21,11 @@ struct xhci_sideband;
 
 /**
  * struct uob_qc_dev - a USB device with offloaded streams
- * @node: in uob_qc_devs.list
- * @udev: the device (referenced)
+ * @node: in uob_qc_devs_list.list
+ * @udev: the device (referenced); we hold one offload usage reference on it
  * @sb: its xHCI sideband
  * @streams: offloaded streams on it
- * @usage_taken: we hold one offload usage reference on @udev
  * @evt: the event ring as handed to the DSP
- * @evt_mapped: @evt is mapped
  * @pending: record for a usage put that is refused at teardown (see
  *	uob_qc_usage_put()); allocated here so that teardown never allocates
  *
@@ -38,17 +36,14 @@ struct uob_qc_dev {
 	struct usb_device *udev;
 	struct xhci_sideband *sb;
 	unsigned int streams;
-	bool usage_taken;
 	struct uob_qc_map evt;
-	bool evt_mapped;
 	struct uob_qc_pending_put *pending;
 };
 
 /* devices with streams (debugfs, KUnit) */
 extern atomic_t uob_qc_devs;
 
-struct uob_qc_dev *uob_qc_dev_get(struct usb_device *udev, struct usb_interface *intf,
-				  u32 *status);
+struct uob_qc_dev *uob_qc_dev_get(struct usb_device *udev, struct usb_interface *intf);
 void uob_qc_dev_put(struct uob_qc_dev *d);
 int uob_qc_dev_map_ring(struct uob_qc_dev *d, struct uob_qc_map *m, enum uob_qc_mem type,
 			struct sg_table *sgt);

@@ -70,20 +70,43 @@ static int uob_qc_check_req(const struct uob_uaudio_req *req)
 }
 
 /*
- * A request the service does not run: a QMI error in resp (mainline's QMI
- * core would drop it unanswered, see the README), status FAILURE and an
- * errno in internal_status, as for every answer.
+ * The one place an errno becomes an answer.  Every answer has status
+ * SUCCESS or FAILURE and internal_status 0 or the negative errno, as
+ * mainline's.  A message the service does not run also has a QMI error in
+ * resp (mainline's QMI core would drop it unanswered, see the README),
+ * chosen by why it was refused.
  */
-static void uob_qc_send_error(struct sockaddr_qrtr *sq, u16 txn_id, u16 error, int err)
+static void uob_qc_set_status(struct uob_uaudio_resp *resp, int err)
+{
+	resp->status_valid = 1;
+	resp->status = err ? UOB_UAUDIO_FAILURE : UOB_UAUDIO_SUCCESS;
+	resp->internal_status_valid = 1;
+	resp->internal_status = err;
+}
+
+static u16 uob_qc_qmi_error(int err)
+{
+	switch (err) {
+	case -EPERM:		/* a client from a node that is not allowed */
+		return QMI_ERR_INVALID_ID_V01;
+	case -EOPNOTSUPP:	/* another message id */
+		return QMI_ERR_NOT_SUPPORTED_V01;
+	case -EBUSY:		/* another client is bound */
+		return QMI_ERR_CLIENT_IDS_EXHAUSTED_V01;
+	case -ENOMEM:
+		return QMI_ERR_NO_MEMORY_V01;
+	default:		/* -EBADMSG: malformed */
+		return QMI_ERR_MALFORMED_MSG_V01;
+	}
+}
+
+static void uob_qc_refuse(struct sockaddr_qrtr *sq, u16 txn_id, int err)
 {
 	struct uob_uaudio_resp resp = {
-		.resp = { .result = QMI_RESULT_FAILURE_V01, .error = error },
-		.status_valid = 1,
-		.status = UOB_UAUDIO_FAILURE,
-		.internal_status_valid = 1,
-		.internal_status = err,
+		.resp = { .result = QMI_RESULT_FAILURE_V01, .error = uob_qc_qmi_error(err) },
 	};
 
+	uob_qc_set_status(&resp, err);
 	uob_qc_qmi_send_resp(sq, txn_id, &resp);
 }
 
@@ -94,52 +117,30 @@ static bool uob_qc_client_allowed(const struct sockaddr_qrtr *sq)
 	return allowed_node < 0 || sq->sq_node == (u32)allowed_node;
 }
 
-/* Bind the first (allowed) client; refuse others while it is bound. */
-static u16 uob_qc_bind_client(const struct sockaddr_qrtr *sq)
+/* Bind the first (allowed) client; refuse others (-EBUSY) while it is bound. */
+static int uob_qc_bind_client(const struct sockaddr_qrtr *sq)
 {
 	guard(mutex)(&uob_svc.lock);
 	if (!uob_svc.bound) {
 		uob_svc.bound = true;
 		uob_svc.client = *sq;
-		return QMI_ERR_NONE_V01;
+		return 0;
 	}
 	if (uob_svc.client.sq_node == sq->sq_node && uob_svc.client.sq_port == sq->sq_port)
-		return QMI_ERR_NONE_V01;
-	return QMI_ERR_CLIENT_IDS_EXHAUSTED_V01;
-}
-
-/* The errno of a failed uob_qc_enable(), as mainline's internal_status. */
-static int uob_qc_enable_errno(u32 status, const struct uob_uaudio_resp *resp)
-{
-	int err = resp->internal_status_valid ? (int)resp->internal_status : 0;
-
-	if (status == UOB_UAUDIO_SUCCESS)
 		return 0;
-	if (err)
-		return err < 0 ? err : -err;
-	switch (status) {
-	case UOB_UAUDIO_MEMALLOC:
-		return -ENOMEM;
-	case UOB_UAUDIO_INVALID_PARAM:
-		return -EINVAL;
-	case UOB_UAUDIO_NOT_FOUND:
-		return -ENODEV;
-	default:
-		return -EBUSY;
-	}
+	return -EBUSY;
 }
 
 /*
- * Run a well-formed request and answer as mainline does: resp.result stays
- * SUCCESS, status is SUCCESS or FAILURE, internal_status 0 or a negative
- * errno, the token echoed.  The refusals and their errnos follow mainline's
- * order: required TLVs, card, format (-EINVAL); no such stream (-ENODEV);
- * already enabled (-EBUSY); service interval (-EINVAL); then the enable
- * itself, or a disable of nothing (-EINVAL).
+ * Run a well-formed request as mainline does.  The refusals and their
+ * errnos follow mainline's order: required TLVs, card, format (-EINVAL);
+ * no such stream (-ENODEV); already enabled (-EBUSY); service interval
+ * (-EINVAL); then the enable itself, or a disable of nothing (-EINVAL).
+ * @resp gets the stream's fields on a successful enable.
  */
-VISIBLE_IF_KUNIT void uob_qc_handle_req(struct uob_uaudio_req *req,
-					const struct sockaddr_qrtr *sq,
-					struct uob_uaudio_resp *resp)
+VISIBLE_IF_KUNIT int uob_qc_handle_req(struct uob_uaudio_req *req,
+				       const struct sockaddr_qrtr *sq,
+				       struct uob_uaudio_resp *resp)
 {
 	int card = UOB_TOKEN_CARD(req->usb_token);
 	int dir = UOB_TOKEN_DIR(req->usb_token);
@@ -151,23 +152,22 @@ VISIBLE_IF_KUNIT void uob_qc_handle_req(struct uob_uaudio_req *req,
 
 	ret = uob_qc_check_req(req);
 	if (ret)
-		goto out;
+		return ret;
 
 	/*
 	 * An early refusal only: the sleep notifier may set ->sleeping right
 	 * after this; uob_qc_enable() checks it again under its lock at its
 	 * commit point, which is what keeps a stream from living across sleep.
 	 */
-	ret = -EBUSY;	/* as mainline while the system sleeps; back after resume */
 	if (uob_qc_sleeping())
-		goto out;
+		return -EBUSY;	/* as mainline while the system sleeps; back after resume */
 
-	ret = -ENODEV;
 	if (dir > SNDRV_PCM_STREAM_CAPTURE)
-		goto out;
+		return -ENODEV;
 	sndcard = snd_card_ref(card);
 	if (!sndcard)
-		goto out;
+		return -ENODEV;
+	ret = -ENODEV;
 	udev = uob_qc_pcm_card_udev(sndcard);
 	if (!udev)
 		goto unref;
@@ -208,7 +208,7 @@ VISIBLE_IF_KUNIT void uob_qc_handle_req(struct uob_uaudio_req *req,
 			req->xfer_buff_size = UOB_QC_XFER_MAX;
 		else
 			req->xfer_buff_size = PAGE_ALIGN(req->xfer_buff_size);
-		ret = uob_qc_enable_errno(uob_qc_enable(req, pcm, udev, sq, resp), resp);
+		ret = uob_qc_enable(req, pcm, udev, sq, resp);
 	} else if (s) {
 		uob_qc_stream_stop(s, false);
 		ret = 0;
@@ -218,13 +218,7 @@ unlock:
 	usb_put_dev(udev);
 unref:
 	snd_card_unref(sndcard);
-out:
-	resp->usb_token_valid = 1;
-	resp->usb_token = req->usb_token;
-	resp->internal_status_valid = 1;
-	resp->internal_status = ret;
-	resp->status_valid = 1;
-	resp->status = ret ? UOB_UAUDIO_FAILURE : UOB_UAUDIO_SUCCESS;
+	return ret;
 }
 
 /* A client's mistake: counted always, logged once per kind per interval. */
@@ -238,6 +232,36 @@ static void uob_qc_log_bad(const struct sockaddr_qrtr *sq, enum uob_qmi_verdict 
 			uob_qmi_verdict_name(v), atomic_long_read(&uob_qmi_stats.verdict[v]));
 }
 
+/*
+ * Whether the service runs a parsed message: 0, or why not (the errno
+ * uob_qc_refuse() answers with).  Counted and logged here.
+ */
+static int uob_qc_admit(const struct sockaddr_qrtr *sq, enum uob_qmi_verdict v,
+			size_t len)
+{
+	if (!uob_qc_client_allowed(sq)) {
+		uob_qmi_count(UOB_QMI_CNT_REFUSED_ID);
+		if (uob_qmi_log_allowed(UOB_QMI_CNT_REFUSED_ID, 0))
+			pr_warn("request from QRTR %u:%u refused: client not allowed (%ld so far)\n",
+				sq->sq_node, sq->sq_port,
+				atomic_long_read(&uob_qmi_stats.count[UOB_QMI_CNT_REFUSED_ID]));
+		return -EPERM;
+	}
+	if (v != UOB_QMI_OK) {
+		uob_qc_log_bad(sq, v, len);
+		return v == UOB_QMI_UNSUPPORTED ? -EOPNOTSUPP : -EBADMSG;
+	}
+	if (uob_qc_bind_client(sq)) {
+		uob_qmi_count(UOB_QMI_CNT_REFUSED_BUSY);
+		if (uob_qmi_log_allowed(UOB_QMI_CNT_REFUSED_BUSY, 0))
+			pr_warn("request from QRTR %u:%u refused: another client is bound (%ld so far)\n",
+				sq->sq_node, sq->sq_port,
+				atomic_long_read(&uob_qmi_stats.count[UOB_QMI_CNT_REFUSED_BUSY]));
+		return -EBUSY;
+	}
+	return 0;
+}
+
 static void uob_qc_msg(struct qmi_handle *qmi, struct sockaddr_qrtr *sq,
 		       const void *buf, size_t len)
 {
@@ -245,6 +269,7 @@ static void uob_qc_msg(struct qmi_handle *qmi, struct sockaddr_qrtr *sq,
 	struct uob_uaudio_req req;
 	enum uob_qmi_verdict v;
 	u16 txn_id = 0;
+	int err;
 
 	atomic_long_inc(&uob_qmi_stats.received);
 	v = uob_qc_parse_req(buf, len, &req, &txn_id);
@@ -253,43 +278,24 @@ static void uob_qc_msg(struct qmi_handle *qmi, struct sockaddr_qrtr *sq,
 		uob_qc_log_bad(sq, v, len);
 		return;
 	}
-	if (!uob_qc_client_allowed(sq)) {
-		uob_qmi_count(UOB_QMI_CNT_REFUSED_ID);
-		if (uob_qmi_log_allowed(UOB_QMI_CNT_REFUSED_ID, 0))
-			pr_warn("request from QRTR %u:%u refused: client not allowed (%ld so far)\n",
-				sq->sq_node, sq->sq_port,
-				atomic_long_read(&uob_qmi_stats.count[UOB_QMI_CNT_REFUSED_ID]));
-		uob_qc_send_error(sq, txn_id, QMI_ERR_INVALID_ID_V01, -EPERM);
+	err = uob_qc_admit(sq, v, len);
+	if (err) {
+		uob_qc_refuse(sq, txn_id, err);
 		return;
 	}
-	if (v == UOB_QMI_UNSUPPORTED) {
-		uob_qc_log_bad(sq, v, len);
-		uob_qc_send_error(sq, txn_id, QMI_ERR_NOT_SUPPORTED_V01, -EOPNOTSUPP);
-		return;
-	}
-	if (v != UOB_QMI_OK) {
-		uob_qc_log_bad(sq, v, len);
-		uob_qc_send_error(sq, txn_id, QMI_ERR_MALFORMED_MSG_V01, -EBADMSG);
-		return;
-	}
-	if (uob_qc_bind_client(sq)) {
-		uob_qmi_count(UOB_QMI_CNT_REFUSED_BUSY);
-		if (uob_qmi_log_allowed(UOB_QMI_CNT_REFUSED_BUSY, 0))
-			pr_warn("request from QRTR %u:%u refused: another client is bound (%ld so far)\n",
-				sq->sq_node, sq->sq_port,
-				atomic_long_read(&uob_qmi_stats.count[UOB_QMI_CNT_REFUSED_BUSY]));
-		uob_qc_send_error(sq, txn_id, QMI_ERR_CLIENT_IDS_EXHAUSTED_V01, -EBUSY);
-		return;
-	}
-
 	resp = kzalloc_obj(*resp, GFP_KERNEL);
 	if (!resp) {
 		uob_qmi_count(UOB_QMI_CNT_NO_MEMORY);
-		uob_qc_send_error(sq, txn_id, QMI_ERR_NO_MEMORY_V01, -ENOMEM);
+		uob_qc_refuse(sq, txn_id, -ENOMEM);
 		return;
 	}
-	uob_qc_handle_req(&req, sq, resp);
-	uob_qmi_count(resp->status ? UOB_QMI_CNT_DONE_FAILED : UOB_QMI_CNT_DONE_OK);
+
+	/* resp.result SUCCESS for every well-formed request, the token echoed */
+	err = uob_qc_handle_req(&req, sq, resp);
+	resp->usb_token_valid = 1;
+	resp->usb_token = req.usb_token;
+	uob_qc_set_status(resp, err);
+	uob_qmi_count(err ? UOB_QMI_CNT_DONE_FAILED : UOB_QMI_CNT_DONE_OK);
 	uob_qc_qmi_send_resp(sq, txn_id, resp);
 	kfree(resp);
 }

@@ -20,8 +20,8 @@ void uob_qc_svc_show(struct seq_file *m);
 #if IS_ENABLED(CONFIG_KUNIT)
 /* the KUnit suite's client is local (allow_local); its requests run here */
 extern bool uob_qc_allow_local;
-void uob_qc_handle_req(struct uob_uaudio_req *req, const struct sockaddr_qrtr *sq,
-		       struct uob_uaudio_resp *resp);
+int uob_qc_handle_req(struct uob_uaudio_req *req, const struct sockaddr_qrtr *sq,
+		      struct uob_uaudio_resp *resp);
 #endif
 
 #endif /* _UOB_QC_QMI_SVC_H */

@@ -207,41 +207,15 @@ static void uob_qc_fill_resp(struct uob_qc_stream *s, struct usb_device *udev,
 	r->interrupter_num = xhci_sideband_interrupter_id(s->dev->sb);
 }
 
-/*
- * Give back what a stream holds, in reverse order of setup.  Caller holds
- * the udev lock (on disconnect, usbcore does).
- */
-static void uob_qc_stream_release(struct uob_qc_stream *s, bool in_disconnect)
-	__must_hold(&s->dev->udev->dev.mutex)
-{
-	struct uob_qc_dev *d = s->dev;
-
-	device_lock_assert(&d->udev->dev);
-	if (s->xfer_buf) {
-		uob_qc_dsp_unmap(&s->xfer);
-		usb_free_coherent(d->udev, PAGE_ALIGN(s->xfer_size), s->xfer_buf, s->xfer_dma);
-		s->xfer_buf = NULL;
-		atomic_dec(&uob_qc_counters.xfer_bufs);
-	}
-	if (s->sync_ep && s->sync_ring.size) {
-		uob_qc_dsp_unmap(&s->sync_ring);
-		xhci_sideband_remove_endpoint(d->sb, s->sync_ep);
-	}
-	if (s->data_ring.size) {
-		uob_qc_dsp_unmap(&s->data_ring);
-		xhci_sideband_remove_endpoint(d->sb, s->data_ep);
-	}
-	uob_qc_dev_put(d);
-	s->dev = NULL;
-	uob_qc_pcm_close(&s->alsa, in_disconnect);
-}
-
+/* An endpoint's ring, handed to the DSP.  @ep NULL: no such endpoint. */
 static int uob_qc_add_ep(struct uob_qc_dev *d, struct usb_host_endpoint *ep,
 			 struct uob_qc_map *m)
 {
 	struct sg_table *sgt;
 	int ret;
 
+	if (!ep)
+		return 0;
 	ret = uob_qc_sb_add_endpoint(d->sb, ep);
 	if (ret)
 		return ret;
@@ -256,88 +230,102 @@ static int uob_qc_add_ep(struct uob_qc_dev *d, struct usb_host_endpoint *ep,
 	return ret;
 }
 
+static void uob_qc_remove_ep(struct uob_qc_dev *d, struct usb_host_endpoint *ep,
+			     struct uob_qc_map *m)
+{
+	if (!ep)
+		return;
+	uob_qc_dsp_unmap(m);
+	xhci_sideband_remove_endpoint(d->sb, ep);
+}
+
+/* The transfer buffer (mainline: uaudio_transfer_buffer_setup). */
+static int uob_qc_xfer_setup(struct uob_qc_stream *s, struct usb_device *udev, u32 size)
+{
+	int ret;
+
+	s->xfer_buf = uob_qc_xfer_alloc(udev, size, &s->xfer_dma);
+	if (!s->xfer_buf)
+		return -ENOMEM;
+	s->xfer_size = size;
+	ret = uob_qc_map_buf(&s->xfer, udev, s->xfer_buf, s->xfer_dma, size);
+	if (ret) {
+		usb_free_coherent(udev, PAGE_ALIGN(size), s->xfer_buf, s->xfer_dma);
+		return ret;
+	}
+	atomic_inc(&uob_qc_counters.xfer_bufs);
+	return 0;
+}
+
+static void uob_qc_xfer_free(struct uob_qc_stream *s, struct usb_device *udev)
+{
+	uob_qc_dsp_unmap(&s->xfer);
+	usb_free_coherent(udev, PAGE_ALIGN(s->xfer_size), s->xfer_buf, s->xfer_dma);
+	atomic_dec(&uob_qc_counters.xfer_bufs);
+}
+
 /**
  * uob_qc_enable() - enable one stream
  * @req: the (checked) request
  * @pcm: its PCM
  * @udev: its device
  * @client: the QMI client asking
- * @resp: filled for the client
+ * @resp: filled for the client on success, untouched otherwise
  *
  * Context: the caller holds @udev's lock.
  *
- * Return: the QMI status.
+ * Return: 0, or a negative errno with nothing taken: -EBUSY (enabled
+ * already, or the system is going to sleep), -ENODEV (no active streaming
+ * interface), -EINVAL (not the endpoint's service interval), or the error
+ * of ALSA, the sideband, the offload usage, the DSP mapping or an
+ * allocation.
  */
-u32 uob_qc_enable(const struct uob_uaudio_req *req, struct snd_pcm *pcm,
+int uob_qc_enable(const struct uob_uaudio_req *req, struct snd_pcm *pcm,
 		  struct usb_device *udev, const struct sockaddr_qrtr *client,
 		  struct uob_uaudio_resp *resp)
 {
 	struct uob_qc_stream *s;
-	u32 status = UOB_UAUDIO_FAILURE;
-	dma_addr_t dma;
-	int ret, want;
+	int ret;
 
 	device_lock_assert(&udev->dev);
 	if (uob_qc_find_stream(req->usb_token))
-		return UOB_UAUDIO_FAILURE;	/* already enabled */
+		return -EBUSY;
 
 	s = kzalloc_obj(*s, GFP_KERNEL);
 	if (!s)
-		return UOB_UAUDIO_MEMALLOC;
+		return -ENOMEM;
 	s->token = req->usb_token;
 	s->client = *client;
 
 	ret = uob_qc_pcm_open(&s->alsa, pcm, UOB_TOKEN_DIR(req->usb_token),
 			      uob_qc_formats[req->audio_format], req->number_of_ch,
 			      req->bit_rate);
-	if (ret) {
-		status = ret == -EINVAL ? UOB_UAUDIO_INVALID_PARAM : UOB_UAUDIO_FAILURE;
+	if (ret)
 		goto free;
-	}
 	ret = uob_qc_find_stream_ep(s, udev);
 	if (ret)
 		goto close;
-	if (req->service_interval_valid) {
-		want = uob_qc_data_interval(udev, req->service_interval);
-		if (want != s->data_ep->desc.bInterval) {
-			status = UOB_UAUDIO_INVALID_PARAM;
-			ret = -EINVAL;
-			goto close;
-		}
-	}
-
-	s->dev = uob_qc_dev_get(udev, s->intf, &status);
-	if (IS_ERR(s->dev)) {
-		ret = PTR_ERR(s->dev);
-		s->dev = NULL;
+	if (req->service_interval_valid &&
+	    uob_qc_data_interval(udev, req->service_interval) != s->data_ep->desc.bInterval) {
+		ret = -EINVAL;
 		goto close;
 	}
-
-	status = UOB_UAUDIO_FAILURE;
+	s->dev = uob_qc_dev_get(udev, s->intf);
+	if (IS_ERR(s->dev)) {
+		ret = PTR_ERR(s->dev);
+		goto close;
+	}
 	ret = uob_qc_add_ep(s->dev, s->data_ep, &s->data_ring);
 	if (ret)
 		goto put_dev;
-	if (s->sync_ep) {
-		ret = uob_qc_add_ep(s->dev, s->sync_ep, &s->sync_ring);
-		if (ret)
-			goto put_dev;
-	}
-
-	status = UOB_UAUDIO_MEMALLOC;
-	s->xfer_buf = uob_qc_xfer_alloc(udev, req->xfer_buff_size, &dma);
-	if (!s->xfer_buf) {
-		ret = -ENOMEM;
-		goto put_dev;
-	}
-	atomic_inc(&uob_qc_counters.xfer_bufs);
-	s->xfer_dma = dma;
-	s->xfer_size = req->xfer_buff_size;
-	ret = uob_qc_map_buf(&s->xfer, udev, s->xfer_buf, dma, req->xfer_buff_size);
+	ret = uob_qc_add_ep(s->dev, s->sync_ep, &s->sync_ring);
 	if (ret)
-		goto put_dev;
+		goto remove_data;
+	ret = uob_qc_xfer_setup(s, udev, req->xfer_buff_size);
+	if (ret)
+		goto remove_sync;
 
-	uob_qc_fill_resp(s, udev, resp);
-	s->resp = *resp;
+	uob_qc_fill_resp(s, udev, &s->resp);
 	/*
 	 * The commit point: the sleep notifier sets ->sleeping under the same
 	 * lock and then stops what is listed, so a stream is either listed
@@ -349,26 +337,27 @@ u32 uob_qc_enable(const struct uob_uaudio_req *req, struct snd_pcm *pcm,
 		else
 			ret = -EBUSY;
 	}
-	if (ret) {
-		memset(resp, 0, sizeof(*resp));	/* nothing of what is given back */
-		status = UOB_UAUDIO_FAILURE;
-		goto put_dev;
-	}
+	if (ret)
+		goto free_xfer;
 	atomic_inc(&uob_qc_counters.streams);
+	*resp = s->resp;
 	dev_dbg(&udev->dev, "offload stream %06x enabled: interrupter %u, slot %u\n",
 		s->token, resp->interrupter_num, resp->slot_id);
-	return UOB_UAUDIO_SUCCESS;
+	return 0;
 
+free_xfer:
+	uob_qc_xfer_free(s, udev);
+remove_sync:
+	uob_qc_remove_ep(s->dev, s->sync_ep, &s->sync_ring);
+remove_data:
+	uob_qc_remove_ep(s->dev, s->data_ep, &s->data_ring);
 put_dev:
-	uob_qc_stream_release(s, false);
-	goto free;
+	uob_qc_dev_put(s->dev);
 close:
 	uob_qc_pcm_close(&s->alsa, false);
 free:
 	kfree(s);
-	resp->internal_status_valid = 1;
-	resp->internal_status = -ret;
-	return status;
+	return ret;
 }
 
 /**
@@ -382,10 +371,17 @@ free:
 void uob_qc_stream_stop(struct uob_qc_stream *s, bool in_disconnect)
 	__must_hold(&s->dev->udev->dev.mutex)
 {
-	device_lock_assert(&s->dev->udev->dev);
+	struct uob_qc_dev *d = s->dev;
+
+	device_lock_assert(&d->udev->dev);
 	scoped_guard(mutex, &uob_qc.lock)
 		list_del(&s->node);
-	uob_qc_stream_release(s, in_disconnect);
+	/* what uob_qc_enable() took, in reverse order */
+	uob_qc_xfer_free(s, d->udev);
+	uob_qc_remove_ep(d, s->sync_ep, &s->sync_ring);
+	uob_qc_remove_ep(d, s->data_ep, &s->data_ring);
+	uob_qc_dev_put(d);
+	uob_qc_pcm_close(&s->alsa, in_disconnect);
 	atomic_dec(&uob_qc_counters.streams);
 	kfree(s);
 }

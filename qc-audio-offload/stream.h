@@ -67,7 +67,7 @@ struct uob_qc_counters {
 
 extern struct uob_qc_counters uob_qc_counters;
 
-u32 uob_qc_enable(const struct uob_uaudio_req *req, struct snd_pcm *pcm,
+int uob_qc_enable(const struct uob_uaudio_req *req, struct snd_pcm *pcm,
 		  struct usb_device *udev, const struct sockaddr_qrtr *client,
 		  struct uob_uaudio_resp *resp);
 void uob_qc_stream_stop(struct uob_qc_stream *s, bool in_disconnect);
