@@ -29,8 +29,6 @@
  *   udev device lock -> (ALSA's own locks) -> the files' leaf mutexes
  * (see teardown.c).  No leaf mutex is held across a call into another file.
  */
-#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
-
 #include <linux/debugfs.h>
 #include <linux/module.h>
 #include <linux/notifier.h>
@@ -156,9 +154,6 @@ static int __init uob_qc_init(void)
 	debugfs_create_file("state", 0444, dir, NULL, &uob_qc_fops);
 	uob_qmi_debugfs(dir);
 	uob_qc_debugfs = dir;
-
-	pr_info("QMI UAUDIO stream service 0x%x up (backport %s)\n",
-		UOB_UAUDIO_SERVICE_ID, UOB_VERSION);
 	return 0;
 
 unregister_pm:
