@@ -3,10 +3,14 @@
  * qc-audio-offload: the ALSA side, on 6.12's public interfaces.
  *
  * snd_pcm_notify() tells us of every PCM; those of USB audio cards are
- * listed.  Its disconnect callback runs in snd-usb-audio's disconnect,
- * with the udev lock held by the USB core (unplug, reset, forced unbind,
- * usbfs release) and the PCM's open_mutex held by ALSA; the news goes to
- * the driver's disconnect function, which must not wait for anything.
+ * listed.  A USB audio card is recognised by what its device is, not by
+ * a name: a USB Audio Class control interface (snd-usb-audio's cards hang
+ * on the interface it probed, which for class devices is that one).
+ *
+ * Its disconnect callback runs in snd-usb-audio's disconnect, with the
+ * udev lock held by the USB core (unplug, reset, forced unbind, usbfs
+ * release) and the PCM's open_mutex held by ALSA; the news goes to the
+ * driver's disconnect function, which must not wait for anything.
  *
  * A stream's substream is opened through a file of our own that sits on
  * the card's file list like any ALSA file (6.12's snd_pcm_attach_substream()
@@ -25,6 +29,7 @@
 #include <linux/mutex.h>
 #include <linux/slab.h>
 #include <linux/usb.h>
+#include <linux/usb/audio.h>
 #include <sound/core.h>
 #include <sound/pcm_params.h>
 
@@ -46,25 +51,65 @@ static struct {
 	.pcms = LIST_HEAD_INIT(uob_pcm.pcms),
 };
 
-static bool uob_qc_is_usb_card(struct snd_card *card)
+struct uob_qc_card_match {
+	const struct device *dev;	/* the card's */
+	struct usb_device *parent;	/* the USB device that is its parent */
+	bool is_udev;			/* it is a USB device itself */
+};
+
+static int uob_qc_card_match(struct usb_device *udev, void *data)
 {
-	return !strcmp(card->driver, "USB-Audio") && card->dev;
+	struct uob_qc_card_match *m = data;
+
+	if (&udev->dev == m->dev)
+		m->is_udev = true;
+	if (&udev->dev == m->dev->parent)
+		m->parent = udev;
+	return 0;
 }
 
 /**
  * uob_qc_pcm_card_udev() - the USB device of a USB audio card
  * @card: an ALSA card (referenced by the caller)
  *
- * Context: any.
+ * The card's device must be a device of the USB bus that usbcore does not
+ * list as a USB device, whose parent it does list -- an interface, as
+ * usbcore's own usb_for_each_dev() tells, where the private device types
+ * are not exported -- and that interface a USB Audio Class control
+ * interface.
+ *
+ * Context: process context; walks usbcore's devices (no lock of theirs).
  *
  * Return: the device (not referenced: take one while @card is held), or
  * NULL if @card is not a USB audio card.
  */
 struct usb_device *uob_qc_pcm_card_udev(struct snd_card *card)
 {
-	if (!uob_qc_is_usb_card(card))
+	struct uob_qc_card_match m = { .dev = card->dev };
+	struct usb_host_interface *alt;
+
+	if (!m.dev || !m.dev->parent)
 		return NULL;
-	return interface_to_usbdev(to_usb_interface(card->dev));
+	usb_for_each_dev(&m, uob_qc_card_match);
+	if (!m.parent || m.is_udev || m.dev->bus != m.parent->dev.bus)
+		return NULL;
+	alt = &to_usb_interface(m.dev)->altsetting[0];
+	if (alt->desc.bInterfaceClass != USB_CLASS_AUDIO ||
+	    alt->desc.bInterfaceSubClass != USB_SUBCLASS_AUDIOCONTROL)
+		return NULL;
+	return m.parent;
+}
+
+/* Is @pcm listed?  Only PCMs of USB audio cards are. */
+static bool uob_qc_pcm_listed(struct snd_pcm *pcm)
+{
+	struct uob_qc_pcm *p;
+
+	guard(mutex)(&uob_pcm.lock);
+	list_for_each_entry(p, &uob_pcm.pcms, node)
+		if (p->pcm == pcm)
+			return true;
+	return false;
 }
 
 /**
@@ -93,7 +138,7 @@ static int uob_qc_pcm_register(struct snd_pcm *pcm)
 {
 	struct uob_qc_pcm *p;
 
-	if (!uob_qc_is_usb_card(pcm->card))
+	if (!uob_qc_pcm_card_udev(pcm->card))
 		return 0;
 	p = kzalloc_obj(*p, GFP_KERNEL);
 	if (!p)
@@ -119,15 +164,17 @@ static void uob_qc_pcm_forget(struct snd_pcm *pcm)
 
 /*
  * snd-usb-audio's disconnect reaches here from snd_card_disconnect() with
- * the udev lock held by the USB core.
+ * the udev lock held by the USB core.  A listed PCM's card was recognised
+ * when it registered: its device is an interface of the USB device.
  */
 static int uob_qc_pcm_disconnect(struct snd_pcm *pcm)
 {
-	struct usb_device *udev = uob_qc_pcm_card_udev(pcm->card);
+	struct usb_device *udev;
 
-	if (!udev)
+	if (!uob_qc_pcm_listed(pcm))
 		return 0;
 	lockdep_assert_held(&pcm->open_mutex);
+	udev = interface_to_usbdev(to_usb_interface(pcm->card->dev));
 	uob_pcm.ops->disconnect(pcm, udev);
 	uob_qc_pcm_forget(pcm);
 	return 0;
