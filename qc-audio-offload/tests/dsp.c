@@ -12,8 +12,6 @@
 #include "qc_kunit.h"
 
 /*
- * ---- the DSP behind an IOMMU domain --------------------------------------
- *
  * The emulated board has no DSP and no IOMMU in front of it, so these cases
  * hand the driver a paging domain of their own: the IOMMU core's real
  * iommu_map_sg()/iommu_unmap()/iommu_iova_to_phys() run, over a page table

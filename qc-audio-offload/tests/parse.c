@@ -11,10 +11,6 @@
 #include "../stream.h"
 #include "qc_kunit.h"
 
-/*
- * ---- the parser -------------------------------------------------------
- */
-
 static size_t uob_put_tlv(u8 *p, u8 type, u16 len, u32 val)
 {
 	p[0] = type;

@@ -14,8 +14,6 @@
 #include "qc_kunit.h"
 
 /*
- * ---- a failure at every setup step --------------------------------------
- *
  * Each step is a KUnit static stub in the driver; these replacements fail
  * it.  The DSP mapping fails at its n-th call (event ring, data ring,
  * transfer buffer) and is made for real before that.
