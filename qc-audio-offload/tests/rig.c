@@ -15,6 +15,7 @@
 
 #include "../device.h"
 #include "../dsp_mem.h"
+#include "../pcm.h"
 #include "../qmi_svc.h"
 #include "../stream.h"
 #include "qc_kunit.h"
@@ -158,9 +159,9 @@ int uob_qc_card_of(struct kunit *test, struct usb_device *udev)
 			card = snd_card_ref(i);
 			if (!card)
 				continue;
-			if (!strcmp(card->driver, "USB-Audio") && card->dev && !card->shutdown &&
-			    interface_to_usbdev(to_usb_interface(card->dev)) == udev &&
-			    card->registered) {
+			/* the driver's own recognition of a USB audio card */
+			if (!card->shutdown && card->registered &&
+			    uob_qc_pcm_card_udev(card) == udev) {
 				snd_card_unref(card);
 				return i;
 			}
@@ -170,7 +171,7 @@ int uob_qc_card_of(struct kunit *test, struct usb_device *udev)
 			break;
 		msleep(100);
 	}
-	KUNIT_FAIL(test, "no USB-Audio card for %s", dev_name(&udev->dev));
+	KUNIT_FAIL(test, "no USB audio card for %s", dev_name(&udev->dev));
 	return -1;
 }
 
