@@ -10,11 +10,11 @@
  *
  *   rig.c        the client, the rig, request builders, snapshots
  *   session.c    enable, disable and refused requests; clients
- *   steps.c      a failure at every setup step (KUnit static stubs)
  *   dsp.c        the DSP behind an IOMMU domain (a fake paging domain)
  *   lifecycle.c  unbind, reset, system sleep, refused puts
  *   parse.c      the request parser
- *   suite.c      the suite
+ *   suite.c      the suite, refused requests and a failure at every
+ *                setup step (KUnit static stubs) as parameter tables
  */
 #ifndef _UOB_QC_KUNIT_H
 #define _UOB_QC_KUNIT_H
@@ -87,16 +87,11 @@ bool uob_qc_wait_count(atomic_t *count, int want, unsigned int ms);
 void uob_qc_enable_reports_what_the_kernel_holds(struct kunit *test);
 void uob_qc_second_enable_refused(struct kunit *test);
 void uob_qc_disable_of_nothing(struct kunit *test);
-void uob_qc_bad_request(struct kunit *test);
-const void *uob_qc_bad_params(const void *prev, char *desc);
 void uob_qc_malformed_request(struct kunit *test);
 void uob_qc_two_cards_balance(struct kunit *test);
 void uob_qc_local_client_refused_by_default(struct kunit *test);
 void uob_qc_two_clients_one_wins(struct kunit *test);
 void uob_qc_client_gone_stops_session(struct kunit *test);
-
-void uob_qc_setup_step_fails(struct kunit *test);
-const void *uob_qc_step_params(const void *prev, char *desc);
 
 void uob_qc_dsp_domain_maps_every_region(struct kunit *test);
 void uob_qc_dsp_domain_map_failure_unwinds(struct kunit *test);
