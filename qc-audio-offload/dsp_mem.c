@@ -16,7 +16,7 @@
  *
  * Locking: uob_dsp.lock protects the choice of domain and the IOVA lists.
  * It is a leaf: taken with the udev device lock held (stream setup and
- * teardown), never together with uob_qc.lock.  The domain is chosen again
+ * teardown), never together with another lock of the driver.  The domain is chosen again
  * only while nothing is mapped, so a mapping is always undone in the domain
  * it was made in.
  */
@@ -34,11 +34,13 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <sound/core.h>
+#include <kunit/static_stub.h>
+#include <kunit/visibility.h>
 
 #include <uob_compat.h>
 #include <uob_q6usb_compat.h>
 
-#include "qc_offload.h"
+#include "dsp_mem.h"
 
 static char *iommu_dev;
 module_param(iommu_dev, charp, 0444);
@@ -74,12 +76,10 @@ struct uob_iova {
 static struct {
 	struct mutex lock;	/* the fields below; a leaf lock */
 	struct iommu_domain *domain;
-	struct device *dev;	/* referenced; NULL for the test domain */
+	struct device *dev;	/* referenced, or NULL */
 	const char *source;
 	u8 sid;
 	u16 intr_num;
-	struct iommu_domain *test_domain;
-	u8 test_sid;
 	struct list_head iovas[UOB_QC_MEM_COUNT];
 	unsigned int in_use;
 } uob_dsp = {
@@ -189,15 +189,45 @@ static void uob_dsp_forget(void)
 }
 
 /*
- * Choose the DSP's domain again, if nothing is mapped: the test domain,
- * q6usb's, iommu_dev='s, or none.  Platform devices may come and go
- * between sessions, so this is redone for every first mapping.
+ * The platform's choice, each time: q6usb's domain, else iommu_dev='s.
+ * Returns the domain (NULL: none) and, in *@dev, the device it belongs to
+ * (referenced; NULL if none), with its stream ID, interrupter and a name
+ * for debugfs.  A KUnit static stub: the suite hands its own domain.
+ */
+VISIBLE_IF_KUNIT struct iommu_domain *uob_qc_dsp_platform(struct device **dev, u8 *sid,
+							  u16 *intr, const char **source)
+{
+	struct iommu_domain *domain = NULL;
+
+	KUNIT_STATIC_STUB_REDIRECT(uob_qc_dsp_platform, dev, sid, intr, source);
+	*dev = uob_q6usb_find(&domain, sid, intr);
+	if (*dev) {
+		*source = "q6usb";
+		return domain;
+	}
+	*dev = uob_dsp_named_dev();
+	if (!*dev) {
+		if (iommu_dev && *iommu_dev)
+			pr_warn_once("iommu_dev=%s: no such device; handing DMA addresses to the DSP\n",
+				     iommu_dev);
+		return NULL;
+	}
+	*sid = uob_dsp_dt_sid(*dev);
+	*source = "iommu_dev";
+	return iommu_get_domain_for_dev(*dev);
+}
+
+/*
+ * Choose the DSP's domain again, if nothing is mapped.  Platform devices
+ * may come and go between sessions, so this is redone for every first
+ * mapping.
  */
 static void uob_dsp_resolve(void)
 	__must_hold(&uob_dsp.lock)
 {
-	struct iommu_domain *domain = NULL;
-	struct device *dev;
+	struct iommu_domain *domain;
+	struct device *dev = NULL;
+	const char *source = "none";
 	u16 intr = 0;
 	u8 s = 0;
 
@@ -206,36 +236,17 @@ static void uob_dsp_resolve(void)
 		return;
 	uob_dsp_forget();
 
-	if (uob_dsp.test_domain) {
-		uob_dsp.domain = uob_dsp.test_domain;
-		uob_dsp.sid = uob_dsp.test_sid;
-		uob_dsp.source = "test";
-		return;
-	}
-
-	dev = uob_q6usb_find(&domain, &s, &intr);
-	if (dev) {
-		uob_dsp.source = "q6usb";
-	} else {
-		dev = uob_dsp_named_dev();
-		if (!dev) {
-			if (iommu_dev && *iommu_dev)
-				pr_warn_once("iommu_dev=%s: no such device; handing DMA addresses to the DSP\n",
-					     iommu_dev);
-			return;
-		}
-		domain = iommu_get_domain_for_dev(dev);
-		s = uob_dsp_dt_sid(dev);
-		uob_dsp.source = "iommu_dev";
-	}
+	domain = uob_qc_dsp_platform(&dev, &s, &intr, &source);
 	if (!domain) {
-		dev_warn_once(dev, "no IOMMU domain; handing DMA addresses to the DSP\n");
-		put_device(dev);
-		uob_dsp.source = "none";
+		if (dev) {
+			dev_warn_once(dev, "no IOMMU domain; handing DMA addresses to the DSP\n");
+			put_device(dev);
+		}
 		return;
 	}
 	uob_dsp.dev = dev;
 	uob_dsp.domain = domain;
+	uob_dsp.source = source;
 	if (sid > U8_MAX)
 		pr_warn_once("sid=%d is not a stream ID; using %u\n", sid, s);
 	uob_dsp.sid = sid >= 0 && sid <= U8_MAX ? sid : s;
@@ -296,7 +307,7 @@ static int __uob_qc_dsp_map(struct uob_qc_map *m, enum uob_qc_mem type,
  * @m: the mapping to fill
  * @type: which kind of region (decides the IOVA range)
  * @sysdev: the controller's DMA device
- * @sgt: the region's pages; consumed (freed) in any case
+ * @sgt: the region's pages (the caller frees it)
  * @dma: the region's DMA address as the controller sees it
  *
  * With a DSP domain, maps every entry of @sgt at consecutive IOVAs;
@@ -317,20 +328,14 @@ int uob_qc_dsp_map(struct uob_qc_map *m, enum uob_qc_mem type,
 	unsigned int i;
 	int ret;
 
+	KUNIT_STATIC_STUB_REDIRECT(uob_qc_dsp_map, m, type, sysdev, sgt, dma);
 	for_each_sgtable_sg(sgt, sg, i)
 		size += sg->length;
 
-	ret = uob_qc_inject(UOB_QC_STEP_MAPPING);
-	if (!ret) {
-		scoped_guard(mutex, &uob_dsp.lock)
-			ret = __uob_qc_dsp_map(m, type, sysdev, sgt, dma, size);
-	}
+	scoped_guard(mutex, &uob_dsp.lock)
+		ret = __uob_qc_dsp_map(m, type, sysdev, sgt, dma, size);
 	if (ret)
 		memset(m, 0, sizeof(*m));
-	else
-		atomic_inc(&uob_qc_counters.mappings);
-	sg_free_table(sgt);
-	kfree(sgt);
 	return ret;
 }
 
@@ -357,27 +362,6 @@ void uob_qc_dsp_unmap(struct uob_qc_map *m)
 		}
 	}
 	memset(m, 0, sizeof(*m));
-	atomic_dec(&uob_qc_counters.mappings);
-}
-
-/**
- * uob_qc_dsp_set_test_domain() - use @domain for the DSP (KUnit)
- * @domain: a paging domain, or NULL to go back to the platform's
- * @stream_id: the stream ID to report with it
- *
- * Context: process context; takes uob_dsp.lock.
- *
- * Return: 0, or -EBUSY while regions are mapped.
- */
-int uob_qc_dsp_set_test_domain(struct iommu_domain *domain, u8 stream_id)
-{
-	guard(mutex)(&uob_dsp.lock);
-	if (uob_dsp.in_use)
-		return -EBUSY;
-	uob_dsp.test_domain = domain;
-	uob_dsp.test_sid = stream_id;
-	uob_dsp_forget();
-	return 0;
 }
 
 /**
@@ -385,7 +369,8 @@ int uob_qc_dsp_set_test_domain(struct iommu_domain *domain, u8 stream_id)
  *
  * Context: any; a snapshot.
  *
- * Return: the number of IOVA ranges (domain) or DMA regions handed out.
+ * Return: the number of IOVA ranges (domain) or DMA regions handed out:
+ * every mapping uob_qc_dsp_map() made and uob_qc_dsp_unmap() has not undone.
  */
 unsigned int uob_qc_dsp_in_use(void)
 {

@@ -11,7 +11,7 @@
 #include <linux/sizes.h>
 #include <linux/types.h>
 
-#include "uaudio_qmi.h"
+#include "usb_audio_qmi_v01.h"
 
 /*
  * The receive buffer: whole datagrams.  qrtr_sendmsg() refuses more than

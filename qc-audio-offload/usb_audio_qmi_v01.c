@@ -7,7 +7,7 @@
  */
 #include <linux/stddef.h>
 
-#include "uaudio_qmi.h"
+#include "usb_audio_qmi_v01.h"
 
 #define UOB_EI(_dt, _tlv, _st, _f) {					\
 	.data_type = (_dt), .elem_len = 1,				\

@@ -7,8 +7,8 @@
  * (checked field by field; see the README).  Names carry a uob_ prefix so
  * nothing clashes with snd-usb-audio-qmi in kernels that have it.
  */
-#ifndef _UOB_UAUDIO_QMI_H
-#define _UOB_UAUDIO_QMI_H
+#ifndef _UOB_USB_AUDIO_QMI_V01_H
+#define _UOB_USB_AUDIO_QMI_V01_H
 
 #include <linux/soc/qcom/qmi.h>
 #include <linux/types.h>
@@ -183,4 +183,4 @@ extern const struct qmi_elem_info uob_uaudio_req_ei[];
 extern const struct qmi_elem_info uob_uaudio_resp_ei[];
 extern const struct qmi_elem_info uob_uaudio_ind_ei[];
 
-#endif /* _UOB_UAUDIO_QMI_H */
+#endif /* _UOB_USB_AUDIO_QMI_V01_H */

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * qc-audio-offload: the per-USB-device part of offloading (device.c):
+ * sideband, offload usage, interrupter and event ring, shared by the
+ * device's streams.
+ */
+#ifndef _UOB_QC_DEVICE_H
+#define _UOB_QC_DEVICE_H
+
+#include <linux/atomic.h>
+#include <linux/list.h>
+
+#include "dsp_mem.h"
+
+struct seq_file;
+struct sg_table;
+struct usb_device;
+struct usb_interface;
+struct uob_qc_pending_put;
+struct xhci_sideband;
+
+/**
+ * struct uob_qc_dev - a USB device with offloaded streams
+ * @node: in uob_qc_devs_list.list
+ * @udev: the device (referenced); we hold one offload usage reference on it
+ * @sb: its xHCI sideband
+ * @streams: offloaded streams on it
+ * @evt: the event ring as handed to the DSP
+ * @pending: record for a usage put that is refused at teardown (see
+ *	uob_qc_usage_put()); allocated here so that teardown never allocates
+ *
+ * Everything but @node is changed only with @udev's device lock held.
+ */
+struct uob_qc_dev {
+	struct list_head node;
+	struct usb_device *udev;
+	struct xhci_sideband *sb;
+	unsigned int streams;
+	struct uob_qc_map evt;
+	struct uob_qc_pending_put *pending;
+};
+
+/* devices with streams (debugfs, KUnit) */
+extern atomic_t uob_qc_devs;
+
+struct uob_qc_dev *uob_qc_dev_get(struct usb_device *udev, struct usb_interface *intf);
+void uob_qc_dev_put(struct uob_qc_dev *d);
+int uob_qc_dev_map_ring(struct uob_qc_dev *d, struct uob_qc_map *m, enum uob_qc_mem type,
+			struct sg_table *sgt);
+void uob_qc_dev_show(struct seq_file *m);
+
+#if IS_ENABLED(CONFIG_KUNIT)
+/* KUnit static stubs: the setup steps that can fail */
+struct xhci_sideband *uob_qc_sb_register(struct usb_interface *intf);
+int uob_qc_sb_create_interrupter(struct xhci_sideband *sb, int intr);
+struct sg_table *uob_qc_sb_event_buffer(struct xhci_sideband *sb);
+#endif
+
+#endif /* _UOB_QC_DEVICE_H */

@@ -1,0 +1,11 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * qc-audio-offload: the module (qc_audio_offload.c): init, exit, system
+ * sleep, debugfs.
+ */
+#ifndef _UOB_QC_AUDIO_OFFLOAD_H
+#define _UOB_QC_AUDIO_OFFLOAD_H
+
+void uob_qc_pm_event(unsigned long action);
+
+#endif /* _UOB_QC_AUDIO_OFFLOAD_H */

@@ -1,0 +1,348 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * qc-audio-offload: the QMI "UAUDIO stream" service.
+ *
+ * A datagram from the QMI core is parsed (qmi_parse.c), the client is
+ * checked (SPEC section 4: only the DSP's node, one bound client), and a
+ * well-formed request is validated in mainline's order and run: an enable
+ * (stream.c) or a disable.  Every request gets an answer (qmi_transport.c).
+ *
+ * Locking: a request takes the udev lock of its card's device first, as
+ * every path does (see teardown.c).  uob_svc.lock protects the client
+ * binding; a leaf lock, never held across a call.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/usb.h>
+#include <sound/core.h>
+#include <kunit/visibility.h>
+
+#include <uob_compat.h>
+
+#include "pcm.h"
+#include "qmi_parse.h"
+#include "qmi_svc.h"
+#include "qmi_transport.h"
+#include "response.h"
+#include "stream.h"
+#include "teardown.h"
+
+/* visible to the KUnit suite, which accepts its own local client */
+VISIBLE_IF_KUNIT bool uob_qc_allow_local;
+module_param_named(allow_local, uob_qc_allow_local, bool, 0644);
+MODULE_PARM_DESC(allow_local, "accept QMI clients on the local QRTR node (test rigs; default: no)");
+
+static int allowed_node = -1;
+module_param(allowed_node, int, 0644);
+MODULE_PARM_DESC(allowed_node, "QRTR node of the audio DSP; -1: any remote node (default)");
+
+/* mainline's MAX_XFER_BUFF_LEN: a larger transfer buffer is cut to this */
+#define UOB_QC_XFER_MAX		(24 * PAGE_SIZE)
+
+static struct {
+	struct mutex lock;		/* leaf: bound, client */
+	bool bound;
+	struct sockaddr_qrtr client;
+} uob_svc = {
+	.lock = __MUTEX_INITIALIZER(uob_svc.lock),
+};
+
+/*
+ * What mainline checks before it looks the stream up, in its order, with
+ * its answers: format, channels, rate and buffer size are required for a
+ * disable too.  A card number above 8 bits is refused (mainline truncates
+ * it to 8 bits and may act on another card).
+ */
+static int uob_qc_check_req(const struct uob_uaudio_req *req)
+{
+	if (!req->audio_format_valid || !req->bit_rate_valid ||
+	    !req->number_of_ch_valid || !req->xfer_buff_size_valid)
+		return -EINVAL;
+	if (UOB_TOKEN_CARD(req->usb_token) >= SNDRV_CARDS || req->usb_token >> 24)
+		return -EINVAL;
+	if (req->audio_format >= UOB_UAUDIO_FMT_COUNT)
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * The one place an errno becomes an answer.  Every answer has status
+ * SUCCESS or FAILURE and internal_status 0 or the negative errno, as
+ * mainline's.  A message the service does not run also has a QMI error in
+ * resp (mainline's QMI core would drop it unanswered, see the README),
+ * chosen by why it was refused.
+ */
+static void uob_qc_set_status(struct uob_uaudio_resp *resp, int err)
+{
+	resp->status_valid = 1;
+	resp->status = err ? UOB_UAUDIO_FAILURE : UOB_UAUDIO_SUCCESS;
+	resp->internal_status_valid = 1;
+	resp->internal_status = err;
+}
+
+static u16 uob_qc_qmi_error(int err)
+{
+	switch (err) {
+	case -EPERM:		/* a client from a node that is not allowed */
+		return QMI_ERR_INVALID_ID_V01;
+	case -EOPNOTSUPP:	/* another message id */
+		return QMI_ERR_NOT_SUPPORTED_V01;
+	case -EBUSY:		/* another client is bound */
+		return QMI_ERR_CLIENT_IDS_EXHAUSTED_V01;
+	case -ENOMEM:
+		return QMI_ERR_NO_MEMORY_V01;
+	default:		/* -EBADMSG: malformed */
+		return QMI_ERR_MALFORMED_MSG_V01;
+	}
+}
+
+static void uob_qc_refuse(struct sockaddr_qrtr *sq, u16 txn_id, int err)
+{
+	struct uob_uaudio_resp resp = {
+		.resp = { .result = QMI_RESULT_FAILURE_V01, .error = uob_qc_qmi_error(err) },
+	};
+
+	uob_qc_set_status(&resp, err);
+	uob_qc_qmi_send_resp(sq, txn_id, &resp);
+}
+
+static bool uob_qc_client_allowed(const struct sockaddr_qrtr *sq)
+{
+	if (uob_qc_qmi_local(sq))
+		return READ_ONCE(uob_qc_allow_local);
+	return allowed_node < 0 || sq->sq_node == (u32)allowed_node;
+}
+
+/* Bind the first (allowed) client; refuse others (-EBUSY) while it is bound. */
+static int uob_qc_bind_client(const struct sockaddr_qrtr *sq)
+{
+	guard(mutex)(&uob_svc.lock);
+	if (!uob_svc.bound) {
+		uob_svc.bound = true;
+		uob_svc.client = *sq;
+		return 0;
+	}
+	if (uob_svc.client.sq_node == sq->sq_node && uob_svc.client.sq_port == sq->sq_port)
+		return 0;
+	return -EBUSY;
+}
+
+/*
+ * Run a well-formed request as mainline does.  The refusals and their
+ * errnos follow mainline's order: required TLVs, card, format (-EINVAL);
+ * no such stream (-ENODEV); already enabled (-EBUSY); service interval
+ * (-EINVAL); then the enable itself, or a disable of nothing (-EINVAL).
+ * @resp gets the stream's fields on a successful enable.
+ */
+VISIBLE_IF_KUNIT int uob_qc_handle_req(struct uob_uaudio_req *req,
+				       const struct sockaddr_qrtr *sq,
+				       struct uob_uaudio_resp *resp)
+{
+	int card = UOB_TOKEN_CARD(req->usb_token);
+	int dir = UOB_TOKEN_DIR(req->usb_token);
+	struct usb_device *udev = NULL;
+	struct snd_card *sndcard;
+	struct uob_qc_stream *s;
+	struct snd_pcm *pcm;
+	int ret;
+
+	ret = uob_qc_check_req(req);
+	if (ret)
+		return ret;
+
+	/*
+	 * An early refusal only: the sleep notifier may set ->sleeping right
+	 * after this; uob_qc_enable() checks it again under its lock at its
+	 * commit point, which is what keeps a stream from living across sleep.
+	 */
+	if (uob_qc_sleeping())
+		return -EBUSY;	/* as mainline while the system sleeps; back after resume */
+
+	if (dir > SNDRV_PCM_STREAM_CAPTURE)
+		return -ENODEV;
+	sndcard = snd_card_ref(card);
+	if (!sndcard)
+		return -ENODEV;
+	ret = -ENODEV;
+	udev = uob_qc_pcm_card_udev(sndcard);
+	if (!udev)
+		goto unref;
+	usb_get_dev(udev);
+	/* before any stream exists on this bus, so every unbind is seen */
+	if (req->enable) {
+		ret = uob_qc_watch_bus(udev->dev.bus);
+		if (ret) {
+			usb_put_dev(udev);
+			goto unref;
+		}
+		ret = -ENODEV;
+	}
+
+	/* udev lock first: the order of every path (see teardown.c) */
+	usb_lock_device(udev);
+	pcm = uob_qc_pcm_find(card, UOB_TOKEN_PCM(req->usb_token));
+	if (!pcm || sndcard->shutdown || udev->state == USB_STATE_NOTATTACHED ||
+	    !pcm->streams[dir].substream_count)
+		goto unlock;
+
+	s = uob_qc_find_stream(req->usb_token);
+	ret = -EBUSY;
+	if (req->enable && s)
+		goto unlock;
+	ret = -EINVAL;
+	if (req->service_interval_valid && uob_qc_data_interval(udev, req->service_interval) < 0)
+		goto unlock;
+
+	if (req->enable) {
+		if (!req->number_of_ch || req->number_of_ch > 32 ||
+		    req->bit_rate < 4000 || req->bit_rate > 768000)
+			goto unlock;	/* -EINVAL, as ALSA's hw_params would say */
+		/* mainline's transfer buffer: 0 is a page, whole pages, at most 24 */
+		if (!req->xfer_buff_size)
+			req->xfer_buff_size = PAGE_SIZE;
+		else if (req->xfer_buff_size > UOB_QC_XFER_MAX)
+			req->xfer_buff_size = UOB_QC_XFER_MAX;
+		else
+			req->xfer_buff_size = PAGE_ALIGN(req->xfer_buff_size);
+		ret = uob_qc_enable(req, pcm, udev, sq, resp);
+	} else if (s) {
+		uob_qc_stream_stop(s, false);
+		ret = 0;
+	}
+unlock:
+	usb_unlock_device(udev);
+	usb_put_dev(udev);
+unref:
+	snd_card_unref(sndcard);
+	return ret;
+}
+
+/* A client's mistake: counted always, logged once per kind per interval. */
+static void uob_qc_log_bad(const struct sockaddr_qrtr *sq, enum uob_qmi_verdict v,
+			   size_t len)
+{
+	if (uob_qmi_log_allowed(UOB_QMI_COUNTS, v))
+		pr_warn("QRTR %u:%u: %zu-byte message %s: %s (%ld so far; debugfs qmi)\n",
+			sq->sq_node, sq->sq_port, len,
+			v == UOB_QMI_DROP_SHORT || v == UOB_QMI_DROP_TYPE ? "dropped" : "refused",
+			uob_qmi_verdict_name(v), atomic_long_read(&uob_qmi_stats.verdict[v]));
+}
+
+/*
+ * Whether the service runs a parsed message: 0, or why not (the errno
+ * uob_qc_refuse() answers with).  Counted and logged here.
+ */
+static int uob_qc_admit(const struct sockaddr_qrtr *sq, enum uob_qmi_verdict v,
+			size_t len)
+{
+	if (!uob_qc_client_allowed(sq)) {
+		uob_qmi_count(UOB_QMI_CNT_REFUSED_ID);
+		if (uob_qmi_log_allowed(UOB_QMI_CNT_REFUSED_ID, 0))
+			pr_warn("request from QRTR %u:%u refused: client not allowed (%ld so far)\n",
+				sq->sq_node, sq->sq_port,
+				atomic_long_read(&uob_qmi_stats.count[UOB_QMI_CNT_REFUSED_ID]));
+		return -EPERM;
+	}
+	if (v != UOB_QMI_OK) {
+		uob_qc_log_bad(sq, v, len);
+		return v == UOB_QMI_UNSUPPORTED ? -EOPNOTSUPP : -EBADMSG;
+	}
+	if (uob_qc_bind_client(sq)) {
+		uob_qmi_count(UOB_QMI_CNT_REFUSED_BUSY);
+		if (uob_qmi_log_allowed(UOB_QMI_CNT_REFUSED_BUSY, 0))
+			pr_warn("request from QRTR %u:%u refused: another client is bound (%ld so far)\n",
+				sq->sq_node, sq->sq_port,
+				atomic_long_read(&uob_qmi_stats.count[UOB_QMI_CNT_REFUSED_BUSY]));
+		return -EBUSY;
+	}
+	return 0;
+}
+
+static void uob_qc_msg(struct qmi_handle *qmi, struct sockaddr_qrtr *sq,
+		       const void *buf, size_t len)
+{
+	struct uob_uaudio_resp *resp;
+	struct uob_uaudio_req req;
+	enum uob_qmi_verdict v;
+	u16 txn_id = 0;
+	int err;
+
+	atomic_long_inc(&uob_qmi_stats.received);
+	v = uob_qc_parse_req(buf, len, &req, &txn_id);
+	atomic_long_inc(&uob_qmi_stats.verdict[v]);
+	if (v == UOB_QMI_DROP_SHORT || v == UOB_QMI_DROP_TYPE) {
+		uob_qc_log_bad(sq, v, len);
+		return;
+	}
+	err = uob_qc_admit(sq, v, len);
+	if (err) {
+		uob_qc_refuse(sq, txn_id, err);
+		return;
+	}
+	resp = kzalloc_obj(*resp, GFP_KERNEL);
+	if (!resp) {
+		uob_qmi_count(UOB_QMI_CNT_NO_MEMORY);
+		uob_qc_refuse(sq, txn_id, -ENOMEM);
+		return;
+	}
+
+	/* resp.result SUCCESS for every well-formed request, the token echoed */
+	err = uob_qc_handle_req(&req, sq, resp);
+	resp->usb_token_valid = 1;
+	resp->usb_token = req.usb_token;
+	uob_qc_set_status(resp, err);
+	uob_qmi_count(err ? UOB_QMI_CNT_DONE_FAILED : UOB_QMI_CNT_DONE_OK);
+	uob_qc_qmi_send_resp(sq, txn_id, resp);
+	kfree(resp);
+}
+
+static void uob_qc_unbind(unsigned int node, unsigned int port)
+{
+	struct sockaddr_qrtr sq = { .sq_node = node, .sq_port = port };
+	bool was;
+
+	scoped_guard(mutex, &uob_svc.lock) {
+		was = uob_svc.bound && uob_svc.client.sq_node == node &&
+		      (!port || uob_svc.client.sq_port == port);
+		if (was)
+			uob_svc.bound = false;
+	}
+	if (was)
+		pr_info_ratelimited("QMI client %u:%u gone: stopping its streams\n", node, port);
+	uob_qc_stop_streams(&sq, false, "client gone");
+}
+
+static void uob_qc_bye(struct qmi_handle *qmi, unsigned int node)
+{
+	uob_qc_unbind(node, 0);
+}
+
+static void uob_qc_del_client(struct qmi_handle *qmi, unsigned int node,
+			      unsigned int port)
+{
+	uob_qc_unbind(node, port);
+}
+
+const struct qmi_ops uob_qc_svc_ops = {
+	.msg_handler = uob_qc_msg,
+	.bye = uob_qc_bye,
+	.del_client = uob_qc_del_client,
+};
+
+/**
+ * uob_qc_svc_show() - debugfs: the client binding
+ * @m: the seq_file
+ *
+ * Context: process context; takes uob_svc.lock.
+ */
+void uob_qc_svc_show(struct seq_file *m)
+{
+	guard(mutex)(&uob_svc.lock);
+	seq_printf(m, "client: %s %u:%u (allow_local=%d allowed_node=%d)\n",
+		   uob_svc.bound ? "bound" : "none", uob_svc.client.sq_node,
+		   uob_svc.client.sq_port, uob_qc_allow_local, allowed_node);
+}

@@ -1,0 +1,521 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * qc-audio-offload: offloaded streams.
+ *
+ * A stream enable (usb_token = card << 16 | pcm << 8 | direction) opens
+ * the PCM substream so that snd-usb-audio selects the altsetting and rate
+ * (pcm.c), finds the endpoint it activated, takes the device's share
+ * (device.c: sideband, usage, interrupter, event ring), hands the
+ * endpoint's ring(s) and a transfer buffer to the DSP and describes all
+ * of it in the response.  A stream ends only through uob_qc_stream_stop()
+ * (from the teardown, teardown.c, or a disable request).
+ *
+ * Locking: a stream is set up and given back with its udev device lock
+ * held.  uob_qc.lock protects the list of streams and the sleep flag; a
+ * leaf lock, never held across a call.
+ */
+#include <linux/dma-mapping.h>
+#include <linux/mutex.h>
+#include <linux/scatterlist.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/usb.h>
+#include <linux/usb/audio.h>
+#include <sound/core.h>
+#include <kunit/static_stub.h>
+#include <kunit/visibility.h>
+
+#include <uob/xhci-sideband.h>
+#include <uob_compat.h>
+
+#include "device.h"
+#include "response.h"
+#include "stream.h"
+
+struct uob_qc_counters uob_qc_counters;
+
+static struct {
+	struct mutex lock;		/* leaf: streams, sleeping */
+	struct list_head streams;
+	/* written under .lock; read without it only as an early refusal */
+	bool sleeping;			/* system sleep: no new stream */
+} uob_qc = {
+	.lock = __MUTEX_INITIALIZER(uob_qc.lock),
+	.streams = LIST_HEAD_INIT(uob_qc.streams),
+};
+
+/* DSP format enum -> ALSA format */
+static const snd_pcm_format_t uob_qc_formats[UOB_UAUDIO_FMT_COUNT] = {
+	[UOB_UAUDIO_FMT_S8] = SNDRV_PCM_FORMAT_S8,
+	[UOB_UAUDIO_FMT_U8] = SNDRV_PCM_FORMAT_U8,
+	[UOB_UAUDIO_FMT_S16_LE] = SNDRV_PCM_FORMAT_S16_LE,
+	[UOB_UAUDIO_FMT_S16_BE] = SNDRV_PCM_FORMAT_S16_BE,
+	[UOB_UAUDIO_FMT_U16_LE] = SNDRV_PCM_FORMAT_U16_LE,
+	[UOB_UAUDIO_FMT_U16_BE] = SNDRV_PCM_FORMAT_U16_BE,
+	[UOB_UAUDIO_FMT_S24_LE] = SNDRV_PCM_FORMAT_S24_LE,
+	[UOB_UAUDIO_FMT_S24_BE] = SNDRV_PCM_FORMAT_S24_BE,
+	[UOB_UAUDIO_FMT_U24_LE] = SNDRV_PCM_FORMAT_U24_LE,
+	[UOB_UAUDIO_FMT_U24_BE] = SNDRV_PCM_FORMAT_U24_BE,
+	[UOB_UAUDIO_FMT_S24_3LE] = SNDRV_PCM_FORMAT_S24_3LE,
+	[UOB_UAUDIO_FMT_S24_3BE] = SNDRV_PCM_FORMAT_S24_3BE,
+	[UOB_UAUDIO_FMT_U24_3LE] = SNDRV_PCM_FORMAT_U24_3LE,
+	[UOB_UAUDIO_FMT_U24_3BE] = SNDRV_PCM_FORMAT_U24_3BE,
+	[UOB_UAUDIO_FMT_S32_LE] = SNDRV_PCM_FORMAT_S32_LE,
+	[UOB_UAUDIO_FMT_S32_BE] = SNDRV_PCM_FORMAT_S32_BE,
+	[UOB_UAUDIO_FMT_U32_LE] = SNDRV_PCM_FORMAT_U32_LE,
+	[UOB_UAUDIO_FMT_U32_BE] = SNDRV_PCM_FORMAT_U32_BE,
+};
+
+/*
+ * The calls a stream setup makes that can fail, each a KUnit static stub
+ * (see device.c).
+ */
+VISIBLE_IF_KUNIT int uob_qc_sb_add_endpoint(struct xhci_sideband *sb,
+					    struct usb_host_endpoint *ep)
+{
+	KUNIT_STATIC_STUB_REDIRECT(uob_qc_sb_add_endpoint, sb, ep);
+	return xhci_sideband_add_endpoint(sb, ep);
+}
+
+VISIBLE_IF_KUNIT struct sg_table *uob_qc_sb_endpoint_buffer(struct xhci_sideband *sb,
+							    struct usb_host_endpoint *ep)
+{
+	KUNIT_STATIC_STUB_REDIRECT(uob_qc_sb_endpoint_buffer, sb, ep);
+	return xhci_sideband_get_endpoint_buffer(sb, ep);
+}
+
+/* whole pages: nothing else may share a page the DSP can reach */
+VISIBLE_IF_KUNIT void *uob_qc_xfer_alloc(struct usb_device *udev, size_t size,
+					 dma_addr_t *dma)
+{
+	KUNIT_STATIC_STUB_REDIRECT(uob_qc_xfer_alloc, udev, size, dma);
+	return usb_alloc_coherent(udev, PAGE_ALIGN(size), GFP_KERNEL, dma);
+}
+
+/**
+ * uob_qc_find_stream() - the stream of a usb_token
+ * @token: the token
+ *
+ * Context: process context; takes uob_qc.lock.  The stream stays valid
+ * after it is dropped only while the caller holds the udev lock of the
+ * stream's device (streams are added and removed under it); callers
+ * re-check that the stream is on the device they locked.
+ *
+ * Return: the stream, or NULL.
+ */
+struct uob_qc_stream *uob_qc_find_stream(u32 token)
+{
+	struct uob_qc_stream *s;
+
+	guard(mutex)(&uob_qc.lock);
+	list_for_each_entry(s, &uob_qc.streams, node)
+		if (s->token == token)
+			return s;
+	return NULL;
+}
+
+/* The audio streaming interface snd-usb-audio just activated for @s. */
+static int uob_qc_find_stream_ep(struct uob_qc_stream *s, struct usb_device *udev)
+{
+	bool out = UOB_TOKEN_DIR(s->token) == SNDRV_PCM_STREAM_PLAYBACK;
+	struct usb_host_config *cfg = udev->actconfig;
+	struct uob_qc_stream *o;
+	int i, e;
+
+	for (i = 0; cfg && i < cfg->desc.bNumInterfaces; i++) {
+		struct usb_interface *intf = cfg->interface[i];
+		struct usb_host_interface *alt = intf->cur_altsetting;
+
+		if (alt->desc.bInterfaceClass != USB_CLASS_AUDIO ||
+		    alt->desc.bInterfaceSubClass != USB_SUBCLASS_AUDIOSTREAMING ||
+		    !alt->desc.bAlternateSetting)
+			continue;
+		scoped_guard(mutex, &uob_qc.lock) {
+			list_for_each_entry(o, &uob_qc.streams, node)
+				if (o->intf == intf)
+					goto next;
+		}
+		for (e = 0; e < alt->desc.bNumEndpoints; e++) {
+			struct usb_host_endpoint *ep = &alt->endpoint[e];
+
+			if (!usb_endpoint_xfer_isoc(&ep->desc) ||
+			    usb_endpoint_dir_out(&ep->desc) != out ||
+			    (ep->desc.bmAttributes & USB_ENDPOINT_USAGE_MASK) ==
+			    USB_ENDPOINT_USAGE_FEEDBACK)
+				continue;
+			s->intf = intf;
+			s->data_ep = ep;
+			break;
+		}
+		for (e = 0; s->data_ep && e < alt->desc.bNumEndpoints; e++) {
+			struct usb_host_endpoint *ep = &alt->endpoint[e];
+
+			if (ep != s->data_ep && usb_endpoint_xfer_isoc(&ep->desc) &&
+			    usb_endpoint_dir_out(&ep->desc) != out)
+				s->sync_ep = ep;
+		}
+		if (s->data_ep)
+			return 0;
+next:
+		;
+	}
+	return -ENODEV;
+}
+
+/* The transfer buffer: coherent memory of whole pages.  Caller holds the udev lock. */
+static int uob_qc_map_buf(struct uob_qc_map *m, struct usb_device *udev,
+			  void *cpu, dma_addr_t dma, size_t size)
+{
+	struct device *sysdev = udev->bus->sysdev;
+	struct sg_table *sgt;
+	int ret;
+
+	device_lock_assert(&udev->dev);
+	sgt = kzalloc_obj(*sgt, GFP_KERNEL);
+	if (!sgt)
+		return -ENOMEM;
+	ret = dma_get_sgtable(sysdev, sgt, cpu, dma, PAGE_ALIGN(size));
+	if (ret) {
+		kfree(sgt);
+		return ret;
+	}
+	ret = uob_qc_dsp_map(m, UOB_QC_MEM_XFER_BUF, sysdev, sgt, dma);
+	sg_free_table(sgt);
+	kfree(sgt);
+	if (!ret)
+		m->size = size;	/* the DSP is told the size it asked for */
+	return ret;
+}
+
+static void uob_qc_mem_info(struct uob_uaudio_mem_info *mi, const struct uob_qc_map *m)
+{
+	mi->iova = m->iova;
+	mi->dma = m->dma;
+	mi->size = m->size;
+}
+
+static void uob_qc_fill_resp(struct uob_qc_stream *s, struct usb_device *udev,
+			     struct uob_uaudio_resp *r)
+{
+	uob_qc_resp_usb(r, udev, s->intf->cur_altsetting, s->data_ep, s->sync_ep);
+	r->xhci_mem_info_valid = 1;
+	uob_qc_mem_info(&r->xhci_mem_info.evt_ring, &s->dev->evt);
+	uob_qc_mem_info(&r->xhci_mem_info.tr_data, &s->data_ring);
+	uob_qc_mem_info(&r->xhci_mem_info.tr_sync, &s->sync_ring);
+	uob_qc_mem_info(&r->xhci_mem_info.xfer_buff, &s->xfer);
+	r->interrupter_num_valid = 1;
+	r->interrupter_num = xhci_sideband_interrupter_id(s->dev->sb);
+}
+
+/* An endpoint's ring, handed to the DSP.  @ep NULL: no such endpoint. */
+static int uob_qc_add_ep(struct uob_qc_dev *d, struct usb_host_endpoint *ep,
+			 struct uob_qc_map *m)
+{
+	struct sg_table *sgt;
+	int ret;
+
+	if (!ep)
+		return 0;
+	ret = uob_qc_sb_add_endpoint(d->sb, ep);
+	if (ret)
+		return ret;
+
+	sgt = uob_qc_sb_endpoint_buffer(d->sb, ep);
+	if (!sgt)
+		ret = -ENOMEM;
+	else
+		ret = uob_qc_dev_map_ring(d, m, UOB_QC_MEM_XFER_RING, sgt);
+	if (ret)
+		xhci_sideband_remove_endpoint(d->sb, ep);
+	return ret;
+}
+
+static void uob_qc_remove_ep(struct uob_qc_dev *d, struct usb_host_endpoint *ep,
+			     struct uob_qc_map *m)
+{
+	if (!ep)
+		return;
+	uob_qc_dsp_unmap(m);
+	xhci_sideband_remove_endpoint(d->sb, ep);
+}
+
+/* The transfer buffer (mainline: uaudio_transfer_buffer_setup). */
+static int uob_qc_xfer_setup(struct uob_qc_stream *s, struct usb_device *udev, u32 size)
+{
+	int ret;
+
+	s->xfer_buf = uob_qc_xfer_alloc(udev, size, &s->xfer_dma);
+	if (!s->xfer_buf)
+		return -ENOMEM;
+	s->xfer_size = size;
+	ret = uob_qc_map_buf(&s->xfer, udev, s->xfer_buf, s->xfer_dma, size);
+	if (ret) {
+		usb_free_coherent(udev, PAGE_ALIGN(size), s->xfer_buf, s->xfer_dma);
+		return ret;
+	}
+	atomic_inc(&uob_qc_counters.xfer_bufs);
+	return 0;
+}
+
+static void uob_qc_xfer_free(struct uob_qc_stream *s, struct usb_device *udev)
+{
+	uob_qc_dsp_unmap(&s->xfer);
+	usb_free_coherent(udev, PAGE_ALIGN(s->xfer_size), s->xfer_buf, s->xfer_dma);
+	atomic_dec(&uob_qc_counters.xfer_bufs);
+}
+
+/**
+ * uob_qc_enable() - enable one stream
+ * @req: the (checked) request
+ * @pcm: its PCM
+ * @udev: its device
+ * @client: the QMI client asking
+ * @resp: filled for the client on success, untouched otherwise
+ *
+ * Context: the caller holds @udev's lock.
+ *
+ * Return: 0, or a negative errno with nothing taken: -EBUSY (enabled
+ * already, or the system is going to sleep), -ENODEV (no active streaming
+ * interface), -EINVAL (not the endpoint's service interval), or the error
+ * of ALSA, the sideband, the offload usage, the DSP mapping or an
+ * allocation.
+ */
+int uob_qc_enable(const struct uob_uaudio_req *req, struct snd_pcm *pcm,
+		  struct usb_device *udev, const struct sockaddr_qrtr *client,
+		  struct uob_uaudio_resp *resp)
+{
+	struct uob_qc_stream *s;
+	int ret;
+
+	device_lock_assert(&udev->dev);
+	if (uob_qc_find_stream(req->usb_token))
+		return -EBUSY;
+
+	s = kzalloc_obj(*s, GFP_KERNEL);
+	if (!s)
+		return -ENOMEM;
+	s->token = req->usb_token;
+	s->client = *client;
+
+	ret = uob_qc_pcm_open(&s->alsa, pcm, UOB_TOKEN_DIR(req->usb_token),
+			      uob_qc_formats[req->audio_format], req->number_of_ch,
+			      req->bit_rate);
+	if (ret)
+		goto free;
+	ret = uob_qc_find_stream_ep(s, udev);
+	if (ret)
+		goto close;
+	if (req->service_interval_valid &&
+	    uob_qc_data_interval(udev, req->service_interval) != s->data_ep->desc.bInterval) {
+		ret = -EINVAL;
+		goto close;
+	}
+	s->dev = uob_qc_dev_get(udev, s->intf);
+	if (IS_ERR(s->dev)) {
+		ret = PTR_ERR(s->dev);
+		goto close;
+	}
+	ret = uob_qc_add_ep(s->dev, s->data_ep, &s->data_ring);
+	if (ret)
+		goto put_dev;
+	ret = uob_qc_add_ep(s->dev, s->sync_ep, &s->sync_ring);
+	if (ret)
+		goto remove_data;
+	ret = uob_qc_xfer_setup(s, udev, req->xfer_buff_size);
+	if (ret)
+		goto remove_sync;
+
+	uob_qc_fill_resp(s, udev, &s->resp);
+	/*
+	 * The commit point: the sleep notifier sets ->sleeping under the same
+	 * lock and then stops what is listed, so a stream is either listed
+	 * before (and stopped) or refused here.
+	 */
+	scoped_guard(mutex, &uob_qc.lock) {
+		if (!uob_qc.sleeping)
+			list_add_tail(&s->node, &uob_qc.streams);
+		else
+			ret = -EBUSY;
+	}
+	if (ret)
+		goto free_xfer;
+	atomic_inc(&uob_qc_counters.streams);
+	*resp = s->resp;
+	dev_dbg(&udev->dev, "offload stream %06x enabled: interrupter %u, slot %u\n",
+		s->token, resp->interrupter_num, resp->slot_id);
+	return 0;
+
+free_xfer:
+	uob_qc_xfer_free(s, udev);
+remove_sync:
+	uob_qc_remove_ep(s->dev, s->sync_ep, &s->sync_ring);
+remove_data:
+	uob_qc_remove_ep(s->dev, s->data_ep, &s->data_ring);
+put_dev:
+	uob_qc_dev_put(s->dev);
+close:
+	uob_qc_pcm_close(&s->alsa, false);
+free:
+	kfree(s);
+	return ret;
+}
+
+/**
+ * uob_qc_stream_stop() - end one stream
+ * @s: a listed stream
+ * @in_disconnect: in snd_pcm_notify's disconnect (ALSA holds the PCM's
+ *	open_mutex)
+ *
+ * Context: the caller holds the stream's udev lock (or usbcore does).
+ */
+void uob_qc_stream_stop(struct uob_qc_stream *s, bool in_disconnect)
+	__must_hold(&s->dev->udev->dev.mutex)
+{
+	struct uob_qc_dev *d = s->dev;
+
+	device_lock_assert(&d->udev->dev);
+	scoped_guard(mutex, &uob_qc.lock)
+		list_del(&s->node);
+	/* what uob_qc_enable() took, in reverse order */
+	uob_qc_xfer_free(s, d->udev);
+	uob_qc_remove_ep(d, s->sync_ep, &s->sync_ring);
+	uob_qc_remove_ep(d, s->data_ep, &s->data_ring);
+	uob_qc_dev_put(d);
+	uob_qc_pcm_close(&s->alsa, in_disconnect);
+	atomic_dec(&uob_qc_counters.streams);
+	kfree(s);
+}
+
+/*
+ * Which streams an event ends: those of @udev (NULL: any device), of @pcm
+ * (NULL: any), enabled by @client (NULL: any; port 0: any port of its node).
+ */
+static bool uob_qc_stream_matches(const struct uob_qc_stream *s,
+				  const struct usb_device *udev,
+				  const struct snd_pcm *pcm,
+				  const struct sockaddr_qrtr *client)
+{
+	if (udev && s->dev->udev != udev)
+		return false;
+	if (pcm && s->alsa.pcm != pcm)
+		return false;
+	return !client || (s->client.sq_node == client->sq_node &&
+			   (!client->sq_port || s->client.sq_port == client->sq_port));
+}
+
+/**
+ * uob_qc_find_match() - the first stream of @udev an event ends
+ * @udev: the device, whose lock the caller holds
+ * @pcm: only this PCM's streams (NULL: any)
+ * @client: only this client's (NULL: any; port 0: any port of its node)
+ *
+ * Context: the caller holds @udev's lock, which keeps the stream valid.
+ *
+ * Return: the stream, or NULL.
+ */
+struct uob_qc_stream *uob_qc_find_match(struct usb_device *udev, struct snd_pcm *pcm,
+					const struct sockaddr_qrtr *client)
+{
+	struct uob_qc_stream *s;
+
+	device_lock_assert(&udev->dev);
+	guard(mutex)(&uob_qc.lock);
+	list_for_each_entry(s, &uob_qc.streams, node)
+		if (uob_qc_stream_matches(s, udev, pcm, client))
+			return s;
+	return NULL;
+}
+
+/**
+ * uob_qc_match_udev_get() - the device of a stream of @client
+ * @client: the client (NULL: any; port 0: any port of its node)
+ *
+ * Context: process context, no udev lock needed.
+ *
+ * Return: the device of the first such stream, referenced, or NULL.
+ */
+struct usb_device *uob_qc_match_udev_get(const struct sockaddr_qrtr *client)
+{
+	struct uob_qc_stream *s;
+
+	guard(mutex)(&uob_qc.lock);
+	list_for_each_entry(s, &uob_qc.streams, node)
+		if (uob_qc_stream_matches(s, NULL, NULL, client))
+			return usb_get_dev(s->dev->udev);
+	return NULL;
+}
+
+/**
+ * uob_qc_stream_unbinding() - whose streams end when @dev loses its driver
+ * @dev: a device of the USB bus about to be unbound
+ *
+ * Streams of a device end when the device itself, or any interface bound
+ * to its card's driver, is about to be unbound.
+ *
+ * Context: the bus notifier; the USB core holds the udev lock.
+ *
+ * Return: the USB device whose streams end (not referenced: its lock is
+ * held), or NULL.
+ */
+struct usb_device *uob_qc_stream_unbinding(struct device *dev)
+{
+	struct uob_qc_stream *s;
+
+	guard(mutex)(&uob_qc.lock);
+	list_for_each_entry(s, &uob_qc.streams, node) {
+		struct device *own = &s->dev->udev->dev;
+
+		if (dev == own || (dev->parent == own &&
+				   dev->driver == s->alsa.pcm->card->dev->driver))
+			return s->dev->udev;
+	}
+	return NULL;
+}
+
+/**
+ * uob_qc_sleeping() - is the system going to sleep?
+ *
+ * Context: any; an early refusal only (uob_qc_enable() checks again at its
+ * commit point, under uob_qc.lock).
+ *
+ * Return: true between PM_*_PREPARE and PM_POST_*.
+ */
+bool uob_qc_sleeping(void)
+{
+	return READ_ONCE(uob_qc.sleeping);
+}
+
+/**
+ * uob_qc_set_sleeping() - no new stream from now on, or again
+ * @sleeping: true at PM_*_PREPARE, false at PM_POST_*
+ *
+ * Context: process context; takes uob_qc.lock.  Set before the streams
+ * are stopped, so a stream is either listed before (and stopped) or
+ * refused at its commit point.
+ */
+void uob_qc_set_sleeping(bool sleeping)
+{
+	guard(mutex)(&uob_qc.lock);
+	WRITE_ONCE(uob_qc.sleeping, sleeping);
+}
+
+/**
+ * uob_qc_stream_show() - debugfs: the streams
+ * @m: the seq_file
+ *
+ * Context: process context; takes uob_qc.lock.
+ */
+void uob_qc_stream_show(struct seq_file *m)
+{
+	struct uob_qc_stream *s;
+
+	guard(mutex)(&uob_qc.lock);
+	list_for_each_entry(s, &uob_qc.streams, node)
+		seq_printf(m, "stream %06x card=%u pcm=%u dir=%u client=%u:%u intf=%u alt=%u ep=%02x data_iova=%#llx data_dma=%pad xfer_iova=%#llx xfer_dma=%pad xfer_size=%u\n",
+			   s->token, UOB_TOKEN_CARD(s->token), UOB_TOKEN_PCM(s->token),
+			   UOB_TOKEN_DIR(s->token), s->client.sq_node, s->client.sq_port,
+			   s->resp.std_as_opr_intf_desc.bInterfaceNumber,
+			   s->resp.std_as_opr_intf_desc.bAlternateSetting,
+			   s->data_ep->desc.bEndpointAddress, s->data_ring.iova,
+			   &s->data_ring.dma, s->xfer.iova, &s->xfer.dma, s->xfer.size);
+}

@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * qc-audio-offload: every way a stream ends.
+ *
+ * Every event that ends or disturbs a stream goes into one teardown,
+ * uob_qc_teardown(): tell the DSP if asked (a DISCONNECT indication), then
+ * give back rings, mappings, interrupter, usage and the PCM -- never
+ * waiting for the DSP.  The events: snd-usb-audio's disconnect (pcm.c's
+ * callback), an unbind on the USB bus (the bus notifier here), the client
+ * going away, system sleep and module unload (uob_qc_stop_streams()).
+ *
+ * Locking, one order on every path:
+ *   udev device lock -> (ALSA's own locks) -> the driver's leaf locks
+ * The udev lock serialises everything that changes a device's streams:
+ * requests and stop-session take it; the USB core holds it around the
+ * disconnect and unbind paths, which therefore never take it and never
+ * wait for a request handler (no 10 s stall).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/device.h>
+#include <linux/ktime.h>
+#include <linux/minmax.h>
+#include <linux/mutex.h>
+#include <linux/notifier.h>
+#include <linux/usb.h>
+
+#include "qmi_transport.h"
+#include "response.h"
+#include "stream.h"
+#include "teardown.h"
+
+static struct {
+	struct mutex lock;		/* usb_bus */
+	const struct bus_type *usb_bus;	/* nb registered on it */
+	struct notifier_block nb;
+} uob_watch = {
+	.lock = __MUTEX_INITIALIZER(uob_watch.lock),
+};
+
+/* mainline's DISCONNECT: dev_event, slot_id, controller_num; no token */
+static void uob_qc_send_disconnect(struct uob_qc_stream *s, struct usb_device *udev)
+{
+	struct uob_uaudio_ind ind = {
+		.dev_event = UOB_UAUDIO_DEV_DISCONNECT,
+		.slot_id = udev->slot_id,
+		/* mainline: its last response's controller_num, 0 without an alias */
+		.controller_num_valid = 1,
+		.controller_num = max(uob_qc_controller_id(udev), 0),
+	};
+	int ret;
+
+	ret = uob_qc_qmi_send_ind(&s->client, &ind);
+	if (ret < 0 && ret != -ESHUTDOWN)
+		dev_warn(&udev->dev, "disconnect indication failed: %d\n", ret);
+}
+
+/**
+ * uob_qc_teardown() - end the streams of a device
+ * @udev: the device
+ * @pcm: only that PCM's streams, with ALSA holding its open_mutex
+ *	(snd_pcm_notify's disconnect); NULL: every PCM, open_mutex not held
+ * @client: only that client's streams (NULL: all)
+ * @tell: send the DSP a DISCONNECT indication first, as mainline does on
+ *	disconnect and on suspend
+ * @why: for the log line
+ *
+ * The one teardown of everything a stream holds (README: "Every way a
+ * stream ends").
+ *
+ * Context: the caller holds @udev's lock (the USB core does on its
+ * disconnect and unbind paths).
+ *
+ * Return: the number of streams torn down.
+ */
+unsigned int uob_qc_teardown(struct usb_device *udev, struct snd_pcm *pcm,
+			     const struct sockaddr_qrtr *client, bool tell,
+			     const char *why)
+	__must_hold(&udev->dev.mutex)
+{
+	struct uob_qc_stream *s;
+	ktime_t t0 = ktime_get();
+	unsigned int n = 0;
+
+	device_lock_assert(&udev->dev);
+	while ((s = uob_qc_find_match(udev, pcm, client))) {
+		if (tell)
+			uob_qc_send_disconnect(s, udev);
+		uob_qc_stream_stop(s, !!pcm);
+		n++;
+	}
+	if (n) {
+		atomic_add(n, &uob_qc_counters.teardowns);
+		dev_info(&udev->dev, "%s: %u offloaded stream(s) torn down in %lld us\n",
+			 why, n, ktime_us_delta(ktime_get(), t0));
+	}
+	return n;
+}
+
+/**
+ * uob_qc_stop_streams() - end the streams of a client, or all
+ * @client: the client (NULL: all; port 0: any port of its node)
+ * @tell: send DISCONNECT indications
+ * @why: for the log line
+ *
+ * For contexts that hold no udev lock: stop-session, system sleep, module
+ * unload.  Takes each device's lock first, then tears down what is still
+ * there.
+ *
+ * Context: process context; the caller holds no udev lock.
+ */
+void uob_qc_stop_streams(const struct sockaddr_qrtr *client, bool tell, const char *why)
+{
+	struct usb_device *udev;
+
+	while ((udev = uob_qc_match_udev_get(client))) {
+		usb_lock_device(udev);
+		uob_qc_teardown(udev, NULL, client, tell, why);
+		usb_unlock_device(udev);
+		usb_put_dev(udev);
+	}
+}
+
+/*
+ * The driver core tells a bus's notifiers BUS_NOTIFY_UNBIND_DRIVER before
+ * any device of the bus loses its driver, on every path: sysfs unbind,
+ * rmmod of the driver, usb_driver_release_interface() (forced unbind before
+ * a reset, usbfs), configuration changes (authorized=0, unbind of the whole
+ * device) and removal -- and in each the USB core holds the udev lock.
+ * snd-usb-audio's disconnect returns early for the streaming interfaces it
+ * claimed, so snd_pcm_notify() never hears of those; this does.  Streams of
+ * a device are torn down when the device itself, or any interface bound to
+ * its card's driver, is about to be unbound: before xhci-hcd drops the
+ * endpoint (altsetting 0) or frees anything the DSP points at.
+ */
+static int uob_qc_bus_notify(struct notifier_block *nb, unsigned long action,
+			     void *data)
+{
+	struct device *dev = data;
+	struct usb_device *udev;
+
+	if (action != BUS_NOTIFY_UNBIND_DRIVER)
+		return NOTIFY_DONE;
+	udev = uob_qc_stream_unbinding(dev);
+	if (!udev)
+		return NOTIFY_DONE;
+
+	uob_qc_teardown(udev, NULL, NULL, true,
+			dev == &udev->dev ? "device unbind" : "interface unbind");
+	return NOTIFY_OK;
+}
+
+/**
+ * uob_qc_watch_bus() - see every unbind on the USB bus
+ * @bus: the bus of a device about to stream (usb_bus_type is not exported)
+ *
+ * Registers the bus notifier once, before any stream exists on the bus.
+ *
+ * Context: process context; the caller holds no udev lock.
+ *
+ * Return: 0 or a negative error.
+ */
+int uob_qc_watch_bus(const struct bus_type *bus)
+{
+	int ret;
+
+	guard(mutex)(&uob_watch.lock);
+	if (uob_watch.usb_bus)
+		return 0;
+	uob_watch.nb.notifier_call = uob_qc_bus_notify;
+	ret = bus_register_notifier(bus, &uob_watch.nb);
+	if (ret) {
+		pr_err("cannot watch the USB bus for unbinds: %d\n", ret);
+		return ret;
+	}
+	uob_watch.usb_bus = bus;
+	return 0;
+}
+
+/**
+ * uob_qc_unwatch_bus() - stop watching the USB bus
+ *
+ * Context: module exit, after every stream is stopped.
+ */
+void uob_qc_unwatch_bus(void)
+{
+	if (uob_watch.usb_bus)
+		bus_unregister_notifier(uob_watch.usb_bus, &uob_watch.nb);
+}
