@@ -9,8 +9,8 @@ restore its state) now and then corrupts memory: a lockdep "bad unlock
 balance" in kmemleak's __delete_object() under kfree() from
 xhci_mem_cleanup(), or a general protection fault in
 selinux_inode_free_security() under xhci_debugfs_exit().  It happens
-without our modules: scripts/s3-baseline.sh, 20 S3 cycles with only
-Debian's modules, kernel "Not tainted", hit it at cycle 11 (README, "The
+without our modules: scripts/e2e-debug.sh --s3-baseline, 20 S3 cycles
+with only Debian's modules, kernel "Not tainted", hit it at cycle 11 (README, "The
 debug kernel").
 
 A report counts as this bug only if every report in the log is one whose

@@ -1,6 +1,6 @@
 #!/bin/sh
-# /init of the S3 baseline guest (scripts/s3-baseline.sh): the debug kernel
-# with Debian's modules only, none of ours.  Each cycle opens the USB audio
+# /init of the S3 baseline guest (scripts/e2e-debug.sh --s3-baseline): the
+# debug kernel with Debian's modules only, none of ours.  Each cycle opens the USB audio
 # PCM through plain ALSA (HW_PARAMS + PREPARE, as a session does) and then
 # sleeps (S3, woken by the host), so xhci-hcd reinitialises the controller
 # on resume.  What the kernel reports here is not ours.
