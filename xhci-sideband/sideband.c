@@ -32,6 +32,7 @@
 #include <linux/mutex.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 #include <linux/usb.h>
 #include <linux/usb/hcd.h>
 
@@ -515,6 +516,28 @@ xhci_sideband_interrupter_id(struct xhci_sideband *sb)
 	return to_priv(sb)->ir_num;
 }
 EXPORT_SYMBOL_GPL(xhci_sideband_interrupter_id);
+
+/*
+ * Is @hcd driven by xhci-hcd?  Mainline needs no such test: its sideband is
+ * part of xhci-hcd.  A separate module cannot compare hcd->driver with
+ * xhci-hcd's hc_driver either: that one is static in xhci.c, and every glue
+ * driver (xhci-pci, xhci-plat, ...) holds its own copy made by
+ * xhci_init_driver().  Nor can it compare one of the copied callbacks with
+ * an xhci-hcd export: those that xhci-hcd exports (xhci_run, xhci_stop,
+ * xhci_shutdown, the endpoint and bandwidth ones) are exactly those a glue
+ * driver may replace (xhci-pci replaces .stop and .shutdown, the others are
+ * struct xhci_driver_overrides members).  What every copy keeps is the
+ * description xhci_init_driver() copies, "xhci-hcd", so that is the test.
+ * The private area must also hold a struct xhci_hcd as this module knows it,
+ * so a foreign driver of that name is never read beyond its own data.
+ */
+static bool uob_hcd_is_xhci(struct usb_hcd *hcd)
+{
+	const struct hc_driver *drv = hcd->driver;
+
+	return drv->description && !strcmp(drv->description, "xhci-hcd") &&
+	       drv->hcd_priv_size >= sizeof(struct xhci_hcd);
+}
 
 /**
  * xhci_sideband_register() - register a sideband for a USB device
