@@ -744,7 +744,6 @@ static int __init uob_sideband_init(void)
 	uob_sb_debugfs = debugfs_create_file("sideband", 0444,
 					     usb_offload_debugfs_root(), NULL,
 					     &uob_sb_fops);
-	pr_info("xHCI sideband (backport %s) loaded\n", UOB_VERSION);
 	return 0;
 }
 
