@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * usb-offload-backport: helpers shared by the KUnit suites (test builds only).
+ * usb-offload-backport: helpers shared by the KUnit suites.  Test-only: this
+ * directory is on the include path only when a suite is built
+ * (compat/Kbuild.common).
  *
  * The suites run on QEMU's qemu-xhci with two usb-audio devices: one on
  * root port 1, one behind a usb-hub on root port 2 (see kunit/qemu-args).
