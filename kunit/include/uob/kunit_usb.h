@@ -103,9 +103,9 @@ static inline struct usb_device *uob_kunit_get_usb(struct kunit *test,
 						   enum uob_kunit_where where)
 {
 	static const char * const what[] = {
-		[UOB_KUNIT_ROOT_PORT] = "a USB audio device on an xHCI root port",
-		[UOB_KUNIT_BEHIND_HUB] = "a USB audio device behind a hub",
-		[UOB_KUNIT_EXT_HUB] = "a USB hub on an xHCI root port",
+		[UOB_KUNIT_ROOT_PORT] = "USB audio device on an xHCI root port",
+		[UOB_KUNIT_BEHIND_HUB] = "USB audio device behind a hub",
+		[UOB_KUNIT_EXT_HUB] = "USB hub on an xHCI root port",
 	};
 	unsigned long end = jiffies + msecs_to_jiffies(UOB_KUNIT_ENUM_TIMEOUT_MS);
 	struct uob_kunit_match m = { .where = where };
@@ -131,7 +131,7 @@ static inline struct usb_device *uob_kunit_get_usb(struct kunit *test,
 	}
 	if (!m.found) {
 		if (!absent)
-			kunit_err(test, "uob-kunit: rig-absent: %s did not enumerate in %d ms\n",
+			kunit_err(test, "uob-kunit: rig-absent: no %s after %d ms\n",
 				  what[where], UOB_KUNIT_ENUM_TIMEOUT_MS);
 		absent = true;
 		kunit_skip(test, "no %s (the board of kunit/qemu-args)", what[where]);
