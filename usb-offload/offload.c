@@ -242,9 +242,6 @@ static int __init usb_offload_init(void)
 	uob_debugfs_root = debugfs_create_dir(UOB_DEBUGFS_DIR, NULL);
 	debugfs_create_file("offload", 0444, uob_debugfs_root, NULL,
 			    &uob_devices_fops);
-
-	pr_info("USB offload usage tracking (backport %s) loaded\n",
-		UOB_VERSION);
 	return 0;
 }
 

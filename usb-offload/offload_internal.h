@@ -4,6 +4,9 @@
 #define _UOB_OFFLOAD_INTERNAL_H
 
 #include <linux/atomic.h>
+#include <linux/device.h>
+#include <linux/lockdep.h>
+#include <linux/mutex.h>
 #include <linux/types.h>
 
 struct completion;
@@ -11,6 +14,32 @@ struct kunit;
 struct usb_device;
 
 int uob_offload_lock_violations(void);
+
+/**
+ * uob_device_lock_held() - is @dev's device lock held?
+ * @dev: the device
+ *
+ * With lockdep, this is exact: the current task holds the lock (the test
+ * device_lock_assert() performs).  Without lockdep (every distro kernel) we
+ * can only tell that *someone* holds it, which still catches a caller that
+ * forgot the lock altogether; the same fallback applies once lockdep has
+ * switched itself off (debug_locks == 0) after an earlier report.  This
+ * module's policy, not a compat shim: usb_offload_get()/put() refuse, not
+ * only warn about, calls that break the locking contract.
+ *
+ * Return: true if the lock is held (by the current task, under lockdep).
+ */
+static inline bool uob_device_lock_held(struct device *dev)
+{
+#ifdef CONFIG_LOCKDEP
+	int held = lockdep_is_held(&dev->mutex);
+
+	/* lockdep turned itself off after an earlier report: fall back */
+	if (held != LOCK_STATE_UNKNOWN)
+		return held;
+#endif
+	return mutex_is_locked(&dev->mutex);
+}
 
 /* KUnit: a get/put pair other than ours (mainline's, 7.0+). */
 struct uob_kunit_offload_ops {

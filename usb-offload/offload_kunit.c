@@ -138,8 +138,27 @@ static void uob_cycle_reuses_state(struct kunit *test)
 	usb_unlock_device(udev);
 }
 
-static void uob_notattached_is_enodev(struct kunit *test)
+/*
+ * A device state that refuses both get and put, with its errno, and leaves
+ * the count alone.  Set on a detached usb_device (the emulated hardware
+ * cannot be put into these states on demand).
+ */
+struct uob_refused_state_param {
+	const char *name;
+	enum usb_device_state state;
+	int err;
+};
+
+static const struct uob_refused_state_param uob_refused_state_params[] = {
+	{ "notattached_is_enodev", USB_STATE_NOTATTACHED, -ENODEV },
+	{ "suspended_is_ebusy", USB_STATE_SUSPENDED, -EBUSY },
+};
+
+KUNIT_ARRAY_PARAM_DESC(uob_refused_state, uob_refused_state_params, name);
+
+static void uob_refused_state(struct kunit *test)
 {
+	const struct uob_refused_state_param *p = test->param_value;
 	struct usb_device *udev = uob_kunit_detached_udev(test);
 	unsigned int entries = uob_state_entries();
 
@@ -148,10 +167,13 @@ static void uob_notattached_is_enodev(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, 0, usb_offload_get(udev));
 	KUNIT_EXPECT_EQ(test, 1, usb_offload_usage(udev));
 
-	usb_set_device_state(udev, USB_STATE_NOTATTACHED);
-	KUNIT_EXPECT_EQ(test, -ENODEV, usb_offload_get(udev));
+	if (p->state == USB_STATE_NOTATTACHED)
+		usb_set_device_state(udev, p->state);
+	else
+		udev->state = p->state;
+	KUNIT_EXPECT_EQ(test, p->err, usb_offload_get(udev));
 	KUNIT_EXPECT_EQ(test, 1, usb_offload_usage(udev));
-	KUNIT_EXPECT_EQ(test, -ENODEV, usb_offload_put(udev));
+	KUNIT_EXPECT_EQ(test, p->err, usb_offload_put(udev));
 	KUNIT_EXPECT_EQ(test, 1, usb_offload_usage(udev));
 
 	/* back to a live state, drop what we took */
@@ -160,25 +182,6 @@ static void uob_notattached_is_enodev(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, 0, usb_offload_usage(udev));
 	usb_unlock_device(udev);
 	KUNIT_EXPECT_EQ(test, entries, uob_state_entries());
-}
-
-static void uob_suspended_is_ebusy(struct kunit *test)
-{
-	struct usb_device *udev = uob_kunit_detached_udev(test);
-
-	usb_lock_device(udev);
-	KUNIT_EXPECT_EQ(test, 0, usb_offload_get(udev));
-
-	udev->state = USB_STATE_SUSPENDED;
-	KUNIT_EXPECT_EQ(test, -EBUSY, usb_offload_get(udev));
-	KUNIT_EXPECT_EQ(test, 1, usb_offload_usage(udev));
-	KUNIT_EXPECT_EQ(test, -EBUSY, usb_offload_put(udev));
-	KUNIT_EXPECT_EQ(test, 1, usb_offload_usage(udev));
-
-	udev->state = USB_STATE_ATTACHED;
-	KUNIT_EXPECT_EQ(test, 0, usb_offload_put(udev));
-	KUNIT_EXPECT_EQ(test, 0, usb_offload_usage(udev));
-	usb_unlock_device(udev);
 }
 
 static void uob_at_suspend_is_ebusy(struct kunit *test)
@@ -659,8 +662,7 @@ static struct kunit_case uob_offload_cases[] = {
 	KUNIT_CASE(uob_get_put_changes_count),
 	KUNIT_CASE(uob_put_at_zero_stays_zero),
 	KUNIT_CASE(uob_cycle_reuses_state),
-	KUNIT_CASE(uob_notattached_is_enodev),
-	KUNIT_CASE(uob_suspended_is_ebusy),
+	KUNIT_CASE_PARAM(uob_refused_state, uob_refused_state_gen_params),
 	KUNIT_CASE(uob_at_suspend_is_ebusy),
 	KUNIT_CASE(uob_resume_failure_changes_nothing),
 	KUNIT_CASE(uob_unlocked_call_is_refused),

@@ -32,6 +32,7 @@
 #include <linux/mutex.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 #include <linux/usb.h>
 #include <linux/usb/hcd.h>
 
@@ -72,15 +73,9 @@ static struct xhci_sideband *uob_sb_find(struct usb_device *udev)
 	return NULL;
 }
 
-/*
- * One sg entry per ring segment; the page comes from dma_get_sgtable() (the
- * segments are coherent DMA memory, possibly remapped), the DMA address of
- * each entry is the segment's, so a client sees the ring as the controller
- * does.  The first entry's DMA address is the ring's first segment, as the
- * upstream API promises.
- */
-static struct sg_table *uob_ring_to_sgtable(struct xhci_sideband *sb,
-					    struct xhci_ring *ring)
+/* sideband internal helpers */
+static struct sg_table *
+xhci_ring_to_sgtable(struct xhci_sideband *sb, struct xhci_ring *ring)
 {
 	struct device *dev = xhci_to_hcd(sb->xhci)->self.sysdev;
 	struct xhci_segment *seg = ring->first_seg;
@@ -97,6 +92,13 @@ static struct sg_table *uob_ring_to_sgtable(struct xhci_sideband *sb,
 	if (sg_alloc_table(sgt, ring->num_segs, GFP_KERNEL))
 		goto free_sgt;
 
+	/*
+	 * One sg entry per ring segment; the page comes from dma_get_sgtable()
+	 * (the segments are coherent DMA memory, possibly remapped), the DMA
+	 * address of each entry is the segment's, so a client sees the ring as
+	 * the controller does.  The first entry's DMA address is the ring's
+	 * first segment, as the upstream API promises.
+	 */
 	for_each_sgtable_sg(sgt, sg, i) {
 		if (dma_get_sgtable(dev, &tmp, seg->trbs, seg->dma, TRB_SEGMENT_SIZE))
 			goto free_table;
@@ -115,27 +117,23 @@ free_sgt:
 	return NULL;
 }
 
-static unsigned int uob_ep_index(struct usb_host_endpoint *host_ep)
-{
-	return xhci_get_endpoint_index(&host_ep->desc);
-}
-
-/* Give an endpoint back to xhci-hcd.  Caller holds sb->mutex. */
-static void __uob_sb_remove_endpoint(struct xhci_sideband *sb, unsigned int ep_index)
+/* Caller must hold sb->mutex */
+static void
+__xhci_sideband_remove_endpoint(struct xhci_sideband *sb, struct xhci_virt_ep *ep)
 	__must_hold(&sb->mutex)
 {
-	struct xhci_virt_ep *ep = sb->eps[ep_index];
-
 	lockdep_assert_held(&sb->mutex);
 
 	/*
 	 * Upstream stops the endpoint here.  Without xhci_stop_endpoint_sync()
 	 * (before 6.13) it keeps running until the class driver changes the
-	 * altsetting, which is what the Qualcomm client does on disable.
+	 * altsetting, which is what the Qualcomm client does on disable.  Once
+	 * the device is gone (sb->vdev NULL) there is nothing left to stop.
 	 */
 	if (sb->vdev && ep->ring)
 		uob_xhci_stop_endpoint_sync(sb->xhci, ep);
-	sb->eps[ep_index] = NULL;
+
+	sb->eps[ep->ep_index] = NULL;
 }
 
 /*
@@ -185,17 +183,21 @@ static bool uob_sb_ir_owned(struct xhci_sideband *sb)
 	return owned;
 }
 
-/* Caller holds sb->mutex.  Never touches offload usage (seed patch 1). */
-static void __uob_sb_remove_interrupter(struct xhci_sideband *sb)
+/* Caller must hold sb->mutex.  Never touches offload usage (seed patch 1). */
+static void
+__xhci_sideband_remove_interrupter(struct xhci_sideband *sb)
 	__must_hold(&sb->mutex)
 {
 	lockdep_assert_held(&sb->mutex);
 
 	if (!uob_sb_ir_owned(sb))
 		return;
+
 	xhci_remove_secondary_interrupter(xhci_to_hcd(sb->xhci), sb->ir);
 	sb->ir = NULL;
 }
+
+/* sideband api functions */
 
 /**
  * xhci_sideband_notify_ep_ring_free() - tell the client a transfer ring goes
@@ -212,10 +214,10 @@ static void __uob_sb_remove_interrupter(struct xhci_sideband *sb)
 void xhci_sideband_notify_ep_ring_free(struct xhci_sideband *sb,
 				       unsigned int ep_index)
 {
-	struct xhci_sideband_event evt = {
-		.type = XHCI_SIDEBAND_XFER_RING_FREE,
-		.evt_data = &ep_index,
-	};
+	struct xhci_sideband_event evt;
+
+	evt.type = XHCI_SIDEBAND_XFER_RING_FREE;
+	evt.evt_data = &ep_index;
 
 	if (sb && sb->notify_client)
 		sb->notify_client(sb->intf, &evt);
@@ -234,28 +236,35 @@ EXPORT_SYMBOL_GPL(xhci_sideband_notify_ep_ring_free);
  * Return: 0; -ENODEV if the device is gone; -EINVAL for a stream endpoint
  * or one without a transfer ring; -EBUSY if the endpoint is already owned.
  */
-int xhci_sideband_add_endpoint(struct xhci_sideband *sb,
-			       struct usb_host_endpoint *host_ep)
+int
+xhci_sideband_add_endpoint(struct xhci_sideband *sb,
+			   struct usb_host_endpoint *host_ep)
 {
-	unsigned int ep_index = uob_ep_index(host_ep);
 	struct xhci_virt_ep *ep;
+	unsigned int ep_index;
 
 	guard(mutex)(&sb->mutex);
 
 	if (!sb->vdev)
 		return -ENODEV;
+
+	ep_index = xhci_get_endpoint_index(&host_ep->desc);
 	if (ep_index >= UOB_EP_CTX_PER_DEV)
 		return -EINVAL;
-
 	ep = &sb->vdev->eps[ep_index];
+
 	if (ep->ep_state & EP_HAS_STREAMS)
 		return -EINVAL;
+
 	if (sb->eps[ep_index])
 		return -EBUSY;
+
+	/* 6.12 hands out endpoints of the current altsetting only */
 	if (!ep->ring)
 		return -EINVAL;
 
 	sb->eps[ep_index] = ep;
+
 	return 0;
 }
 EXPORT_SYMBOL_GPL(xhci_sideband_add_endpoint);
@@ -273,17 +282,23 @@ EXPORT_SYMBOL_GPL(xhci_sideband_add_endpoint);
  *
  * Return: 0, or -ENODEV if @host_ep is not owned by @sb.
  */
-int xhci_sideband_remove_endpoint(struct xhci_sideband *sb,
-				  struct usb_host_endpoint *host_ep)
+int
+xhci_sideband_remove_endpoint(struct xhci_sideband *sb,
+			      struct usb_host_endpoint *host_ep)
 {
-	unsigned int ep_index = uob_ep_index(host_ep);
+	struct xhci_virt_ep *ep;
+	unsigned int ep_index;
 
 	guard(mutex)(&sb->mutex);
 
-	if (ep_index >= UOB_EP_CTX_PER_DEV || !sb->eps[ep_index])
+	ep_index = xhci_get_endpoint_index(&host_ep->desc);
+	ep = ep_index < UOB_EP_CTX_PER_DEV ? sb->eps[ep_index] : NULL;
+
+	if (!ep)
 		return -ENODEV;
 
-	__uob_sb_remove_endpoint(sb, ep_index);
+	__xhci_sideband_remove_endpoint(sb, ep);
+
 	return 0;
 }
 EXPORT_SYMBOL_GPL(xhci_sideband_remove_endpoint);
@@ -299,19 +314,24 @@ EXPORT_SYMBOL_GPL(xhci_sideband_remove_endpoint);
  * -ENODEV if the device is gone; -EOPNOTSUPP on kernels without
  * xhci_stop_endpoint_sync() (before 6.13).
  */
-int xhci_sideband_stop_endpoint(struct xhci_sideband *sb,
-				struct usb_host_endpoint *host_ep)
+int
+xhci_sideband_stop_endpoint(struct xhci_sideband *sb,
+			    struct usb_host_endpoint *host_ep)
 {
-	unsigned int ep_index = uob_ep_index(host_ep);
+	struct xhci_virt_ep *ep;
+	unsigned int ep_index;
 
 	guard(mutex)(&sb->mutex);
 
-	if (ep_index >= UOB_EP_CTX_PER_DEV || !sb->eps[ep_index])
+	ep_index = xhci_get_endpoint_index(&host_ep->desc);
+	ep = ep_index < UOB_EP_CTX_PER_DEV ? sb->eps[ep_index] : NULL;
+
+	if (!ep)
 		return -EINVAL;
 	if (!sb->vdev)
 		return -ENODEV;
 
-	return uob_xhci_stop_endpoint_sync(sb->xhci, sb->eps[ep_index]);
+	return uob_xhci_stop_endpoint_sync(sb->xhci, ep);
 }
 EXPORT_SYMBOL_GPL(xhci_sideband_stop_endpoint);
 
@@ -332,17 +352,18 @@ struct sg_table *
 xhci_sideband_get_endpoint_buffer(struct xhci_sideband *sb,
 				  struct usb_host_endpoint *host_ep)
 {
-	unsigned int ep_index = uob_ep_index(host_ep);
 	struct xhci_virt_ep *ep;
+	unsigned int ep_index;
 
 	guard(mutex)(&sb->mutex);
 
-	if (!sb->vdev || ep_index >= UOB_EP_CTX_PER_DEV)
+	ep_index = xhci_get_endpoint_index(&host_ep->desc);
+	ep = ep_index < UOB_EP_CTX_PER_DEV ? sb->eps[ep_index] : NULL;
+
+	if (!sb->vdev || !ep || !ep->ring)
 		return NULL;
-	ep = sb->eps[ep_index];
-	if (!ep || !ep->ring)
-		return NULL;
-	return uob_ring_to_sgtable(sb, ep->ring);
+
+	return xhci_ring_to_sgtable(sb, ep->ring);
 }
 EXPORT_SYMBOL_GPL(xhci_sideband_get_endpoint_buffer);
 
@@ -357,7 +378,8 @@ EXPORT_SYMBOL_GPL(xhci_sideband_get_endpoint_buffer);
  * Return: the table (first entry: the event ring's first segment), or NULL
  * without an interrupter or memory.
  */
-struct sg_table *xhci_sideband_get_event_buffer(struct xhci_sideband *sb)
+struct sg_table *
+xhci_sideband_get_event_buffer(struct xhci_sideband *sb)
 {
 	if (!sb)
 		return NULL;
@@ -366,7 +388,8 @@ struct sg_table *xhci_sideband_get_event_buffer(struct xhci_sideband *sb)
 
 	if (!uob_sb_ir_owned(sb))
 		return NULL;
-	return uob_ring_to_sgtable(sb, sb->ir->event_ring);
+
+	return xhci_ring_to_sgtable(sb, sb->ir->event_ring);
 }
 EXPORT_SYMBOL_GPL(xhci_sideband_get_event_buffer);
 
@@ -384,12 +407,12 @@ EXPORT_SYMBOL_GPL(xhci_sideband_get_event_buffer);
  */
 bool xhci_sideband_check(struct usb_hcd *hcd)
 {
-	struct usb_device *root = hcd->self.root_hub;
+	struct usb_device *udev = hcd->self.root_hub;
 	bool active;
 
-	usb_lock_device(root);
-	active = usb_offload_check(root);
-	usb_unlock_device(root);
+	usb_lock_device(udev);
+	active = usb_offload_check(udev);
+	usb_unlock_device(udev);
 
 	return active;
 }
@@ -413,14 +436,15 @@ EXPORT_SYMBOL_GPL(xhci_sideband_check);
  * @intr_num, @imod_interval or @ip_autoclear cannot be honoured on this
  * kernel (see compat layer).
  */
-int xhci_sideband_create_interrupter(struct xhci_sideband *sb, int num_seg,
-				     bool ip_autoclear, u32 imod_interval,
-				     int intr_num)
+int
+xhci_sideband_create_interrupter(struct xhci_sideband *sb, int num_seg,
+				 bool ip_autoclear, u32 imod_interval, int intr_num)
 {
 	struct xhci_interrupter *ir;
 
 	if (!sb || !sb->xhci)
 		return -ENODEV;
+
 	if (num_seg <= 0 || intr_num < 0)
 		return -EINVAL;
 
@@ -428,16 +452,20 @@ int xhci_sideband_create_interrupter(struct xhci_sideband *sb, int num_seg,
 
 	if (!sb->vdev)
 		return -ENODEV;
-	if (sb->ir && uob_sb_ir_owned(sb))
+
+	/* an interrupter the controller freed (reinit) does not count */
+	if (uob_sb_ir_owned(sb))
 		return -EBUSY;
 
-	ir = uob_xhci_create_secondary_interrupter(xhci_to_hcd(sb->xhci), num_seg,
-						   ip_autoclear, imod_interval, intr_num);
+	ir = uob_xhci_create_secondary_interrupter(xhci_to_hcd(sb->xhci),
+						   num_seg, ip_autoclear,
+						   imod_interval, intr_num);
 	if (IS_ERR(ir))
 		return PTR_ERR(ir);
 
 	sb->ir = ir;
 	to_priv(sb)->ir_num = ir->intr_num;
+
 	return 0;
 }
 EXPORT_SYMBOL_GPL(xhci_sideband_create_interrupter);
@@ -451,13 +479,15 @@ EXPORT_SYMBOL_GPL(xhci_sideband_create_interrupter);
  *
  * Context: process context; takes sb->mutex.
  */
-void xhci_sideband_remove_interrupter(struct xhci_sideband *sb)
+void
+xhci_sideband_remove_interrupter(struct xhci_sideband *sb)
 {
 	if (!sb)
 		return;
 
 	guard(mutex)(&sb->mutex);
-	__uob_sb_remove_interrupter(sb);
+
+	__xhci_sideband_remove_interrupter(sb);
 }
 EXPORT_SYMBOL_GPL(xhci_sideband_remove_interrupter);
 
@@ -472,15 +502,42 @@ EXPORT_SYMBOL_GPL(xhci_sideband_remove_interrupter);
  *
  * Return: the interrupter number (>= 1), or -ENODEV without an interrupter.
  */
-int xhci_sideband_interrupter_id(struct xhci_sideband *sb)
+int
+xhci_sideband_interrupter_id(struct xhci_sideband *sb)
 {
 	if (!sb)
 		return -ENODEV;
 
 	guard(mutex)(&sb->mutex);
-	return uob_sb_ir_owned(sb) ? to_priv(sb)->ir_num : -ENODEV;
+
+	if (!uob_sb_ir_owned(sb))
+		return -ENODEV;
+
+	return to_priv(sb)->ir_num;
 }
 EXPORT_SYMBOL_GPL(xhci_sideband_interrupter_id);
+
+/*
+ * Is @hcd driven by xhci-hcd?  Mainline needs no such test: its sideband is
+ * part of xhci-hcd.  A separate module cannot compare hcd->driver with
+ * xhci-hcd's hc_driver either: that one is static in xhci.c, and every glue
+ * driver (xhci-pci, xhci-plat, ...) holds its own copy made by
+ * xhci_init_driver().  Nor can it compare one of the copied callbacks with
+ * an xhci-hcd export: those that xhci-hcd exports (xhci_run, xhci_stop,
+ * xhci_shutdown, the endpoint and bandwidth ones) are exactly those a glue
+ * driver may replace (xhci-pci replaces .stop and .shutdown, the others are
+ * struct xhci_driver_overrides members).  What every copy keeps is the
+ * description xhci_init_driver() copies, "xhci-hcd", so that is the test.
+ * The private area must also hold a struct xhci_hcd as this module knows it,
+ * so a foreign driver of that name is never read beyond its own data.
+ */
+static bool uob_hcd_is_xhci(struct usb_hcd *hcd)
+{
+	const struct hc_driver *drv = hcd->driver;
+
+	return drv->description && !strcmp(drv->description, "xhci-hcd") &&
+	       drv->hcd_priv_size >= sizeof(struct xhci_hcd);
+}
 
 /**
  * xhci_sideband_register() - register a sideband for a USB device
@@ -505,10 +562,13 @@ xhci_sideband_register(struct usb_interface *intf, enum xhci_sideband_type type,
 	struct usb_hcd *hcd = bus_to_hcd(udev->bus);
 	struct uob_sideband_priv *priv;
 	struct xhci_virt_device *vdev;
+	struct xhci_sideband *sb;
 	struct xhci_hcd *xhci;
 
+	/* a device with an xHCI slot, and the one type upstream accepts */
 	if (!udev->slot_id || type != XHCI_SIDEBAND_VENDOR)
 		return NULL;
+
 	if (!uob_hcd_is_xhci(hcd))
 		return NULL;
 	xhci = hcd_to_xhci(hcd);
@@ -516,9 +576,12 @@ xhci_sideband_register(struct usb_interface *intf, enum xhci_sideband_type type,
 	priv = kzalloc_node(sizeof(*priv), GFP_KERNEL, dev_to_node(hcd->self.sysdev));
 	if (!priv)
 		return NULL;
-	kref_init(&priv->kref);
-	mutex_init(&priv->sb.mutex);
 
+	sb = &priv->sb;
+	kref_init(&priv->kref);
+	mutex_init(&sb->mutex);
+
+	/* one sideband per device: the registry stands in for vdev->sideband */
 	guard(mutex)(&uob_sb_lock);
 
 	if (uob_sb_find(udev)) {
@@ -531,20 +594,21 @@ xhci_sideband_register(struct usb_interface *intf, enum xhci_sideband_type type,
 	spin_lock_irq(&xhci->lock);
 	vdev = xhci->devs[udev->slot_id];
 	spin_unlock_irq(&xhci->lock);
+
 	if (!vdev || vdev->udev != udev) {
 		kfree(priv);
 		return NULL;
 	}
 
-	priv->sb.xhci = xhci;
-	priv->sb.vdev = vdev;
-	priv->sb.intf = intf;
-	priv->sb.type = type;
-	priv->sb.notify_client = notify_client;
-	priv->sb.udev = usb_get_dev(udev);
-	list_add_tail(&priv->sb.node, &uob_sb_list);
+	sb->xhci = xhci;
+	sb->vdev = vdev;
+	sb->intf = intf;
+	sb->type = type;
+	sb->notify_client = notify_client;
+	sb->udev = usb_get_dev(udev);
+	list_add_tail(&sb->node, &uob_sb_list);
 
-	return &priv->sb;
+	return sb;
 }
 EXPORT_SYMBOL_GPL(xhci_sideband_register);
 
@@ -559,9 +623,10 @@ EXPORT_SYMBOL_GPL(xhci_sideband_register);
  *
  * Context: process context; takes the registry lock and sb->mutex.
  */
-void xhci_sideband_unregister(struct xhci_sideband *sb)
+void
+xhci_sideband_unregister(struct xhci_sideband *sb)
 {
-	unsigned int i;
+	int i;
 
 	if (!sb)
 		return;
@@ -569,10 +634,13 @@ void xhci_sideband_unregister(struct xhci_sideband *sb)
 	scoped_guard(mutex, &uob_sb_lock) {
 		list_del_init(&sb->node);
 		guard(mutex)(&sb->mutex);
+
 		for (i = 0; i < UOB_EP_CTX_PER_DEV; i++)
 			if (sb->eps[i])
-				__uob_sb_remove_endpoint(sb, i);
-		__uob_sb_remove_interrupter(sb);
+				__xhci_sideband_remove_endpoint(sb, sb->eps[i]);
+
+		__xhci_sideband_remove_interrupter(sb);
+
 		sb->vdev = NULL;
 		sb->xhci = NULL;
 	}
@@ -676,7 +744,6 @@ static int __init uob_sideband_init(void)
 	uob_sb_debugfs = debugfs_create_file("sideband", 0444,
 					     usb_offload_debugfs_root(), NULL,
 					     &uob_sb_fops);
-	pr_info("xHCI sideband (backport %s) loaded\n", UOB_VERSION);
 	return 0;
 }
 

@@ -4,7 +4,6 @@
 #define _UOB_SIDEBAND_INTERNAL_H
 
 #include <linux/kref.h>
-#include <linux/string.h>
 #include <linux/usb/hcd.h>
 #include <uob/xhci-sideband.h>
 
@@ -26,13 +25,6 @@ struct uob_sideband_priv {
 	unsigned int ir_num;
 	unsigned int ir_lost;
 };
-
-/* xhci-hcd's hc_driver is the only one whose description is "xhci-hcd". */
-static inline bool uob_hcd_is_xhci(struct usb_hcd *hcd)
-{
-	return hcd->driver->description &&
-	       !strcmp(hcd->driver->description, "xhci-hcd");
-}
 
 unsigned int uob_sideband_count(void);
 
