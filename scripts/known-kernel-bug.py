@@ -5,9 +5,10 @@ know of that is not ours?  Exit 0 (and say which) if it did, 1 if not.
 
 The bug: on the debug 6.12.111 kernel, xhci-hcd's reinitialisation on
 resume ("xHC error in resume, USBSTS 0x401, Reinit": QEMU's xHC cannot
-restore its state) now and then corrupts memory: a lockdep "bad unlock
-balance" in kmemleak's __delete_object() under kfree() from
-xhci_mem_cleanup(), or a general protection fault in
+restore its state) now and then goes wrong: a lockdep "bad unlock balance"
+on kmemleak's object lock in __delete_object() (under kfree() from
+xhci_mem_cleanup(), or an RCU callback's kmem_cache_free(), or kmemleak's
+scan thread), or a general protection fault in
 selinux_inode_free_security() under xhci_debugfs_exit().  It happens
 without our modules: scripts/e2e-debug.sh --s3-baseline, 20 S3 cycles
 with only Debian's modules, kernel "Not tainted", hit it at cycle 11 (README, "The
@@ -59,10 +60,15 @@ def main():
         in_resume = re.search(r"xhci_(resume|mem_cleanup|debugfs_exit)\+", trace)
         cut_short = ("Workqueue: async" in trace and
                      any("xHC error in resume" in l for l in before))
-        if not (in_resume or cut_short):
+        # lockdep loses kmemleak's own object lock around the resume, in
+        # whatever frees memory then (seen: xhci_mem_cleanup()'s kfree(),
+        # an RCU callback's kmem_cache_free(), kmemleak's scan thread)
+        kmemleak_lock = ("bad unlock balance detected" in trace and
+                         "(&object->lock)" in trace and "__delete_object+" in trace)
+        if not (in_resume or cut_short or kmemleak_lock):
             return 1
-    print(f"known kernel bug: {len(found)} report(s) in xhci_resume()'s reinitialisation, "
-          "none naming our code (6.12.111 xHCI reinit on resume; see README)")
+    print(f"known kernel bug: {len(found)} report(s) around xHCI's reinit on resume, "
+          "none naming our code (6.12.111 debug kernel; see README)")
     return 0
 
 
