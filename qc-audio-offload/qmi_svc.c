@@ -73,8 +73,9 @@ static int uob_qc_check_req(const struct uob_uaudio_req *req)
  * The one place an errno becomes an answer.  Every answer has status
  * SUCCESS or FAILURE and internal_status 0 or the negative errno, as
  * mainline's.  A message the service does not run also has a QMI error in
- * resp (mainline's QMI core would drop it unanswered, see the README),
- * chosen by why it was refused.
+ * resp (mainline's QMI core would drop it unanswered, see docs/mainline.md
+ * "Where we answer differently from mainline"), chosen by why it was
+ * refused.
  */
 static void uob_qc_set_status(struct uob_uaudio_resp *resp, int err)
 {

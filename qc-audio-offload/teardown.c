@@ -66,8 +66,8 @@ static void uob_qc_send_disconnect(struct uob_qc_stream *s, struct usb_device *u
  *	disconnect and on suspend
  * @why: for the log line
  *
- * The one teardown of everything a stream holds (README: "Every way a
- * stream ends").
+ * The one teardown of everything a stream holds (docs/design.md "Every
+ * way a stream ends").
  *
  * Context: the caller holds @udev's lock (the USB core does on its
  * disconnect and unbind paths).

@@ -4,8 +4,9 @@
  *
  * The wire format is fixed by the audio DSP firmware; TLV numbers, element
  * types and order follow mainline's sound/usb/qcom/usb_audio_qmi_v01.h
- * (checked field by field; see the README).  Names carry a uob_ prefix so
- * nothing clashes with snd-usb-audio-qmi in kernels that have it.
+ * (checked field by field; see docs/design.md "qc-audio-offload").
+ * Names carry a uob_ prefix so nothing clashes with snd-usb-audio-qmi in
+ * kernels that have it.
  */
 #ifndef _UOB_USB_AUDIO_QMI_V01_H
 #define _UOB_USB_AUDIO_QMI_V01_H

@@ -14,7 +14,7 @@
 #    KUnit kernel, labelled as such (from the last make kunit run, or a new
 #    one with UOB_BENCH_KUNIT=1).
 # Prints the report and writes it to $UOB_CACHE/bench/RESULTS.md (generated,
-# never committed; the README quotes a dated run).
+# never committed; docs/testing.md "Benchmarks and soak" quotes a dated run).
 set -euo pipefail
 UOB_STEP=bench
 . "$(dirname "$0")/lib.sh"

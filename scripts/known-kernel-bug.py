@@ -11,8 +11,8 @@ xhci_mem_cleanup(), or an RCU callback's kmem_cache_free(), or kmemleak's
 scan thread), or a general protection fault in
 selinux_inode_free_security() under xhci_debugfs_exit().  It happens
 without our modules: scripts/e2e-debug.sh --s3-baseline, 20 S3 cycles
-with only Debian's modules, kernel "Not tainted", hit it at cycle 11 (README, "The
-debug kernel").
+with only Debian's modules, kernel "Not tainted", hit it at cycle 11
+(docs/testing.md, "The debug kernel").
 
 A report counts as this bug only if every report in the log is one whose
 backtrace runs through xhci_resume() and none of them names a function or
@@ -68,7 +68,7 @@ def main():
         if not (in_resume or cut_short or kmemleak_lock):
             return 1
     print(f"known kernel bug: {len(found)} report(s) around xHCI's reinit on resume, "
-          "none naming our code (6.12.111 debug kernel; see README)")
+          "none naming our code (6.12.111 debug kernel; see docs/testing.md)")
     return 0
 
 

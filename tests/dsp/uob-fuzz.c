@@ -4,10 +4,10 @@
  *
  * Sends generated messages over QRTR (Linaro's libqrtr) and checks every
  * answer against a model of the service's rules: a parser written here from
- * the rules (README, "QMI service"), and mainline's answers for well-formed
- * requests, driven by the state of the one stream the rig has.  A message
- * the model says is dropped (shorter than a QMI header, not a request) must
- * get no answer; answers carry the message's own transaction id, so a stray
+ * the rules (docs/design.md, "Bad input"), and mainline's answers for
+ * well-formed requests, driven by the state of the one stream the rig has.
+ * A message the model says is dropped (shorter than a QMI header, not a
+ * request) must get no answer; answers carry the message's own transaction id, so a stray
  * answer is caught when the next one is read.  The service's debugfs
  * counters ("qmi") must move by exactly what the model counted.
  *

@@ -1,8 +1,8 @@
 # shellcheck shell=dash
 # Sourced by the e2e, IOMMU and soak guests (installed as
 # /lib/uob/lifecycle.sh, after guest-lib.sh): every event that ends or
-# disturbs a stream, each driven with a stream active (README: "Every way a
-# stream ends").  Each scenario asserts, by name:
+# disturbs a stream, each driven with a stream active (docs/design.md "Every way
+# a stream ends").  Each scenario asserts, by name:
 #   - the DSP client got the DISCONNECT indication within a bound,
 #   - the kernel's teardown for that event ran once and took < 1 s
 #     (its "<why>: N offloaded stream(s) torn down in T us" line),
