@@ -12,6 +12,9 @@ Reads README.md and docs/*.md under TOP (default: the checkout) and checks:
     kunit/, compat/, debian/ or patches/ (a file the reader is sent to)
     exists in the checkout (globs, placeholders such as <x> or …, and
     build outputs (*.ko, compat/generated/) are left alone).
+  - the README's short table of supported kernels agrees with the one in
+    docs/kernels.md: the same kernels, in the same order, with the same
+    verdict (the first bold words of the last column: **tested**, ...).
 Anchors are made as GitHub makes them: lower case, punctuation other than
 '-' and '_' dropped, spaces to '-', a repeated heading gets -1, -2, ...
 Prints one TAP line per document and one per broken reference (so the
@@ -99,6 +102,33 @@ def check(path, cache):
     return bad
 
 
+def kernel_table(path):
+    """(kernel, verdict) rows of the "Supported kernels" table of a document."""
+    rows, inside = [], False
+    for line in open(path, encoding="utf-8").read().splitlines():
+        if line.startswith("#"):
+            inside = line.lstrip("#").strip().startswith("Supported kernels")
+            continue
+        if inside and line.startswith("| ") and not line.startswith("| kernel |"):
+            cells = [c.strip() for c in line.strip().strip("|").split("|")]
+            verdict = re.findall(r"\*\*([^*]+)\*\*", cells[-1])
+            rows.append((cells[0], verdict[0] if verdict else ""))
+    return rows
+
+
+def kernels_agree():
+    """Broken agreements between the README's and docs/kernels.md's tables."""
+    short = kernel_table(os.path.join(TOP, "README.md"))
+    full = kernel_table(os.path.join(TOP, "docs", "kernels.md"))
+    if not short or not full:
+        return ["a \"Supported kernels\" table is missing"]
+    bad = [f"README says {s}, docs/kernels.md says {f}"
+           for s, f in zip(short, full) if s != f]
+    if len(short) != len(full):
+        bad.append(f"README lists {len(short)} kernels, docs/kernels.md {len(full)}")
+    return bad
+
+
 def main():
     docs = [os.path.join(TOP, "README.md")]
     ddir = os.path.join(TOP, "docs")
@@ -111,6 +141,13 @@ def main():
         for no, msg in bad:
             print(f"not ok - {rel}:{no}: {msg}")
         print(f"{'not ok' if bad else 'ok'} - {rel}: links, anchors and named paths resolve")
+        failed += bool(bad)
+    if os.path.exists(os.path.join(TOP, "docs", "kernels.md")):
+        bad = kernels_agree()
+        for msg in bad:
+            print(f"not ok - supported kernels: {msg}")
+        print(f"{'not ok' if bad else 'ok'} - README.md and docs/kernels.md: "
+              "supported-kernels tables agree")
         failed += bool(bad)
     print(f"docs-links: {len(docs)} document(s), {failed} with broken references")
     return 1 if failed else 0
