@@ -3,6 +3,7 @@
  * KUnit suite "qc_audio_offload": every way a stream ends: unbinds, a reset,
  * system sleep, a refused usage put.
  */
+#include <kunit/static_stub.h>
 #include <kunit/test.h>
 #include <linux/suspend.h>
 
@@ -10,6 +11,7 @@
 #include "../device.h"
 #include "../dsp_mem.h"
 #include "../qc_audio_offload.h"
+#include "../qmi_svc.h"
 #include "../stream.h"
 #include "../usage.h"
 #include "qc_kunit.h"
@@ -79,6 +81,66 @@ void uob_qc_forced_unbind_while_streaming(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, 0, (int)uob_qc_dsp_in_use());
 
 	uob_qc_rebind(test, r, drv);
+}
+
+/*
+ * The unbind of the case below, run by the static stub at the point where
+ * an enable has dropped the udev lock and not yet returned.
+ */
+static struct {
+	struct kunit *test;
+	struct usb_driver *drv;
+} uob_qc_gap;
+
+static void uob_qc_unbind_in_gap(struct usb_device *udev)
+{
+	struct usb_interface *ctrl = usb_ifnum_to_if(udev, 0);
+
+	kunit_deactivate_static_stub(uob_qc_gap.test, uob_qc_req_unlocked);
+	usb_lock_device(udev);
+	uob_qc_gap.drv = ctrl && ctrl->dev.driver ? to_usb_driver(ctrl->dev.driver) : NULL;
+	if (uob_qc_gap.drv)
+		usb_driver_release_interface(uob_qc_gap.drv, ctrl);
+	usb_unlock_device(udev);
+}
+
+/*
+ * An unbind (as a reset or usbfs release does it) right after an enable
+ * dropped the udev lock: the client must see the enable's answer first
+ * and the stream's DISCONNECT after it, never SUCCESS for a stream whose
+ * memory is already gone.  The answer goes to a transaction without a
+ * destination, so the client logs where it arrived among the indications.
+ */
+void uob_qc_answer_before_disconnect(struct kunit *test)
+{
+	struct uob_qc_rig *r = uob_qc_rig(test, UOB_KUNIT_ROOT_PORT);
+	struct uob_uaudio_req req;
+	struct qmi_txn txn;
+
+	uob_qc_gap.test = test;
+	uob_qc_gap.drv = NULL;
+	reinit_completion(&r->cli->ind);
+	r->cli->ind_seq = 0;
+	r->cli->resp_seq = 0;
+	uob_qc_req_enable(&req, r->card, 0);
+	KUNIT_ASSERT_EQ(test, 0, qmi_txn_init(&r->cli->qmi, &txn, NULL, NULL));
+	kunit_activate_static_stub(test, uob_qc_req_unlocked, uob_qc_unbind_in_gap);
+	uob_qc_serve(&r->cli->qmi.sq, txn.id, &req);
+
+	KUNIT_EXPECT_EQ_MSG(test, 0, qmi_txn_wait(&txn, UOB_QC_WAIT), "no answer");
+	KUNIT_EXPECT_NE_MSG(test, 0UL, wait_for_completion_timeout(&r->cli->ind, 2 * HZ),
+			    "no DISCONNECT");
+	KUNIT_ASSERT_NOT_NULL_MSG(test, uob_qc_gap.drv, "no unbind ran in the gap");
+	KUNIT_EXPECT_EQ(test, (u32)UOB_UAUDIO_SUCCESS, r->cli->last_resp.status);
+	KUNIT_EXPECT_EQ(test, (u32)UOB_UAUDIO_DEV_DISCONNECT, r->cli->last_ind.dev_event);
+	KUNIT_EXPECT_LT_MSG(test, r->cli->resp_seq, r->cli->ind_seq,
+			    "the client got the DISCONNECT (message %d) before the enable's answer (message %d)",
+			    r->cli->ind_seq, r->cli->resp_seq);
+	KUNIT_EXPECT_EQ(test, 0, uob_kunit_offload_usage(r->udev));
+	KUNIT_EXPECT_EQ(test, 0, atomic_read(&uob_qc_counters.streams));
+	KUNIT_EXPECT_EQ(test, 0, (int)uob_qc_dsp_in_use());
+
+	uob_qc_rebind(test, r, uob_qc_gap.drv);
 }
 
 void uob_qc_reset_while_streaming(struct kunit *test)
