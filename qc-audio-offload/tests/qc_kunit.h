@@ -98,6 +98,7 @@ void uob_qc_two_cards_balance(struct kunit *test);
 void uob_qc_local_client_refused_by_default(struct kunit *test);
 void uob_qc_two_clients_one_wins(struct kunit *test);
 void uob_qc_client_gone_stops_session(struct kunit *test);
+void uob_qc_state_read_while_disabling(struct kunit *test);
 
 void uob_qc_dsp_domain_maps_every_region(struct kunit *test);
 void uob_qc_dsp_domain_map_failure_unwinds(struct kunit *test);

@@ -290,6 +290,7 @@ static struct kunit_case uob_qc_cases[] = {
 	KUNIT_CASE(uob_qc_local_client_refused_by_default),
 	KUNIT_CASE(uob_qc_two_clients_one_wins),
 	KUNIT_CASE(uob_qc_client_gone_stops_session),
+	KUNIT_CASE(uob_qc_state_read_while_disabling),
 	KUNIT_CASE_SLOW(uob_qc_forced_unbind_while_streaming),
 	KUNIT_CASE_SLOW(uob_qc_answer_before_disconnect),
 	KUNIT_CASE_SLOW(uob_qc_reset_while_streaming),
