@@ -12,6 +12,7 @@
 #include "../dsp_mem.h"
 #include "../qc_audio_offload.h"
 #include "../qmi_svc.h"
+#include "../qmi_transport.h"
 #include "../stream.h"
 #include "../usage.h"
 #include "qc_kunit.h"
@@ -288,3 +289,50 @@ void uob_qc_refused_put_is_kept(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, 0, uob_kunit_offload_usage(r->udev));
 }
 
+/* The service as a new load brings it up, for the cases after this one. */
+static void uob_qc_service_up_again(void *data)
+{
+	struct kunit *test = data;
+	int ret;
+
+	uob_qc_set_sleeping(false);
+	ret = uob_qc_qmi_start(&uob_qc_svc_ops);
+	if (ret)
+		kunit_err(test, "the service did not come up again: %d\n", ret);
+}
+
+/*
+ * Module unload with a stream (uob_qc_shutdown(), the first thing
+ * uob_qc_exit() does): the DSP is told (DISCONNECT) before the service goes
+ * away, and everything is given back.  The service is then started again,
+ * as a new load would, and the client finds it and streams.
+ */
+void uob_qc_unload_tells_the_dsp(struct kunit *test)
+{
+	struct uob_qc_rig *r = uob_qc_rig(test, UOB_KUNIT_ROOT_PORT);
+	u32 port = r->cli->svc.sq_port;
+	struct uob_uaudio_resp resp;
+	struct uob_qc_snap snap;
+
+	uob_qc_snap(r, &snap);
+	uob_qc_enable_ok(test, r, &resp);
+	reinit_completion(&r->cli->ind);
+	reinit_completion(&r->cli->found);
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, uob_qc_service_up_again, test));
+
+	uob_qc_shutdown();
+	KUNIT_EXPECT_NE_MSG(test, 0UL, wait_for_completion_timeout(&r->cli->ind, 2 * HZ),
+			    "the service went away without a DISCONNECT indication");
+	KUNIT_EXPECT_EQ(test, (u32)UOB_UAUDIO_DEV_DISCONNECT, r->cli->last_ind.dev_event);
+	KUNIT_EXPECT_EQ(test, (u32)r->udev->slot_id, r->cli->last_ind.slot_id);
+	uob_qc_expect_same(test, r, &snap);
+	KUNIT_EXPECT_NULL(test, uob_qc_active_as(r->udev));
+
+	kunit_release_action(test, uob_qc_service_up_again, test);
+	KUNIT_ASSERT_NE_MSG(test, 0UL, wait_for_completion_timeout(&r->cli->found, UOB_QC_WAIT),
+			    "the service is not found again");
+	KUNIT_EXPECT_NE(test, port, r->cli->svc.sq_port);
+	uob_qc_enable_ok(test, r, &resp);
+	uob_qc_disable_ok(test, r);
+	uob_qc_expect_same(test, r, &snap);
+}

@@ -109,6 +109,7 @@ void uob_qc_reset_while_streaming(struct kunit *test);
 void uob_qc_streaming_intf_unbind_while_streaming(struct kunit *test);
 void uob_qc_sleep_stops_streams(struct kunit *test);
 void uob_qc_refused_put_is_kept(struct kunit *test);
+void uob_qc_unload_tells_the_dsp(struct kunit *test);
 
 void uob_qc_duplicate_tlv_malformed(struct kunit *test);
 void uob_qc_oversized_datagram_malformed(struct kunit *test);

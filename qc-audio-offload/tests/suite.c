@@ -297,6 +297,7 @@ static struct kunit_case uob_qc_cases[] = {
 	KUNIT_CASE_SLOW(uob_qc_streaming_intf_unbind_while_streaming),
 	KUNIT_CASE(uob_qc_sleep_stops_streams),
 	KUNIT_CASE(uob_qc_refused_put_is_kept),
+	KUNIT_CASE(uob_qc_unload_tells_the_dsp),
 	KUNIT_CASE(uob_qc_duplicate_tlv_malformed),
 	KUNIT_CASE(uob_qc_oversized_datagram_malformed),
 	KUNIT_CASE(uob_qc_parse_property),
