@@ -53,7 +53,9 @@
 /*
  * PM notifier priority: above usb-offload's (0), so that at PREPARE every
  * stream is stopped and its usage put before usb-offload marks the devices
- * at-suspend (a put in that window is refused with -EBUSY).
+ * at-suspend (a put in that window is refused with -EBUSY).  A notifier
+ * chain is walked in the same order for every event, so at PM_POST_* ours
+ * runs first too, while usb-offload's marks are still set.
  */
 #define UOB_QC_PM_PRIORITY	10
 
@@ -87,7 +89,12 @@ void uob_qc_pm_event(unsigned long action)
 	case PM_POST_HIBERNATION:
 	case PM_POST_RESTORE:
 		uob_qc_set_sleeping(false);
-		/* after usb-offload's own POST handler (lower priority) has run */
+		/*
+		 * Runs before usb-offload's own POST handler (lower priority),
+		 * which clears its at-suspend marks: the refused puts are only
+		 * scheduled here (a delayed work), and one refused again is
+		 * queued for the next round, so the order does not matter.
+		 */
 		uob_qc_usage_sleep(false);
 		break;
 	}
