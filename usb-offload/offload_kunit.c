@@ -232,9 +232,9 @@ static void uob_unlocked_call_is_refused(struct kunit *test)
 	int violations = uob_offload_lock_violations();
 
 	/* the check the code relies on */
-	KUNIT_EXPECT_FALSE(test, uob_device_lock_held(&udev->dev));
+	KUNIT_EXPECT_FALSE(test, uob_device_locked(&udev->dev));
 	usb_lock_device(udev);
-	KUNIT_EXPECT_TRUE(test, uob_device_lock_held(&udev->dev));
+	KUNIT_EXPECT_TRUE(test, uob_device_locked(&udev->dev));
 	usb_unlock_device(udev);
 
 	/* and the code acts on it: refused, counted, nothing changed */
