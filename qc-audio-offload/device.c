@@ -63,6 +63,13 @@ VISIBLE_IF_KUNIT struct sg_table *uob_qc_sb_event_buffer(struct xhci_sideband *s
 	return xhci_sideband_get_event_buffer(sb);
 }
 
+/* a stub too, so the suite can read debugfs right after the sideband is freed */
+VISIBLE_IF_KUNIT void uob_qc_sb_unregister(struct xhci_sideband *sb)
+{
+	KUNIT_STATIC_STUB_REDIRECT(uob_qc_sb_unregister, sb);
+	xhci_sideband_unregister(sb);
+}
+
 /**
  * uob_qc_dev_map_ring() - hand a ring of the device to the DSP
  * @d: the device
@@ -107,7 +114,9 @@ static struct uob_qc_dev *uob_qc_find_dev(struct usb_device *udev)
  * @d: the device
  *
  * Undoes uob_qc_dev_get() when the last stream goes.  The offload usage is
- * dropped right after the interrupter is removed (seed patch 2).
+ * dropped right after the interrupter is removed (seed patch 2).  The
+ * device leaves the list first: a debugfs reader (uob_qc_dev_show(), under
+ * the list lock only) must never reach a sideband that is being freed.
  *
  * Context: the caller holds the udev lock; on the disconnect path usbcore
  * holds it for us.
@@ -118,13 +127,14 @@ void uob_qc_dev_put(struct uob_qc_dev *d)
 	if (--d->streams)
 		return;
 
+	scoped_guard(mutex, &uob_qc_devs_list.lock)
+		list_del(&d->node);
+
 	uob_qc_dsp_unmap(&d->evt);
 	xhci_sideband_remove_interrupter(d->sb);
 	uob_qc_usage_put(d->udev, &d->pending);
-	xhci_sideband_unregister(d->sb);
+	uob_qc_sb_unregister(d->sb);
 
-	scoped_guard(mutex, &uob_qc_devs_list.lock)
-		list_del(&d->node);
 	atomic_dec(&uob_qc_devs);
 	usb_put_dev(d->udev);
 	uob_qc_usage_free(d->pending);
@@ -205,7 +215,7 @@ put_usage:
 	/* and on every error path after a successful get (seed patch 2) */
 	uob_qc_usage_put(udev, &d->pending);
 unregister:
-	xhci_sideband_unregister(d->sb);
+	uob_qc_sb_unregister(d->sb);
 put_udev:
 	usb_put_dev(d->udev);
 free:
@@ -218,7 +228,11 @@ free:
  * uob_qc_dev_show() - debugfs: the devices with streams
  * @m: the seq_file
  *
- * Context: process context; takes the list lock.
+ * Runs without the udev locks: a listed device's sideband and udev are
+ * valid because a device leaves the list before either is given back
+ * (uob_qc_dev_put()), under the list lock held here.
+ *
+ * Context: process context; takes the list lock (uob_qc_devs_list.lock).
  */
 void uob_qc_dev_show(struct seq_file *m)
 {

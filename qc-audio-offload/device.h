@@ -54,6 +54,7 @@ void uob_qc_dev_show(struct seq_file *m);
 struct xhci_sideband *uob_qc_sb_register(struct usb_interface *intf);
 int uob_qc_sb_create_interrupter(struct xhci_sideband *sb, int intr);
 struct sg_table *uob_qc_sb_event_buffer(struct xhci_sideband *sb);
+void uob_qc_sb_unregister(struct xhci_sideband *sb);
 #endif
 
 #endif /* _UOB_QC_DEVICE_H */

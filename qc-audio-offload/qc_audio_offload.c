@@ -34,6 +34,7 @@
 #include <linux/notifier.h>
 #include <linux/seq_file.h>
 #include <linux/suspend.h>
+#include <kunit/visibility.h>
 
 #include <uob/usb_offload.h>
 #include <uob_compat.h>
@@ -52,7 +53,9 @@
 /*
  * PM notifier priority: above usb-offload's (0), so that at PREPARE every
  * stream is stopped and its usage put before usb-offload marks the devices
- * at-suspend (a put in that window is refused with -EBUSY).
+ * at-suspend (a put in that window is refused with -EBUSY).  A notifier
+ * chain is walked in the same order for every event, so at PM_POST_* ours
+ * runs first too, while usb-offload's marks are still set.
  */
 #define UOB_QC_PM_PRIORITY	10
 
@@ -86,7 +89,12 @@ void uob_qc_pm_event(unsigned long action)
 	case PM_POST_HIBERNATION:
 	case PM_POST_RESTORE:
 		uob_qc_set_sleeping(false);
-		/* after usb-offload's own POST handler (lower priority) has run */
+		/*
+		 * Runs before usb-offload's own POST handler (lower priority),
+		 * which clears its at-suspend marks: the refused puts are only
+		 * scheduled here (a delayed work), and one refused again is
+		 * queued for the next round, so the order does not matter.
+		 */
 		uob_qc_usage_sleep(false);
 		break;
 	}
@@ -163,17 +171,33 @@ pcm_exit:
 	return ret;
 }
 
+/**
+ * uob_qc_shutdown() - stop serving, and tell the DSP
+ *
+ * What module exit does before it gives anything else back: no new stream
+ * from here on (an enable is refused at its commit point, as during system
+ * sleep); every stream is stopped with a DISCONNECT indication to its
+ * client while the QMI handle is still up, as on any other teardown; then
+ * the handle is released, which waits for a request being handled (an
+ * enable among them is refused) and sends nothing more.
+ *
+ * Context: process context; takes udev locks, so the caller holds none.
+ * The PM notifier must not run it concurrently (exit unregisters it first).
+ */
+VISIBLE_IF_KUNIT void uob_qc_shutdown(void)
+{
+	uob_qc_set_sleeping(true);
+	uob_qc_stop_streams(NULL, true, "module unload");
+	uob_qc_qmi_stop();
+}
+
 static void __exit uob_qc_exit(void)
 {
 	debugfs_remove_recursive(uob_qc_debugfs);
-	/*
-	 * No indication from here on (a teardown may run from the bus or PM
-	 * notifier until they are unregistered below), no new requests, then
-	 * stop what is running (takes udev locks).
-	 */
-	uob_qc_qmi_stop();
+	/* no PM_POST_* may clear the "no new stream" flag from here on */
 	unregister_pm_notifier(&uob_qc_pm_nb);
-	uob_qc_stop_streams(NULL, false, "module unload");
+	uob_qc_shutdown();
+	/* a teardown from the bus notifier finds nothing left now */
 	uob_qc_unwatch_bus();
 	uob_qc_release_all_parked();
 	uob_qc_pcm_exit();

@@ -8,4 +8,9 @@
 
 void uob_qc_pm_event(unsigned long action);
 
+#if IS_ENABLED(CONFIG_KUNIT)
+/* what module exit does first: stop every stream, telling the DSP */
+void uob_qc_shutdown(void);
+#endif
+
 #endif /* _UOB_QC_AUDIO_OFFLOAD_H */

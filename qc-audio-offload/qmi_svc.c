@@ -8,8 +8,11 @@
  * (stream.c) or a disable.  Every request gets an answer (qmi_transport.c).
  *
  * Locking: a request takes the udev lock of its card's device first, as
- * every path does (see teardown.c).  uob_svc.lock protects the client
- * binding; a leaf lock, never held across a call.
+ * every path does (see teardown.c), and is answered before it drops it:
+ * every teardown holds that lock, so a DISCONNECT indication for a stream
+ * never reaches the client ahead of the answer that enabled it.
+ * uob_svc.lock protects the client binding; a leaf lock, never held
+ * across a call.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -19,6 +22,7 @@
 #include <linux/slab.h>
 #include <linux/usb.h>
 #include <sound/core.h>
+#include <kunit/static_stub.h>
 #include <kunit/visibility.h>
 
 #include <uob_compat.h>
@@ -132,17 +136,52 @@ static int uob_qc_bind_client(const struct sockaddr_qrtr *sq)
 	return -EBUSY;
 }
 
+/* Where a request's answer goes, and whether it has gone. */
+struct uob_qc_answer {
+	struct sockaddr_qrtr *sq;
+	u16 txn_id;
+	struct uob_uaudio_resp *resp;
+	bool sent;
+};
+
+/*
+ * Answer a well-formed request that ran: resp.result SUCCESS, the token
+ * echoed, status and internal_status from @err.
+ */
+static void uob_qc_answer(struct uob_qc_answer *a, const struct uob_uaudio_req *req,
+			  int err)
+{
+	a->resp->usb_token_valid = 1;
+	a->resp->usb_token = req->usb_token;
+	uob_qc_set_status(a->resp, err);
+	uob_qmi_count(err ? UOB_QMI_CNT_DONE_FAILED : UOB_QMI_CNT_DONE_OK);
+	uob_qc_qmi_send_resp(a->sq, a->txn_id, a->resp);
+	a->sent = true;
+}
+
+/*
+ * The point between a request's udev unlock and its return, where nothing
+ * of the request is left to say: a KUnit static stub, so that the suite
+ * can run a teardown exactly there (nothing without CONFIG_KUNIT).
+ */
+VISIBLE_IF_KUNIT void uob_qc_req_unlocked(struct usb_device *udev)
+{
+	KUNIT_STATIC_STUB_REDIRECT(uob_qc_req_unlocked, udev);
+}
+
 /*
  * Run a well-formed request as mainline does.  The refusals and their
  * errnos follow mainline's order: required TLVs, card, format (-EINVAL);
  * no such stream (-ENODEV); already enabled (-EBUSY); service interval
  * (-EINVAL); then the enable itself, or a disable of nothing (-EINVAL).
- * @resp gets the stream's fields on a successful enable.
+ * @a->resp gets the stream's fields on a successful enable.  A request
+ * that got as far as the udev lock is answered here, under it; otherwise
+ * @a->sent stays false and the caller answers with the errno returned.
  */
-VISIBLE_IF_KUNIT int uob_qc_handle_req(struct uob_uaudio_req *req,
-				       const struct sockaddr_qrtr *sq,
-				       struct uob_uaudio_resp *resp)
+static int uob_qc_handle_req(struct uob_uaudio_req *req, struct uob_qc_answer *a)
 {
+	const struct sockaddr_qrtr *sq = a->sq;
+	struct uob_uaudio_resp *resp = a->resp;
 	int card = UOB_TOKEN_CARD(req->usb_token);
 	int dir = UOB_TOKEN_DIR(req->usb_token);
 	struct usb_device *udev = NULL;
@@ -215,7 +254,21 @@ VISIBLE_IF_KUNIT int uob_qc_handle_req(struct uob_uaudio_req *req,
 		ret = 0;
 	}
 unlock:
+	/*
+	 * Answered before the udev lock is dropped.  An unplug, reset or
+	 * unbind in between would otherwise tear the stream down and send its
+	 * DISCONNECT first, and the DSP would then get SUCCESS naming memory
+	 * that is gone.  Every teardown holds this lock, so the answer and a
+	 * DISCONNECT for this device never cross.  Sending under the lock
+	 * never waits for a client on our node (QRTR queues locally); for a
+	 * remote node it can wait in QRTR's flow control (qrtr_tx_wait(), which
+	 * ignores MSG_DONTWAIT, and the QMI helpers pass no flags) as long as
+	 * the DISCONNECT indication sent under the same lock can: only while
+	 * the DSP leaves QRTR_TX_FLOW_HIGH messages to it unconfirmed.
+	 */
+	uob_qc_answer(a, req, ret);
 	usb_unlock_device(udev);
+	uob_qc_req_unlocked(udev);
 	usb_put_dev(udev);
 unref:
 	snd_card_unref(sndcard);
@@ -263,10 +316,42 @@ static int uob_qc_admit(const struct sockaddr_qrtr *sq, enum uob_qmi_verdict v,
 	return 0;
 }
 
+/**
+ * uob_qc_serve() - run an admitted, well-formed request and answer it
+ * @sq: the client
+ * @txn_id: the request's transaction id
+ * @req: the request
+ *
+ * Every request gets exactly one answer: resp.result SUCCESS, the token
+ * echoed, status and internal_status.  A request that reached its
+ * device is answered under the device's udev lock (see
+ * uob_qc_handle_req()), so a DISCONNECT for that device is never sent
+ * ahead of it.
+ *
+ * Context: process context (the QMI core's worker, or a KUnit case); takes
+ * the udev lock of the request's device, so the caller holds none.
+ */
+VISIBLE_IF_KUNIT void uob_qc_serve(struct sockaddr_qrtr *sq, u16 txn_id,
+				   struct uob_uaudio_req *req)
+{
+	struct uob_qc_answer a = { .sq = sq, .txn_id = txn_id };
+	int err;
+
+	a.resp = kzalloc_obj(*a.resp, GFP_KERNEL);
+	if (!a.resp) {
+		uob_qmi_count(UOB_QMI_CNT_NO_MEMORY);
+		uob_qc_refuse(sq, txn_id, -ENOMEM);
+		return;
+	}
+	err = uob_qc_handle_req(req, &a);
+	if (!a.sent)
+		uob_qc_answer(&a, req, err);
+	kfree(a.resp);
+}
+
 static void uob_qc_msg(struct qmi_handle *qmi, struct sockaddr_qrtr *sq,
 		       const void *buf, size_t len)
 {
-	struct uob_uaudio_resp *resp;
 	struct uob_uaudio_req req;
 	enum uob_qmi_verdict v;
 	u16 txn_id = 0;
@@ -284,21 +369,7 @@ static void uob_qc_msg(struct qmi_handle *qmi, struct sockaddr_qrtr *sq,
 		uob_qc_refuse(sq, txn_id, err);
 		return;
 	}
-	resp = kzalloc_obj(*resp, GFP_KERNEL);
-	if (!resp) {
-		uob_qmi_count(UOB_QMI_CNT_NO_MEMORY);
-		uob_qc_refuse(sq, txn_id, -ENOMEM);
-		return;
-	}
-
-	/* resp.result SUCCESS for every well-formed request, the token echoed */
-	err = uob_qc_handle_req(&req, sq, resp);
-	resp->usb_token_valid = 1;
-	resp->usb_token = req.usb_token;
-	uob_qc_set_status(resp, err);
-	uob_qmi_count(err ? UOB_QMI_CNT_DONE_FAILED : UOB_QMI_CNT_DONE_OK);
-	uob_qc_qmi_send_resp(sq, txn_id, resp);
-	kfree(resp);
+	uob_qc_serve(sq, txn_id, &req);
 }
 
 static void uob_qc_unbind(unsigned int node, unsigned int port)

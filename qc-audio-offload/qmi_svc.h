@@ -12,6 +12,7 @@
 #include "usb_audio_qmi_v01.h"
 
 struct seq_file;
+struct usb_device;
 
 extern const struct qmi_ops uob_qc_svc_ops;
 
@@ -20,8 +21,9 @@ void uob_qc_svc_show(struct seq_file *m);
 #if IS_ENABLED(CONFIG_KUNIT)
 /* the KUnit suite's client is local (allow_local); its requests run here */
 extern bool uob_qc_allow_local;
-int uob_qc_handle_req(struct uob_uaudio_req *req, const struct sockaddr_qrtr *sq,
-		      struct uob_uaudio_resp *resp);
+void uob_qc_serve(struct sockaddr_qrtr *sq, u16 txn_id, struct uob_uaudio_req *req);
+/* KUnit static stub: between a request's udev unlock and its return */
+void uob_qc_req_unlocked(struct usb_device *udev);
 #endif
 
 #endif /* _UOB_QC_QMI_SVC_H */

@@ -175,8 +175,10 @@ static void uob_qc_put_work_fn(struct work_struct *work)
  * @sleeping: true at PM_*_PREPARE, false at PM_POST_*
  *
  * No retry while the system goes to sleep; after it, the refused puts are
- * retried (after usb-offload's own PM_POST_* handler, which runs after
- * ours).
+ * retried from a work item HZ / 10 later.  Our PM_POST_* handler runs
+ * before usb-offload's (which clears the at-suspend marks), so the retry
+ * usually comes after that one; a put it still finds refused is queued for
+ * the next round, so nothing depends on the order.
  *
  * Context: process context (the PM notifier).
  */

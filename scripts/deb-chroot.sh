@@ -6,7 +6,8 @@
 # and cached in $UOB_CACHE/deb-chroot/root, with what a user of the package
 # has: the reference kernel's image and headers (pinned version), the
 # newest 6.1 headers (linux-headers-amd64), gcc, make, dkms, bpftool, and
-# no kernel source.  Rebuilt when this list or the mirror changes.  Prints
+# no kernel source -- and no openssl, as on a minimal Debian 13: the
+# package must bring what DKMS needs to make its signing key.  Rebuilt when this list or the mirror changes.  Prints
 # the chroot's path.  The test never changes it: it runs on a copy
 # (overlayfs, or cp -a where overlayfs cannot be mounted).
 #

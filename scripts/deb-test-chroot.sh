@@ -8,8 +8,9 @@
 #
 # On a machine without kernel source: apt-get install the package; dkms
 # builds and installs all three modules for the reference kernel from its
-# BTF, dpkg says ii; the 6.1 headers' autoinstall gets usb-offload alone and
-# make.log says why; purge leaves nothing.  Each result is a TAP line.
+# BTF, dpkg says ii, and signs them with its key (made with the openssl the
+# package depends on); the 6.1 headers' autoinstall gets usb-offload alone
+# and make.log says why; purge leaves nothing.  Each result is a TAP line.
 set -euo pipefail
 deb=${1:?usage: deb-test-chroot.sh PACKAGE.deb}
 : "${REF_KVER:?}" "${VER:?}"
@@ -48,6 +49,18 @@ mlog=/var/lib/dkms/usb-offload-backport/$VER/$REF_KVER/x86_64/log/make.log
 grep -F "xhci-sideband: xHCI layouts from the BTF of" "$mlog" | sed 's/^/# /' ||
 	die "$mlog does not say the layouts came from the BTF"
 ok "$REF_KVER without kernel source: $(cd "$mods" && ls | tr '\n' ' ')(layouts from BTF)"
+
+# Signed with DKMS' own key, which it makes with openssl: the chroot has no
+# openssl of its own (scripts/deb-chroot.sh), so only the package's
+# dependency brings it, as on a minimal Debian 13.
+for m in usb-offload xhci-sideband qc-audio-offload; do
+	signer=$(modinfo -F signer "$(ls "$mods/$m.ko"* | head -1)" 2>/dev/null) || signer=
+	[ -n "$signer" ] || die "$m is not signed (modinfo -F signer is empty)"
+done
+command -v openssl >/dev/null || die "no openssl: the package did not bring it"
+[ -s /var/lib/dkms/mok.key ] && [ -s /var/lib/dkms/mok.pub ] ||
+	die "no DKMS signing key in /var/lib/dkms"
+ok "the three modules are signed (signer: $signer), with DKMS' key"
 
 # A second kernel, as its postinst hook does it (dkms autoinstall): the
 # 6.1 headers get usb-offload alone, and make.log says why.

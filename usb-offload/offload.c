@@ -61,14 +61,15 @@ int uob_offload_lock_violations(void)
 /*
  * The checks shared by get and put, in upstream's order, before the device
  * is woken.  A caller without the device lock gets device_lock_assert()'s
- * lockdep splat on debug kernels and, on every kernel, a refusal: the count
- * is never changed unlocked.  The device-state rules are checked again, with
+ * lockdep splat on debug kernels and a refusal: with lockdep always, without
+ * it whenever no other task holds the lock (uob_device_locked() says what
+ * can be told without lockdep).  The device-state rules are checked again, with
  * the suspend mark, in the backend's change section (uob_state_add()).
  */
 static int usb_offload_precheck(struct usb_device *udev)
 {
 	device_lock_assert(&udev->dev);
-	if (unlikely(!uob_device_lock_held(&udev->dev))) {
+	if (unlikely(!uob_device_locked(&udev->dev))) {
 		atomic_inc(&uob_lock_violations);
 		dev_err_ratelimited(&udev->dev,
 				    "offload usage change without the device lock refused\n");
@@ -112,10 +113,11 @@ static int usb_offload_change(struct usb_device *udev, int delta)
  * Context: process context.  The caller must hold @udev's device lock
  * (usb_lock_device()); it is asserted and never taken here.
  *
- * Return: 0 on success; -ENOLCK if the caller does not hold the device lock;
- * -ENODEV if @udev is not attached; -EBUSY if it is suspended or marked
- * offload-at-suspend; -ENOMEM; or the runtime-resume error.  On error the
- * usage is unchanged.
+ * Return: 0 on success; -ENOLCK if the device lock is not held (with
+ * lockdep: not by the caller; without lockdep only a lock held by nobody
+ * is seen, see uob_device_locked()); -ENODEV if @udev is not attached;
+ * -EBUSY if it is suspended or marked offload-at-suspend; -ENOMEM; or the
+ * runtime-resume error.  On error the usage is unchanged.
  */
 int usb_offload_get(struct usb_device *udev)
 {

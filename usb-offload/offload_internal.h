@@ -16,20 +16,31 @@ struct usb_device;
 int uob_offload_lock_violations(void);
 
 /**
- * uob_device_lock_held() - is @dev's device lock held?
+ * uob_device_locked() - is @dev's device lock held (by us, where that can be told)?
  * @dev: the device
  *
- * With lockdep, this is exact: the current task holds the lock (the test
- * device_lock_assert() performs).  Without lockdep (every distro kernel) we
- * can only tell that *someone* holds it, which still catches a caller that
- * forgot the lock altogether; the same fallback applies once lockdep has
- * switched itself off (debug_locks == 0) after an earlier report.  This
- * module's policy, not a compat shim: usb_offload_get()/put() refuse, not
- * only warn about, calls that break the locking contract.
+ * What it checks, exactly:
+ *  - with lockdep active: that the current task holds @dev->mutex
+ *    (lockdep_is_held(), the test device_lock_assert() performs);
+ *  - without lockdep (every distro kernel), or once lockdep has switched
+ *    itself off after an earlier report (debug_locks == 0): only that some
+ *    task holds it (mutex_is_locked()).  A caller that forgot the lock is
+ *    caught while no other task holds it, and missed while one does (a
+ *    concurrent probe, disconnect or another driver's locked section).
  *
- * Return: true if the lock is held (by the current task, under lockdep).
+ * The owner is not compared with current: the kernel has no public API
+ * for a mutex's owner (__mutex_owner() is private to kernel/locking/, and
+ * the owner word's encoding and, on PREEMPT_RT, the whole struct differ),
+ * and an out-of-tree module must not read lock internals.  This module's
+ * policy, not a compat shim: usb_offload_get()/put() refuse, not only warn
+ * about, calls that break the locking contract, as far as this can tell.
+ *
+ * Context: any.
+ *
+ * Return: with lockdep, true if the current task holds the lock; without,
+ * true if any task holds it.
  */
-static inline bool uob_device_lock_held(struct device *dev)
+static inline bool uob_device_locked(struct device *dev)
 {
 #ifdef CONFIG_LOCKDEP
 	int held = lockdep_is_held(&dev->mutex);

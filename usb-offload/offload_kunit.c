@@ -10,6 +10,7 @@
  */
 #include <kunit/test.h>
 #include <linux/completion.h>
+#include <linux/debug_locks.h>
 #include <linux/kthread.h>
 #include <linux/pm_runtime.h>
 #include <linux/usb.h>
@@ -232,9 +233,9 @@ static void uob_unlocked_call_is_refused(struct kunit *test)
 	int violations = uob_offload_lock_violations();
 
 	/* the check the code relies on */
-	KUNIT_EXPECT_FALSE(test, uob_device_lock_held(&udev->dev));
+	KUNIT_EXPECT_FALSE(test, uob_device_locked(&udev->dev));
 	usb_lock_device(udev);
-	KUNIT_EXPECT_TRUE(test, uob_device_lock_held(&udev->dev));
+	KUNIT_EXPECT_TRUE(test, uob_device_locked(&udev->dev));
 	usb_unlock_device(udev);
 
 	/* and the code acts on it: refused, counted, nothing changed */
@@ -244,6 +245,67 @@ static void uob_unlocked_call_is_refused(struct kunit *test)
 	UOB_KUNIT_EXPECT_SPLAT_END(test);
 
 	KUNIT_EXPECT_EQ(test, violations + 2, uob_offload_lock_violations());
+	KUNIT_EXPECT_EQ(test, 0, uob_kunit_offload_usage(udev));
+}
+
+struct uob_kunit_lock_holder {
+	struct usb_device *udev;
+	struct completion locked, release, done;
+};
+
+static int uob_kunit_lock_holder_fn(void *data)
+{
+	struct uob_kunit_lock_holder *x = data;
+
+	usb_lock_device(x->udev);
+	complete(&x->locked);
+	wait_for_completion(&x->release);
+	usb_unlock_device(x->udev);
+	complete(&x->done);
+	return 0;
+}
+
+/*
+ * What uob_device_locked() can tell: with lockdep, a lock another task
+ * holds is not the caller's, and the call is refused.  (Without lockdep
+ * the same call passes, the limit its kernel-doc states: there is no API
+ * for a mutex's owner.)
+ */
+static void uob_lock_held_by_another_task(struct kunit *test)
+{
+	struct usb_device *udev = uob_kunit_usb(test, UOB_KUNIT_ROOT_PORT);
+	struct uob_kunit_lock_holder *x = kunit_kzalloc(test, sizeof(*x), GFP_KERNEL);
+	int violations = uob_offload_lock_violations();
+	struct task_struct *t;
+	bool held;
+	int ret;
+
+	if (!IS_ENABLED(CONFIG_LOCKDEP) || !debug_locks)
+		kunit_skip(test, "without lockdep only \"held by some task\" can be told");
+	KUNIT_ASSERT_NOT_NULL(test, x);
+	x->udev = udev;
+	init_completion(&x->locked);
+	init_completion(&x->release);
+	init_completion(&x->done);
+	t = kthread_run(uob_kunit_lock_holder_fn, x, "uob-kunit-holder");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	KUNIT_ASSERT_NE(test, 0UL, wait_for_completion_timeout(&x->locked, 10 * HZ));
+
+	held = uob_device_locked(&udev->dev);
+	UOB_KUNIT_EXPECT_SPLAT_BEGIN(test, "usb_offload_get while another task holds the lock");
+	ret = usb_offload_get(udev);
+	UOB_KUNIT_EXPECT_SPLAT_END(test);
+	complete(&x->release);
+	wait_for_completion(&x->done);
+
+	KUNIT_EXPECT_FALSE_MSG(test, held, "another task's lock was taken for the caller's");
+	KUNIT_EXPECT_EQ(test, -ENOLCK, ret);
+	KUNIT_EXPECT_EQ(test, violations + 1, uob_offload_lock_violations());
+	if (!ret) {
+		usb_lock_device(udev);
+		usb_offload_put(udev);
+		usb_unlock_device(udev);
+	}
 	KUNIT_EXPECT_EQ(test, 0, uob_kunit_offload_usage(udev));
 }
 
@@ -666,6 +728,7 @@ static struct kunit_case uob_offload_cases[] = {
 	KUNIT_CASE(uob_at_suspend_is_ebusy),
 	KUNIT_CASE(uob_resume_failure_changes_nothing),
 	KUNIT_CASE(uob_unlocked_call_is_refused),
+	KUNIT_CASE(uob_lock_held_by_another_task),
 	KUNIT_CASE(uob_check_sees_usage_below_hub),
 	KUNIT_CASE_SLOW(uob_concurrent_get_put_exact),
 	KUNIT_CASE(uob_bench_get_put_vs_lock_counter),

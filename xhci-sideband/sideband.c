@@ -52,6 +52,7 @@ static void uob_sb_release(struct kref *kref)
 {
 	struct uob_sideband_priv *priv = container_of(kref, struct uob_sideband_priv, kref);
 
+	usb_put_intf(priv->sb.intf);
 	usb_put_dev(priv->sb.udev);
 	kfree(priv);
 }
@@ -551,7 +552,9 @@ static bool uob_hcd_is_xhci(struct usb_hcd *hcd)
  * @type: must be XHCI_SIDEBAND_VENDOR, as upstream
  * @notify_client: event callback (may be NULL)
  *
- * One sideband per device.
+ * One sideband per device.  The sideband holds a reference on @intf until
+ * it is unregistered, so the interface passed to @notify_client is valid
+ * memory even after usbcore has removed it.
  *
  * Context: process context; may be called with the udev device lock held
  * (from probe); never takes it.
@@ -608,7 +611,12 @@ xhci_sideband_register(struct usb_interface *intf, enum xhci_sideband_type type,
 
 	sb->xhci = xhci;
 	sb->vdev = vdev;
-	sb->intf = intf;
+	/*
+	 * Referenced for the sideband's life: usbcore releases the device's
+	 * interfaces (usb_disable_device()) before it announces the device's
+	 * removal, and the removal notifier still hands @intf to the client.
+	 */
+	sb->intf = usb_get_intf(intf);
 	sb->type = type;
 	sb->notify_client = notify_client;
 	sb->udev = usb_get_dev(udev);
@@ -660,6 +668,9 @@ EXPORT_SYMBOL_GPL(xhci_sideband_unregister);
  * disconnect, udev lock held); xhci-hcd frees its slot right after.  Tell
  * the client its rings go, then detach the sideband from the slot.  The
  * interrupter (a controller resource) stays until the client removes it.
+ * The interface the client gets has been unregistered by now (usbcore
+ * deletes and puts a device's interfaces before this): it is still valid
+ * memory only because the sideband holds a reference on it.
  */
 static int uob_sb_usb_notify(struct notifier_block *nb, unsigned long action,
 			     void *data)

@@ -441,14 +441,20 @@ static struct {
 	unsigned int calls;
 	unsigned int ep_index;
 	struct usb_interface *intf;
+	struct usb_device *udev;
 } uob_sb_notified;
 
+/*
+ * A client reads the interface it is handed (its device, as a client
+ * would; KASAN: a slab-use-after-free if usbcore freed it already).
+ */
 static int uob_sb_notify(struct usb_interface *intf, struct xhci_sideband_event *evt)
 {
 	if (evt->type == XHCI_SIDEBAND_XFER_RING_FREE) {
 		uob_sb_notified.calls++;
 		uob_sb_notified.ep_index = *(unsigned int *)evt->evt_data;
 		uob_sb_notified.intf = intf;
+		uob_sb_notified.udev = interface_to_usbdev(intf);
 	}
 	return 0;
 }
@@ -477,6 +483,9 @@ static void uob_sb_device_removal_detaches(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, 1U, uob_sb_notified.calls);
 	KUNIT_EXPECT_EQ(test, idx, uob_sb_notified.ep_index);
 	KUNIT_EXPECT_PTR_EQ(test, rig->intf, uob_sb_notified.intf);
+	/* the interface the client was handed is still valid, and its own */
+	KUNIT_EXPECT_PTR_EQ(test, rig->udev, uob_sb_notified.udev);
+	KUNIT_EXPECT_PTR_EQ(test, rig->udev, interface_to_usbdev(rig->intf));
 	KUNIT_EXPECT_NULL(test, rig->sb->vdev);
 	KUNIT_EXPECT_EQ(test, -ENODEV, xhci_sideband_add_endpoint(rig->sb, ep));
 	KUNIT_EXPECT_NULL(test, xhci_sideband_get_endpoint_buffer(rig->sb, ep));

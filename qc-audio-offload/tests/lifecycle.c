@@ -11,6 +11,8 @@
 #include "../device.h"
 #include "../dsp_mem.h"
 #include "../qc_audio_offload.h"
+#include "../qmi_svc.h"
+#include "../qmi_transport.h"
 #include "../stream.h"
 #include "../usage.h"
 #include "qc_kunit.h"
@@ -130,6 +132,66 @@ void uob_qc_forced_unbind_while_streaming(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, 0, (int)uob_qc_dsp_in_use());
 
 	uob_qc_rebind(test, r, drv);
+}
+
+/*
+ * The unbind of the case below, run by the static stub at the point where
+ * an enable has dropped the udev lock and not yet returned.
+ */
+static struct {
+	struct kunit *test;
+	struct usb_driver *drv;
+} uob_qc_gap;
+
+static void uob_qc_unbind_in_gap(struct usb_device *udev)
+{
+	struct usb_interface *ctrl = usb_ifnum_to_if(udev, 0);
+
+	kunit_deactivate_static_stub(uob_qc_gap.test, uob_qc_req_unlocked);
+	usb_lock_device(udev);
+	uob_qc_gap.drv = ctrl && ctrl->dev.driver ? to_usb_driver(ctrl->dev.driver) : NULL;
+	if (uob_qc_gap.drv)
+		usb_driver_release_interface(uob_qc_gap.drv, ctrl);
+	usb_unlock_device(udev);
+}
+
+/*
+ * An unbind (as a reset or usbfs release does it) right after an enable
+ * dropped the udev lock: the client must see the enable's answer first
+ * and the stream's DISCONNECT after it, never SUCCESS for a stream whose
+ * memory is already gone.  The answer goes to a transaction without a
+ * destination, so the client logs where it arrived among the indications.
+ */
+void uob_qc_answer_before_disconnect(struct kunit *test)
+{
+	struct uob_qc_rig *r = uob_qc_rig(test, UOB_KUNIT_ROOT_PORT);
+	struct uob_uaudio_req req;
+	struct qmi_txn txn;
+
+	uob_qc_gap.test = test;
+	uob_qc_gap.drv = NULL;
+	reinit_completion(&r->cli->ind);
+	r->cli->ind_seq = 0;
+	r->cli->resp_seq = 0;
+	uob_qc_req_enable(&req, r->card, 0);
+	KUNIT_ASSERT_EQ(test, 0, qmi_txn_init(&r->cli->qmi, &txn, NULL, NULL));
+	kunit_activate_static_stub(test, uob_qc_req_unlocked, uob_qc_unbind_in_gap);
+	uob_qc_serve(&r->cli->qmi.sq, txn.id, &req);
+
+	KUNIT_EXPECT_EQ_MSG(test, 0, qmi_txn_wait(&txn, UOB_QC_WAIT), "no answer");
+	KUNIT_EXPECT_NE_MSG(test, 0UL, wait_for_completion_timeout(&r->cli->ind, 2 * HZ),
+			    "no DISCONNECT");
+	KUNIT_ASSERT_NOT_NULL_MSG(test, uob_qc_gap.drv, "no unbind ran in the gap");
+	KUNIT_EXPECT_EQ(test, (u32)UOB_UAUDIO_SUCCESS, r->cli->last_resp.status);
+	KUNIT_EXPECT_EQ(test, (u32)UOB_UAUDIO_DEV_DISCONNECT, r->cli->last_ind.dev_event);
+	KUNIT_EXPECT_LT_MSG(test, r->cli->resp_seq, r->cli->ind_seq,
+			    "the client got the DISCONNECT (message %d) before the enable's answer (message %d)",
+			    r->cli->ind_seq, r->cli->resp_seq);
+	KUNIT_EXPECT_EQ(test, 0, uob_kunit_offload_usage(r->udev));
+	KUNIT_EXPECT_EQ(test, 0, atomic_read(&uob_qc_counters.streams));
+	KUNIT_EXPECT_EQ(test, 0, (int)uob_qc_dsp_in_use());
+
+	uob_qc_rebind(test, r, uob_qc_gap.drv);
 }
 
 void uob_qc_reset_while_streaming(struct kunit *test)
@@ -283,3 +345,50 @@ void uob_qc_refused_put_is_kept(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, 0, uob_kunit_offload_usage(r->udev));
 }
 
+/* The service as a new load brings it up, for the cases after this one. */
+static void uob_qc_service_up_again(void *data)
+{
+	struct kunit *test = data;
+	int ret;
+
+	uob_qc_set_sleeping(false);
+	ret = uob_qc_qmi_start(&uob_qc_svc_ops);
+	if (ret)
+		kunit_err(test, "the service did not come up again: %d\n", ret);
+}
+
+/*
+ * Module unload with a stream (uob_qc_shutdown(), the first thing
+ * uob_qc_exit() does): the DSP is told (DISCONNECT) before the service goes
+ * away, and everything is given back.  The service is then started again,
+ * as a new load would, and the client finds it and streams.
+ */
+void uob_qc_unload_tells_the_dsp(struct kunit *test)
+{
+	struct uob_qc_rig *r = uob_qc_rig(test, UOB_KUNIT_ROOT_PORT);
+	u32 port = r->cli->svc.sq_port;
+	struct uob_uaudio_resp resp;
+	struct uob_qc_snap snap;
+
+	uob_qc_snap(r, &snap);
+	uob_qc_enable_ok(test, r, &resp);
+	reinit_completion(&r->cli->ind);
+	reinit_completion(&r->cli->found);
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, uob_qc_service_up_again, test));
+
+	uob_qc_shutdown();
+	KUNIT_EXPECT_NE_MSG(test, 0UL, wait_for_completion_timeout(&r->cli->ind, 2 * HZ),
+			    "the service went away without a DISCONNECT indication");
+	KUNIT_EXPECT_EQ(test, (u32)UOB_UAUDIO_DEV_DISCONNECT, r->cli->last_ind.dev_event);
+	KUNIT_EXPECT_EQ(test, (u32)r->udev->slot_id, r->cli->last_ind.slot_id);
+	uob_qc_expect_same(test, r, &snap);
+	KUNIT_EXPECT_NULL(test, uob_qc_active_as(r->udev));
+
+	kunit_release_action(test, uob_qc_service_up_again, test);
+	KUNIT_ASSERT_NE_MSG(test, 0UL, wait_for_completion_timeout(&r->cli->found, UOB_QC_WAIT),
+			    "the service is not found again");
+	KUNIT_EXPECT_NE(test, port, r->cli->svc.sq_port);
+	uob_qc_enable_ok(test, r, &resp);
+	uob_qc_disable_ok(test, r);
+	uob_qc_expect_same(test, r, &snap);
+}

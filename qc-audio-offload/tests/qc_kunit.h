@@ -41,6 +41,12 @@ struct uob_cli {
 	struct completion ind;
 	struct uob_uaudio_ind last_ind;
 	atomic_t inds;
+	/* arrival order: messages counted from 1; the last answer and indication */
+	atomic_t seq;
+	int ind_seq;
+	int resp_seq;
+	/* an answer to a transaction made without a destination */
+	struct uob_uaudio_resp last_resp;
 };
 
 struct uob_qc_rig {
@@ -92,16 +98,19 @@ void uob_qc_two_cards_balance(struct kunit *test);
 void uob_qc_local_client_refused_by_default(struct kunit *test);
 void uob_qc_two_clients_one_wins(struct kunit *test);
 void uob_qc_client_gone_stops_session(struct kunit *test);
+void uob_qc_state_read_while_disabling(struct kunit *test);
 
 void uob_qc_dsp_domain_maps_every_region(struct kunit *test);
 void uob_qc_dsp_domain_map_failure_unwinds(struct kunit *test);
 void uob_qc_dsp_domain_maps_sub_page_segments(struct kunit *test);
 
 void uob_qc_forced_unbind_while_streaming(struct kunit *test);
+void uob_qc_answer_before_disconnect(struct kunit *test);
 void uob_qc_reset_while_streaming(struct kunit *test);
 void uob_qc_streaming_intf_unbind_while_streaming(struct kunit *test);
 void uob_qc_sleep_stops_streams(struct kunit *test);
 void uob_qc_refused_put_is_kept(struct kunit *test);
+void uob_qc_unload_tells_the_dsp(struct kunit *test);
 
 void uob_qc_duplicate_tlv_malformed(struct kunit *test);
 void uob_qc_oversized_datagram_malformed(struct kunit *test);

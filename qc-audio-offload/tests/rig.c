@@ -38,7 +38,23 @@ static void uob_cli_ind(struct qmi_handle *qmi, struct sockaddr_qrtr *sq,
 
 	memcpy(&c->last_ind, data, sizeof(c->last_ind));
 	atomic_inc(&c->inds);
+	c->ind_seq = atomic_inc_return(&c->seq);
 	complete(&c->ind);
+}
+
+/*
+ * An answer to a transaction made without a destination (qmi_txn_init()
+ * with no ei): the QMI core hands it here, in the order it arrived among
+ * the indications; the transaction is completed as the core would.
+ */
+static void uob_cli_resp(struct qmi_handle *qmi, struct sockaddr_qrtr *sq,
+			 struct qmi_txn *txn, const void *data)
+{
+	struct uob_cli *c = container_of(qmi, struct uob_cli, qmi);
+
+	memcpy(&c->last_resp, data, sizeof(c->last_resp));
+	c->resp_seq = atomic_inc_return(&c->seq);
+	complete(&txn->completion);
 }
 
 static const struct qmi_msg_handler uob_cli_handlers[] = {
@@ -48,6 +64,13 @@ static const struct qmi_msg_handler uob_cli_handlers[] = {
 		.ei = uob_uaudio_ind_ei,
 		.decoded_size = sizeof(struct uob_uaudio_ind),
 		.fn = uob_cli_ind,
+	},
+	{
+		.type = QMI_RESPONSE,
+		.msg_id = UOB_QMI_UAUDIO_STREAM_RESP,
+		.ei = uob_uaudio_resp_ei,
+		.decoded_size = sizeof(struct uob_uaudio_resp),
+		.fn = uob_cli_resp,
 	},
 	{}
 };
@@ -287,14 +310,23 @@ void uob_qc_expect_fail(struct kunit *test, struct uob_qc_rig *r,
 /*
  * A request run in this test's own thread, where the KUnit static stubs
  * act (the QMI path runs the same function in the QMI core's worker).
- * The client is the rig's, as if it had sent @req.  Returns the errno the
- * answer's internal_status would carry.
+ * The client is the rig's, as if it had sent @req, and gets the answer on
+ * its socket.  Returns the errno the answer's internal_status carries (or
+ * the transaction's error).
  */
 int uob_qc_call(struct uob_qc_rig *r, struct uob_uaudio_req *req,
 		struct uob_uaudio_resp *resp)
 {
+	struct qmi_txn txn;
+	int ret;
+
 	memset(resp, 0, sizeof(*resp));
-	return uob_qc_handle_req(req, &r->cli->qmi.sq, resp);
+	ret = qmi_txn_init(&r->cli->qmi, &txn, uob_uaudio_resp_ei, resp);
+	if (ret < 0)
+		return ret;
+	uob_qc_serve(&r->cli->qmi.sq, txn.id, req);
+	ret = qmi_txn_wait(&txn, UOB_QC_WAIT);
+	return ret < 0 ? ret : (int)resp->internal_status;
 }
 
 void uob_qc_enable_ok(struct kunit *test, struct uob_qc_rig *r,

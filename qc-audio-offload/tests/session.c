@@ -3,13 +3,17 @@
  * KUnit suite "qc_audio_offload": enable, disable and refused requests; who
  * may be a client.
  */
+#include <kunit/static_stub.h>
 #include <kunit/test.h>
 #include <linux/kthread.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 #include <linux/usb/audio.h>
 #include <sound/core.h>
 
 #include <uob_xhci_compat.h>
+#include <uob/xhci-sideband.h>
 
 #include "../device.h"
 #include "../dsp_mem.h"
@@ -250,3 +254,89 @@ void uob_qc_client_gone_stops_session(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, uob_qc_active_as(r->udev));
 }
 
+/*
+ * A reader of debugfs "state" (its device part, uob_qc_dev_show()) in a
+ * task of its own, let go by the stub below at the one point of a disable
+ * where it matters: the device's sideband has just been freed.
+ */
+struct uob_qc_reader {
+	struct completion go, done;
+	struct seq_file m;
+	bool read;
+};
+
+static struct uob_qc_reader *uob_qc_reader_cur;
+
+static int uob_qc_reader_fn(void *data)
+{
+	struct uob_qc_reader *x = data;
+
+	wait_for_completion(&x->go);
+	uob_qc_dev_show(&x->m);
+	complete(&x->done);
+	return 0;
+}
+
+static void uob_qc_unregister_then_read(struct xhci_sideband *sb)
+{
+	struct uob_qc_reader *x = uob_qc_reader_cur;
+
+	xhci_sideband_unregister(sb);
+	complete(&x->go);
+	x->read = wait_for_completion_timeout(&x->done, 5 * HZ) != 0;
+}
+
+/* a seq_file of one page, for uob_qc_dev_show() */
+static void uob_qc_seq_init(struct kunit *test, struct seq_file *m)
+{
+	m->size = PAGE_SIZE;
+	m->count = 0;
+	m->buf = kunit_kzalloc(test, m->size, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, m->buf);
+}
+
+/*
+ * debugfs "state" read while a disable gives the device back (KASAN: a
+ * reader that reaches the freed sideband is a slab-use-after-free): the
+ * device must be off the list before its sideband is freed.
+ */
+void uob_qc_state_read_while_disabling(struct kunit *test)
+{
+	struct uob_qc_rig *r = uob_qc_rig(test, UOB_KUNIT_ROOT_PORT);
+	struct uob_qc_reader *x = kunit_kzalloc(test, sizeof(*x), GFP_KERNEL);
+	const char *name = dev_name(&r->udev->dev);
+	struct uob_uaudio_resp resp;
+	struct uob_uaudio_req req;
+	struct task_struct *task;
+	struct seq_file now = {};
+	char line[64];
+
+	KUNIT_ASSERT_NOT_NULL(test, x);
+	init_completion(&x->go);
+	init_completion(&x->done);
+	uob_qc_seq_init(test, &x->m);
+	uob_qc_seq_init(test, &now);
+	snprintf(line, sizeof(line), "device %s ", name);
+
+	uob_qc_enable_ok(test, r, &resp);
+	/* the reader can see the device while it streams */
+	uob_qc_dev_show(&now);
+	KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(now.buf, line), "state: %s", now.buf);
+
+	task = kthread_run(uob_qc_reader_fn, x, "uob-qc-state-reader");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(task));
+	uob_qc_reader_cur = x;
+	kunit_activate_static_stub(test, uob_qc_sb_unregister, uob_qc_unregister_then_read);
+	uob_qc_req_disable(&req, r->card);
+	KUNIT_EXPECT_EQ(test, 0, uob_qc_call(r, &req, &resp));
+	kunit_deactivate_static_stub(test, uob_qc_sb_unregister);
+	/* if the stub did not see the reader finish, let it go and wait for it */
+	complete(&x->go);
+	if (!x->read)
+		KUNIT_EXPECT_NE(test, 0UL, wait_for_completion_timeout(&x->done, 5 * HZ));
+
+	KUNIT_EXPECT_TRUE_MSG(test, x->read, "the reader did not run inside the disable");
+	KUNIT_EXPECT_NULL_MSG(test, strstr(x->m.buf, line),
+			      "state listed %s after its sideband was freed: %s", name, x->m.buf);
+	KUNIT_EXPECT_EQ(test, 0, atomic_read(&uob_qc_devs));
+}

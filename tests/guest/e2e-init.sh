@@ -85,9 +85,12 @@ uob-dsp enable-wait 0 30000 >/tmp/m.log 2>&1 &
 pid=$!
 wait_for 100 grep -q streaming /tmp/m.log || fail "rmmod: stream not started"
 ok_if "rmmod qc-audio-offload with a session" rmmod qc_audio_offload
+# the DSP is told before the service goes away (DISCONNECT, as on unplug)
+wait $pid
+sed 's/^/uob-e2e:   /' /tmp/m.log
+ok_if "rmmod: DISCONNECT indication" grep -q 'event 1 ' /tmp/m.log
 ok_if "rmmod xhci-sideband" rmmod xhci_sideband
 ok_if "rmmod usb-offload" rmmod usb_offload
-kill $pid 2>/dev/null
 ok_if "altsetting back to 0" sh -c '[ "$(cat /sys/bus/usb/devices/1-1:1.1/bAlternateSetting)" -eq 0 ]'
 
 # 10. the kernel said nothing bad
