@@ -22,8 +22,7 @@
  *   qmi_transport.c     the QMI handle: responses, indications
  *   qmi_parse.c         the request parser and the QMI counters
  *   usb_audio_qmi_v01.c the message element tables (mainline's name)
- * Each calls only files below it (pcm.c's disconnect news goes to the
- * function given at init).
+ * Each calls only files below it.
  *
  * Locking, one order on every path:
  *   udev device lock -> (ALSA's own locks) -> the files' leaf mutexes
@@ -40,7 +39,6 @@
 
 #include "device.h"
 #include "dsp_mem.h"
-#include "pcm.h"
 #include "qc_audio_offload.h"
 #include "qmi_parse.h"
 #include "qmi_svc.h"
@@ -104,22 +102,6 @@ static struct notifier_block uob_qc_pm_nb = {
 	.priority = UOB_QC_PM_PRIORITY,
 };
 
-/*
- * snd-usb-audio's disconnect (unplug, reset, forced unbind, usbfs release),
- * with the udev lock held by the USB core.  Usually the bus notifier has
- * torn the streams down already (it runs before the driver's disconnect);
- * what is left goes here, the same way: no lock of ours beyond the leaf
- * ones, no waiting for the DSP.
- */
-static void uob_qc_pcm_disconnect(struct snd_pcm *pcm, struct usb_device *udev)
-{
-	uob_qc_teardown(udev, pcm, NULL, true, "disconnect");
-}
-
-static const struct uob_qc_pcm_ops uob_qc_pcm_ops = {
-	.disconnect = uob_qc_pcm_disconnect,
-};
-
 static int uob_qc_show(struct seq_file *m, void *unused)
 {
 	uob_qc_svc_show(m);
@@ -140,12 +122,9 @@ static int __init uob_qc_init(void)
 	struct dentry *dir;
 	int ret;
 
-	ret = uob_qc_pcm_init(&uob_qc_pcm_ops);
-	if (ret)
-		return ret;
 	ret = register_pm_notifier(&uob_qc_pm_nb);
 	if (ret)
-		goto pcm_exit;
+		return ret;
 	ret = uob_qc_qmi_start(&uob_qc_svc_ops);
 	if (ret)
 		goto unregister_pm;
@@ -158,8 +137,6 @@ static int __init uob_qc_init(void)
 
 unregister_pm:
 	unregister_pm_notifier(&uob_qc_pm_nb);
-pcm_exit:
-	uob_qc_pcm_exit();
 	return ret;
 }
 
@@ -176,7 +153,6 @@ static void __exit uob_qc_exit(void)
 	uob_qc_stop_streams(NULL, false, "module unload");
 	uob_qc_unwatch_bus();
 	uob_qc_release_all_parked();
-	uob_qc_pcm_exit();
 	uob_qc_usage_exit();
 	uob_qc_dsp_exit();
 }

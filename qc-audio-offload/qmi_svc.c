@@ -185,23 +185,24 @@ VISIBLE_IF_KUNIT int uob_qc_handle_req(struct uob_uaudio_req *req,
 
 	/* udev lock first: the order of every path (see teardown.c) */
 	usb_lock_device(udev);
-	pcm = uob_qc_pcm_find(card, UOB_TOKEN_PCM(req->usb_token));
-	if (!pcm || sndcard->shutdown || udev->state == USB_STATE_NOTATTACHED ||
-	    !pcm->streams[dir].substream_count)
+	pcm = uob_qc_pcm_get(udev, card, UOB_TOKEN_PCM(req->usb_token));
+	if (!pcm)
 		goto unlock;
+	if (udev->state == USB_STATE_NOTATTACHED || !pcm->streams[dir].substream_count)
+		goto put_pcm;
 
 	s = uob_qc_find_stream(req->usb_token);
 	ret = -EBUSY;
 	if (req->enable && s)
-		goto unlock;
+		goto put_pcm;
 	ret = -EINVAL;
 	if (req->service_interval_valid && uob_qc_data_interval(udev, req->service_interval) < 0)
-		goto unlock;
+		goto put_pcm;
 
 	if (req->enable) {
 		if (!req->number_of_ch || req->number_of_ch > 32 ||
 		    req->bit_rate < 4000 || req->bit_rate > 768000)
-			goto unlock;	/* -EINVAL, as ALSA's hw_params would say */
+			goto put_pcm;	/* -EINVAL, as ALSA's hw_params would say */
 		/* mainline's transfer buffer: 0 is a page, whole pages, at most 24 */
 		if (!req->xfer_buff_size)
 			req->xfer_buff_size = PAGE_SIZE;
@@ -211,9 +212,11 @@ VISIBLE_IF_KUNIT int uob_qc_handle_req(struct uob_uaudio_req *req,
 			req->xfer_buff_size = PAGE_ALIGN(req->xfer_buff_size);
 		ret = uob_qc_enable(req, pcm, udev, sq, resp);
 	} else if (s) {
-		uob_qc_stream_stop(s, false);
+		uob_qc_stream_stop(s);
 		ret = 0;
 	}
+put_pcm:
+	uob_qc_pcm_put(pcm);
 unlock:
 	usb_unlock_device(udev);
 	usb_put_dev(udev);

@@ -380,7 +380,7 @@ remove_data:
 put_dev:
 	uob_qc_dev_put(s->dev);
 close:
-	uob_qc_pcm_close(&s->alsa, false);
+	uob_qc_pcm_close(&s->alsa);
 free:
 	kfree(s);
 	return ret;
@@ -433,8 +433,6 @@ static void uob_qc_stream_release(struct uob_qc_stream *s)
 /**
  * uob_qc_stream_stop() - end one stream
  * @s: a listed stream
- * @in_disconnect: in snd_pcm_notify's disconnect (ALSA holds the PCM's
- *	open_mutex)
  *
  * In mainline's order (see the top of this file): the endpoints are given
  * back and dropped (the PCM's close makes snd-usb-audio select altsetting
@@ -443,7 +441,7 @@ static void uob_qc_stream_release(struct uob_qc_stream *s)
  *
  * Context: the caller holds the stream's udev lock (or usbcore does).
  */
-void uob_qc_stream_stop(struct uob_qc_stream *s, bool in_disconnect)
+void uob_qc_stream_stop(struct uob_qc_stream *s)
 	__must_hold(&s->dev->udev->dev.mutex)
 {
 	struct uob_qc_dev *d = s->dev;
@@ -456,7 +454,7 @@ void uob_qc_stream_stop(struct uob_qc_stream *s, bool in_disconnect)
 		xhci_sideband_remove_endpoint(d->sb, s->sync_ep);
 	xhci_sideband_remove_endpoint(d->sb, s->data_ep);
 	/* altsetting 0: the controller stops and drops the endpoints */
-	uob_qc_pcm_close(&s->alsa, in_disconnect);
+	uob_qc_pcm_close(&s->alsa);
 
 	if (uob_qc_stream_quiet(s)) {
 		uob_qc_stream_release(s);
@@ -580,17 +578,14 @@ void uob_qc_release_all_parked(void)
 }
 
 /*
- * Which streams an event ends: those of @udev (NULL: any device), of @pcm
- * (NULL: any), enabled by @client (NULL: any; port 0: any port of its node).
+ * Which streams an event ends: those of @udev (NULL: any device), enabled
+ * by @client (NULL: any; port 0: any port of its node).
  */
 static bool uob_qc_stream_matches(const struct uob_qc_stream *s,
 				  const struct usb_device *udev,
-				  const struct snd_pcm *pcm,
 				  const struct sockaddr_qrtr *client)
 {
 	if (udev && s->dev->udev != udev)
-		return false;
-	if (pcm && s->alsa.pcm != pcm)
 		return false;
 	return !client || (s->client.sq_node == client->sq_node &&
 			   (!client->sq_port || s->client.sq_port == client->sq_port));
@@ -599,14 +594,13 @@ static bool uob_qc_stream_matches(const struct uob_qc_stream *s,
 /**
  * uob_qc_find_match() - the first stream of @udev an event ends
  * @udev: the device, whose lock the caller holds
- * @pcm: only this PCM's streams (NULL: any)
  * @client: only this client's (NULL: any; port 0: any port of its node)
  *
  * Context: the caller holds @udev's lock, which keeps the stream valid.
  *
  * Return: the stream, or NULL.
  */
-struct uob_qc_stream *uob_qc_find_match(struct usb_device *udev, struct snd_pcm *pcm,
+struct uob_qc_stream *uob_qc_find_match(struct usb_device *udev,
 					const struct sockaddr_qrtr *client)
 {
 	struct uob_qc_stream *s;
@@ -614,7 +608,7 @@ struct uob_qc_stream *uob_qc_find_match(struct usb_device *udev, struct snd_pcm 
 	device_lock_assert(&udev->dev);
 	guard(mutex)(&uob_qc.lock);
 	list_for_each_entry(s, &uob_qc.streams, node)
-		if (uob_qc_stream_matches(s, udev, pcm, client))
+		if (uob_qc_stream_matches(s, udev, client))
 			return s;
 	return NULL;
 }
@@ -633,7 +627,7 @@ struct usb_device *uob_qc_match_udev_get(const struct sockaddr_qrtr *client)
 
 	guard(mutex)(&uob_qc.lock);
 	list_for_each_entry(s, &uob_qc.streams, node)
-		if (uob_qc_stream_matches(s, NULL, NULL, client))
+		if (uob_qc_stream_matches(s, NULL, client))
 			return usb_get_dev(s->dev->udev);
 	return NULL;
 }

@@ -72,12 +72,12 @@ extern struct uob_qc_counters uob_qc_counters;
 int uob_qc_enable(const struct uob_uaudio_req *req, struct snd_pcm *pcm,
 		  struct usb_device *udev, const struct sockaddr_qrtr *client,
 		  struct uob_uaudio_resp *resp);
-void uob_qc_stream_stop(struct uob_qc_stream *s, bool in_disconnect);
+void uob_qc_stream_stop(struct uob_qc_stream *s);
 unsigned int uob_qc_release_parked(struct usb_device *udev, bool force);
 struct usb_device *uob_qc_parked_udev(struct device *dev);
 void uob_qc_release_all_parked(void);
 struct uob_qc_stream *uob_qc_find_stream(u32 token);
-struct uob_qc_stream *uob_qc_find_match(struct usb_device *udev, struct snd_pcm *pcm,
+struct uob_qc_stream *uob_qc_find_match(struct usb_device *udev,
 					const struct sockaddr_qrtr *client);
 struct usb_device *uob_qc_match_udev_get(const struct sockaddr_qrtr *client);
 struct usb_device *uob_qc_stream_unbinding(struct device *dev);

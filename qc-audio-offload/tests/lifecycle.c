@@ -171,7 +171,7 @@ static struct usb_interface *uob_qc_stream_intf(struct usb_device *udev)
 /*
  * Unbinding the streaming interface (sysfs unbind, usbfs release of that
  * interface): snd-usb-audio's disconnect returns early for the interfaces
- * it claimed, so snd_pcm_notify() is not told.  The stream must still be
+ * it claimed, so ALSA does not hear of it.  The stream must still be
  * torn down and the DSP told, before the driver core resets the altsetting
  * and xhci-hcd drops the ring the DSP was given.
  */
