@@ -8,8 +8,9 @@
  * (stream.c) or a disable.  Every request gets an answer (qmi_transport.c).
  *
  * Locking: a request takes the udev lock of its card's device first, as
- * every path does (see teardown.c).  uob_svc.lock protects the client
- * binding; a leaf lock, never held across a call.
+ * every path does (see teardown.c), holding no card reference while it
+ * waits for it (pcm.c).  uob_svc.lock protects the client binding; a leaf
+ * lock, never held across a call.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -146,7 +147,6 @@ VISIBLE_IF_KUNIT int uob_qc_handle_req(struct uob_uaudio_req *req,
 	int card = UOB_TOKEN_CARD(req->usb_token);
 	int dir = UOB_TOKEN_DIR(req->usb_token);
 	struct usb_device *udev = NULL;
-	struct snd_card *sndcard;
 	struct uob_qc_stream *s;
 	struct snd_pcm *pcm;
 	int ret;
@@ -165,25 +165,23 @@ VISIBLE_IF_KUNIT int uob_qc_handle_req(struct uob_uaudio_req *req,
 
 	if (dir > SNDRV_PCM_STREAM_CAPTURE)
 		return -ENODEV;
-	sndcard = snd_card_ref(card);
-	if (!sndcard)
-		return -ENODEV;
-	ret = -ENODEV;
-	udev = uob_qc_pcm_card_udev(sndcard);
+	/*
+	 * No card reference while waiting for the udev lock: snd-usb-audio's
+	 * probe error path frees its card under that lock and waits for every
+	 * reference.  The card is looked up again under the lock (pcm.c).
+	 */
+	udev = uob_qc_pcm_card_udev_get(card);
 	if (!udev)
-		goto unref;
-	usb_get_dev(udev);
+		return -ENODEV;
 	/* before any stream exists on this bus, so every unbind is seen */
 	if (req->enable) {
 		ret = uob_qc_watch_bus(udev->dev.bus);
-		if (ret) {
-			usb_put_dev(udev);
-			goto unref;
-		}
-		ret = -ENODEV;
+		if (ret)
+			goto put_udev;
 	}
 
 	/* udev lock first: the order of every path (see teardown.c) */
+	ret = -ENODEV;
 	usb_lock_device(udev);
 	pcm = uob_qc_pcm_get(udev, card, UOB_TOKEN_PCM(req->usb_token));
 	if (!pcm)
@@ -219,9 +217,8 @@ put_pcm:
 	uob_qc_pcm_put(pcm);
 unlock:
 	usb_unlock_device(udev);
+put_udev:
 	usb_put_dev(udev);
-unref:
-	snd_card_unref(sndcard);
 	return ret;
 }
 
