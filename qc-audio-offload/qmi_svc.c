@@ -45,7 +45,7 @@ MODULE_PARM_DESC(allowed_node, "QRTR node of the audio DSP; -1: any remote node 
 #define UOB_QC_XFER_MAX		(24 * PAGE_SIZE)
 
 static struct {
-	struct mutex lock;		/* leaf: bound, client */
+	struct mutex lock;		/* leaf (order: teardown.c): bound, client */
 	bool bound;
 	struct sockaddr_qrtr client;
 } uob_svc = {

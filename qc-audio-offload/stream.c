@@ -56,7 +56,7 @@ struct uob_qc_counters uob_qc_counters;
 static void uob_qc_release_work_fn(struct work_struct *work);
 
 static struct {
-	struct mutex lock;		/* leaf: streams, parked, sleeping */
+	struct mutex lock;		/* leaf (order: teardown.c): streams, parked, sleeping */
 	struct list_head streams;
 	struct list_head parked;	/* stopped, endpoint not dropped yet */
 	/* written under .lock; read without it only as an early refusal */

@@ -11,8 +11,28 @@
  * disconnect, on every path that runs it), the client going away, system
  * sleep and module unload (uob_qc_stop_streams()).
  *
- * Locking, one order on every path:
- *   udev device lock -> (ALSA's own locks) -> the driver's leaf locks
+ * Locking, one order on every path (the driver's lock order; each lock's
+ * declaration names its place in it):
+ *
+ *   udev device lock (usbcore's; novalidate for lockdep)
+ *     -> an ALSA card reference (snd_card_ref(), pcm.c)
+ *       -> ALSA's own locks (pcm->open_mutex, ...)
+ *         -> the driver's leaf mutexes, none held across a call:
+ *            uob_watch.lock (here), uob_qc.lock (stream.c),
+ *            uob_qc_devs_list.lock (device.c), uob_usage.lock (usage.c),
+ *            uob_svc.lock (qmi_svc.c), uob_dsp.lock (dsp_mem.c)
+ *
+ * and, outside it, what must never wait for a udev lock:
+ *   - a card reference: never held while waiting for a udev lock
+ *     (snd-usb-audio's probe error path frees its card under that lock
+ *     and waits for every reference): take the lock, then the card;
+ *   - the PM notifier chain (its rwsem, held for reading around our
+ *     notifier): the notifier takes no udev lock, the stop runs from a
+ *     freezable work item (qc_audio_offload.c), since a driver may
+ *     register a PM notifier under its udev lock;
+ *   - the bus notifier chain: it runs under the udev lock the USB core
+ *     holds, and takes only leaf mutexes.
+ *
  * The udev lock serialises everything that changes a device's streams:
  * requests and stop-session take it; the USB core holds it around the
  * disconnect and unbind paths, which therefore never take it and never
@@ -33,7 +53,7 @@
 #include "teardown.h"
 
 static struct {
-	struct mutex lock;		/* usb_bus */
+	struct mutex lock;		/* leaf (order: above): usb_bus */
 	const struct bus_type *usb_bus;	/* nb registered on it */
 	struct notifier_block nb;
 } uob_watch = {
