@@ -18,6 +18,7 @@ struct device;
 struct seq_file;
 struct usb_device;
 struct usb_host_endpoint;
+struct usb_host_interface;
 struct usb_interface;
 struct uob_qc_dev;
 struct xhci_sideband;
@@ -91,6 +92,10 @@ int uob_qc_sb_add_endpoint(struct xhci_sideband *sb, struct usb_host_endpoint *e
 struct sg_table *uob_qc_sb_endpoint_buffer(struct xhci_sideband *sb,
 					   struct usb_host_endpoint *ep);
 void *uob_qc_xfer_alloc(struct usb_device *udev, size_t size, dma_addr_t *dma);
+/* the streaming interface selection, on devices the rig cannot present */
+void uob_qc_as_snapshot(struct usb_device *udev, struct usb_host_interface **cur);
+int uob_qc_find_stream_ep(struct uob_qc_stream *s, struct usb_device *udev,
+			  struct usb_host_interface *const *before);
 #endif
 
 #endif /* _UOB_QC_STREAM_H */

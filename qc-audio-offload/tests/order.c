@@ -3,7 +3,8 @@
  * KUnit suite "qc_audio_offload": lock orders lockdep cannot see (device
  * mutexes are novalidate), each interleaving forced deterministically,
  * with a bounded wait that fails the case instead of hanging the run; the
- * PCM lookup on request (no snd_pcm_notify()).
+ * PCM lookup on request (no snd_pcm_notify()); and the choice of the
+ * streaming interface on devices the emulated board cannot present.
  */
 #include <kunit/test.h>
 #include <linux/delay.h>
@@ -14,6 +15,7 @@
 #include <linux/sched/task.h>
 #include <linux/slab.h>
 #include <linux/suspend.h>
+#include <linux/usb/audio.h>
 #include <sound/core.h>
 #include <sound/pcm.h>
 
@@ -271,4 +273,126 @@ void uob_qc_pcm_found_on_request(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, wrong);
 	kunit_info(test, "CONFIG_SND_PCM_OSS in this kernel: %s\n",
 		   IS_ENABLED(CONFIG_SND_PCM_OSS) ? "yes" : "no (no snd_pcm_notify())");
+}
+
+/*
+ * Issue 20 item 2.  A device with two playback streaming interfaces (a
+ * PCM each): the host plays on one (aplay), the DSP asks for the other.
+ * The stream must get the interface its own PCM's open selected, never
+ * the one the host is playing on.  QEMU's usb-audio has one streaming
+ * interface (its "multi" model adds altsettings, not interfaces), and the
+ * gadget or usbip routes do not end on an xHCI, so the choice is tested
+ * here on the descriptors of such a device, with usbcore's current
+ * altsettings set as the host and snd-usb-audio would leave them.
+ */
+#define UOB_FAKE_IFS	3	/* control, playback A (1), playback B (2) */
+
+struct uob_fake_dev {
+	struct usb_device udev;
+	struct usb_host_config cfg;
+	struct usb_interface intf[UOB_FAKE_IFS];
+	struct usb_host_interface alt[UOB_FAKE_IFS][2];
+	struct usb_host_endpoint ep[UOB_FAKE_IFS];
+};
+
+static struct uob_fake_dev *uob_fake_dev(struct kunit *test)
+{
+	struct uob_fake_dev *f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
+	int i, a;
+
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	f->cfg.desc.bNumInterfaces = UOB_FAKE_IFS;
+	for (i = 0; i < UOB_FAKE_IFS; i++) {
+		for (a = 0; a < 2; a++) {
+			struct usb_interface_descriptor *d = &f->alt[i][a].desc;
+
+			d->bInterfaceNumber = i;
+			d->bAlternateSetting = a;
+			d->bInterfaceClass = USB_CLASS_AUDIO;
+			d->bInterfaceSubClass = i ? USB_SUBCLASS_AUDIOSTREAMING :
+						    USB_SUBCLASS_AUDIOCONTROL;
+		}
+		f->intf[i].altsetting = f->alt[i];
+		f->intf[i].num_altsetting = i ? 2 : 1;
+		f->intf[i].cur_altsetting = &f->alt[i][0];
+		f->cfg.interface[i] = &f->intf[i];
+		if (!i)
+			continue;
+		/* altsetting 1: one isochronous OUT data endpoint (adaptive) */
+		f->ep[i].desc.bLength = USB_DT_ENDPOINT_SIZE;
+		f->ep[i].desc.bDescriptorType = USB_DT_ENDPOINT;
+		f->ep[i].desc.bEndpointAddress = USB_DIR_OUT | i;
+		f->ep[i].desc.bmAttributes = USB_ENDPOINT_XFER_ISOC | USB_ENDPOINT_SYNC_ADAPTIVE;
+		f->ep[i].desc.wMaxPacketSize = cpu_to_le16(192);
+		f->ep[i].desc.bInterval = 1;
+		f->alt[i][1].desc.bNumEndpoints = 1;
+		f->alt[i][1].endpoint = &f->ep[i];
+	}
+	f->udev.actconfig = &f->cfg;
+	return f;
+}
+
+static void uob_fake_set(struct uob_fake_dev *f, const u8 *alts)
+{
+	int i;
+
+	for (i = 1; i < UOB_FAKE_IFS; i++)
+		WRITE_ONCE(f->intf[i].cur_altsetting, &f->alt[i][alts[i - 1]]);
+}
+
+struct uob_qc_pick {
+	const char *name;
+	u8 before[UOB_FAKE_IFS - 1];	/* altsettings of interfaces 1, 2 before the open */
+	u8 after[UOB_FAKE_IFS - 1];	/* and after HW_PARAMS + PREPARE */
+	int dir;
+	int err;
+	int want;			/* the interface the stream gets */
+};
+
+static const struct uob_qc_pick uob_qc_picks[] = {
+	{ "host plays on interface 1, this PCM opens 2", { 1, 0 }, { 1, 1 }, 0, 0, 2 },
+	{ "host plays on interface 2, this PCM opens 1", { 0, 1 }, { 1, 1 }, 0, 0, 1 },
+	{ "only this PCM's interface is active", { 0, 0 }, { 0, 1 }, 0, 0, 2 },
+	{ "left at its altsetting by the last close, host idle", { 1, 0 }, { 1, 0 }, 0, 0, 1 },
+	{ "both interfaces changed during the open", { 0, 0 }, { 1, 1 }, 0, -EBUSY, 0 },
+	{ "host plays on both, nothing changed", { 1, 1 }, { 1, 1 }, 0, -EBUSY, 0 },
+	{ "no streaming interface active", { 0, 0 }, { 0, 0 }, 0, -ENODEV, 0 },
+	{ "capture, the device has none", { 0, 0 }, { 1, 0 }, 1, -ENODEV, 0 },
+};
+
+static void uob_qc_pick_desc(const struct uob_qc_pick *p, char *desc)
+{
+	strscpy(desc, p->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(uob_qc_pick, uob_qc_picks, uob_qc_pick_desc);
+
+/* for suite.c, which lists the cases */
+const void *uob_qc_pick_params(const void *prev, char *desc)
+{
+	return uob_qc_pick_gen_params(prev, desc);
+}
+
+void uob_qc_stream_intf_is_this_pcms(struct kunit *test)
+{
+	const struct uob_qc_pick *p = test->param_value;
+	struct usb_host_interface *before[USB_MAXINTERFACES];
+	struct uob_fake_dev *f = uob_fake_dev(test);
+	struct uob_qc_stream *s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	s->token = UOB_TOKEN(0, 0, p->dir);
+	uob_fake_set(f, p->before);
+	uob_qc_as_snapshot(&f->udev, before);
+	uob_fake_set(f, p->after);	/* what the open + HW_PARAMS + PREPARE did */
+
+	KUNIT_EXPECT_EQ(test, p->err, uob_qc_find_stream_ep(s, &f->udev, before));
+	if (p->err)
+		return;
+	KUNIT_EXPECT_PTR_EQ_MSG(test, &f->intf[p->want], s->intf,
+				"stream got interface %d, this PCM's is %d",
+				s->intf ? s->intf->cur_altsetting->desc.bInterfaceNumber : -1,
+				p->want);
+	KUNIT_EXPECT_PTR_EQ(test, &f->ep[p->want], s->data_ep);
+	KUNIT_EXPECT_NULL(test, s->sync_ep);
 }
