@@ -30,8 +30,10 @@
  *     notifier): the notifier takes no udev lock, the stop runs from a
  *     freezable work item (qc_audio_offload.c), since a driver may
  *     register a PM notifier under its udev lock;
- *   - the bus notifier chain: it runs under the udev lock the USB core
- *     holds, and takes only leaf mutexes.
+ *   - the bus notifier chain (its rwsem, held for reading): on an unbind
+ *     it runs under the udev lock the USB core holds and takes only leaf
+ *     mutexes; on BUS_NOTIFY_DEL_DEVICE it takes the deleted device's lock
+ *     to release parked streams (no other path holds that lock then).
  *
  * The udev lock serialises everything that changes a device's streams:
  * requests and stop-session take it; the USB core holds it around the
