@@ -96,13 +96,28 @@ static void uob_qc_bg_release(struct uob_qc_bg *bg)
 }
 
 /*
- * Is @bg's thread asleep waiting for @lock?  (A test may look at the
- * mutex's waiters; a non-RT kernel's struct mutex has them in wait_list.)
+ * Is @bg's thread asleep waiting for @lock?  Lockdep records a mutex in
+ * its waiter's held locks before it sleeps (mutex_acquire() comes first in
+ * __mutex_lock_common()), device mutexes too (novalidate is only not
+ * ordered); without lockdep, asleep uninterruptibly is all we can tell.
  */
 static bool uob_qc_bg_waits_on(struct uob_qc_bg *bg, struct mutex *lock)
 {
-	return READ_ONCE(bg->task->__state) == TASK_UNINTERRUPTIBLE &&
-	       !list_empty_careful(&lock->wait_list);
+	struct task_struct *t = bg->task;
+#ifdef CONFIG_DEBUG_LOCK_ALLOC
+	int i;
+#endif
+
+	if (READ_ONCE(t->__state) != TASK_UNINTERRUPTIBLE)
+		return false;
+#ifdef CONFIG_DEBUG_LOCK_ALLOC
+	for (i = 0; i < READ_ONCE(t->lockdep_depth) && i < MAX_LOCK_DEPTH; i++)
+		if (READ_ONCE(t->held_locks[i].instance) == &lock->dep_map)
+			return true;
+	return false;
+#else
+	return true;
+#endif
 }
 
 /*
