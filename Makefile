@@ -36,12 +36,14 @@ ifeq ($(UOB_XHCI_RESULT),inc)
 $(info xhci-sideband: $(UOB_XHCI_MSG))
 UOB_KCONFIG += CONFIG_USB_XHCI_SIDEBAND_BACKPORT=m UOB_XHCI_INC=$(UOB_XHCI_INC) \
 	       UOB_XHCI_BTF_CHECK=$(UOB_XHCI_BTF_CHECK)
-# qc-audio-offload: the kernel's QMI helpers and snd_pcm_notify() (the
-# exported symbols; a prepared tree without Module.symvers: its config)
+# qc-audio-offload: the kernel's QMI helpers and the ALSA PCM core (the
+# exported symbols; a prepared tree without Module.symvers: its config).
+# Not snd_pcm_notify(): that exists only with CONFIG_SND_PCM_OSS, and the
+# driver no longer needs it (qc-audio-offload/pcm.c).
 ifneq ($(wildcard $(KDIR)/Module.symvers),)
-UOB_QC_OK := $(shell grep -qsw qmi_add_server $(KDIR)/Module.symvers && grep -qsw snd_pcm_notify $(KDIR)/Module.symvers && echo y)
+UOB_QC_OK := $(shell grep -qsw qmi_add_server $(KDIR)/Module.symvers && grep -qsw snd_pcm_open_substream $(KDIR)/Module.symvers && echo y)
 else
-UOB_QC_OK := $(shell grep -qs '^CONFIG_QCOM_QMI_HELPERS=[ym]' $(KDIR)/include/config/auto.conf && grep -qs '^CONFIG_SND_PCM_OSS=[ym]' $(KDIR)/include/config/auto.conf && echo y)
+UOB_QC_OK := $(shell grep -qs '^CONFIG_QCOM_QMI_HELPERS=[ym]' $(KDIR)/include/config/auto.conf && grep -qs '^CONFIG_SND_PCM=[ym]' $(KDIR)/include/config/auto.conf && echo y)
 endif
 ifneq ($(UOB_QC_OK),)
 UOB_KCONFIG += CONFIG_SND_USB_AUDIO_QMI_BACKPORT=m

@@ -33,7 +33,7 @@ MODULE_PARM_DESC(intr_num, "xHCI interrupter to use for the DSP; 0: first free (
 atomic_t uob_qc_devs;
 
 static struct {
-	struct mutex lock;		/* leaf: the list */
+	struct mutex lock;		/* leaf (order: teardown.c): the list */
 	struct list_head list;
 } uob_qc_devs_list = {
 	.lock = __MUTEX_INITIALIZER(uob_qc_devs_list.lock),

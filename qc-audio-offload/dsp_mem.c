@@ -74,7 +74,7 @@ struct uob_iova {
 };
 
 static struct {
-	struct mutex lock;	/* the fields below; a leaf lock */
+	struct mutex lock;	/* leaf (order: teardown.c): the fields below */
 	struct iommu_domain *domain;
 	struct device *dev;	/* referenced, or NULL */
 	const char *source;

@@ -2,30 +2,39 @@
 /*
  * qc-audio-offload: the ALSA side, on 6.12's public interfaces.
  *
- * snd_pcm_notify() tells us of every PCM; those of USB audio cards are
- * listed.  A USB audio card is recognised by what its device is, not by
- * a name: a USB Audio Class control interface (snd-usb-audio's cards hang
- * on the interface it probed, which for class devices is that one).
+ * A card's PCM is looked up when a request names it: the card by number
+ * (snd_card_ref()), then its PCM devices on the card's device list
+ * (<sound/core.h>: the SNDRV_DEV_PCM entries carry the struct snd_pcm).
+ * Nothing is kept between requests, so nothing has to follow a PCM's
+ * registration or disconnect: every way a USB audio card goes away starts
+ * with an unbind on the USB bus, which the driver's bus notifier sees
+ * first (teardown.c).  This needs no snd_pcm_notify(), which 6.12 builds
+ * only with CONFIG_SND_PCM_OSS (sound/core/pcm.c), so kernels without the
+ * OSS PCM layer (Android GKI, some distributions) get the driver too.
  *
- * Its disconnect callback runs in snd-usb-audio's disconnect, with the
- * udev lock held by the USB core (unplug, reset, forced unbind, usbfs
- * release) and the PCM's open_mutex held by ALSA; the news goes to the
- * driver's disconnect function, which must not wait for anything.
+ * A USB audio card is recognised by what its device is, not by a name: a
+ * USB Audio Class control interface (snd-usb-audio's cards hang on the
+ * interface it probed, which for class devices is that one).
  *
  * A stream's substream is opened through a file of our own that sits on
  * the card's file list like any ALSA file (6.12's snd_pcm_attach_substream()
  * dereferences the file), and SNDRV_PCM_IOCTL_HW_PARAMS and _PREPARE make
  * snd-usb-audio select the altsetting and rate.
  *
- * Locking: uob_pcm.lock protects the list of PCMs; a leaf lock, never held
- * across a call out of this file.
+ * Locking, on the request path (qmi_svc.c):
+ *   card reference (dropped) -> udev device lock -> card reference -> (ALSA)
+ * A card reference is never held while waiting for the udev lock:
+ * snd-usb-audio's probe error path frees its card under that lock and
+ * waits for every reference (snd_card_free()).  Under the udev lock the
+ * card's device list is stable: snd-usb-audio adds PCMs only in its probe,
+ * which runs under that lock (usbcore's need_parent_lock), and they go
+ * only when the card is freed, which our reference prevents.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/anon_inodes.h>
 #include <linux/file.h>
 #include <linux/fs.h>
-#include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/slab.h>
 #include <linux/usb.h>
@@ -36,20 +45,6 @@
 #include <uob_compat.h>
 
 #include "pcm.h"
-
-struct uob_qc_pcm {
-	struct list_head node;
-	struct snd_pcm *pcm;
-};
-
-static struct {
-	struct mutex lock;		/* leaf: the list */
-	struct list_head pcms;
-	const struct uob_qc_pcm_ops *ops;
-} uob_pcm = {
-	.lock = __MUTEX_INITIALIZER(uob_pcm.lock),
-	.pcms = LIST_HEAD_INIT(uob_pcm.pcms),
-};
 
 struct uob_qc_card_match {
 	const struct device *dev;	/* the card's */
@@ -100,121 +95,78 @@ struct usb_device *uob_qc_pcm_card_udev(struct snd_card *card)
 	return m.parent;
 }
 
-/* Is @pcm listed?  Only PCMs of USB audio cards are. */
-static bool uob_qc_pcm_listed(struct snd_pcm *pcm)
+/**
+ * uob_qc_pcm_card_udev_get() - the USB device of a USB audio card, by number
+ * @card: the card number
+ *
+ * The card reference it takes is dropped before it returns, so that the
+ * caller can wait for the device's lock holding none (see the locking rule
+ * above); the card is looked up again under that lock (uob_qc_pcm_get()).
+ *
+ * Context: process context; the caller holds no udev lock.
+ *
+ * Return: the device, referenced (usb_put_dev()), or NULL if @card is not
+ * a registered USB audio card.
+ */
+struct usb_device *uob_qc_pcm_card_udev_get(int card)
 {
-	struct uob_qc_pcm *p;
+	struct snd_card *sndcard = snd_card_ref(card);
+	struct usb_device *udev;
 
-	guard(mutex)(&uob_pcm.lock);
-	list_for_each_entry(p, &uob_pcm.pcms, node)
-		if (p->pcm == pcm)
-			return true;
-	return false;
+	if (!sndcard)
+		return NULL;
+	udev = usb_get_dev(uob_qc_pcm_card_udev(sndcard));
+	snd_card_unref(sndcard);
+	return udev;
 }
 
 /**
- * uob_qc_pcm_find() - a listed PCM of a USB audio card
+ * uob_qc_pcm_get() - a PCM of @udev's USB audio card
+ * @udev: the USB device, whose lock the caller holds
  * @card: the card number
  * @device: the PCM device number
  *
- * Context: process context; takes uob_pcm.lock.  The PCM stays valid while
- * the caller holds its card's USB device lock (a PCM is forgotten in the
- * disconnect callback, which runs under it).
+ * Takes the card again and checks that it is still @udev's (the number may
+ * have gone to another card while the caller waited for the lock) and not
+ * being disconnected, then finds the PCM on the card's device list.
  *
- * Return: the PCM, or NULL.
+ * Context: process context; the caller holds @udev's device lock, which
+ * keeps the card's device list stable (see the locking rule above).
+ *
+ * Return: the PCM, its card referenced until uob_qc_pcm_put(), or NULL.
  */
-struct snd_pcm *uob_qc_pcm_find(int card, int device)
+struct snd_pcm *uob_qc_pcm_get(struct usb_device *udev, int card, int device)
+	__must_hold(&udev->dev.mutex)
 {
-	struct uob_qc_pcm *p;
+	struct snd_card *sndcard;
+	struct snd_device *sd;
 
-	guard(mutex)(&uob_pcm.lock);
-	list_for_each_entry(p, &uob_pcm.pcms, node)
-		if (p->pcm->card->number == card && p->pcm->device == device)
-			return p->pcm;
+	device_lock_assert(&udev->dev);
+	sndcard = snd_card_ref(card);
+	if (!sndcard)
+		return NULL;
+	if (!sndcard->shutdown && uob_qc_pcm_card_udev(sndcard) == udev) {
+		list_for_each_entry(sd, &sndcard->devices, list) {
+			struct snd_pcm *pcm = sd->device_data;
+
+			if (sd->type == SNDRV_DEV_PCM && pcm->device == device)
+				return pcm;
+		}
+	}
+	snd_card_unref(sndcard);
 	return NULL;
 }
 
-static int uob_qc_pcm_register(struct snd_pcm *pcm)
-{
-	struct uob_qc_pcm *p;
-
-	if (!uob_qc_pcm_card_udev(pcm->card))
-		return 0;
-	p = kzalloc_obj(*p, GFP_KERNEL);
-	if (!p)
-		return -ENOMEM;
-	p->pcm = pcm;
-	guard(mutex)(&uob_pcm.lock);
-	list_add_tail(&p->node, &uob_pcm.pcms);
-	return 0;
-}
-
-static void uob_qc_pcm_forget(struct snd_pcm *pcm)
-{
-	struct uob_qc_pcm *p, *tmp;
-
-	guard(mutex)(&uob_pcm.lock);
-	list_for_each_entry_safe(p, tmp, &uob_pcm.pcms, node) {
-		if (p->pcm == pcm) {
-			list_del(&p->node);
-			kfree(p);
-		}
-	}
-}
-
-/*
- * snd-usb-audio's disconnect reaches here from snd_card_disconnect() with
- * the udev lock held by the USB core.  A listed PCM's card was recognised
- * when it registered: its device is an interface of the USB device.
- */
-static int uob_qc_pcm_disconnect(struct snd_pcm *pcm)
-{
-	struct usb_device *udev;
-
-	if (!uob_qc_pcm_listed(pcm))
-		return 0;
-	lockdep_assert_held(&pcm->open_mutex);
-	udev = interface_to_usbdev(to_usb_interface(pcm->card->dev));
-	uob_pcm.ops->disconnect(pcm, udev);
-	uob_qc_pcm_forget(pcm);
-	return 0;
-}
-
-static int uob_qc_pcm_unregister(struct snd_pcm *pcm)
-{
-	uob_qc_pcm_forget(pcm);
-	return 0;
-}
-
-static struct snd_pcm_notify uob_qc_pcm_notify = {
-	.n_register = uob_qc_pcm_register,
-	.n_disconnect = uob_qc_pcm_disconnect,
-	.n_unregister = uob_qc_pcm_unregister,
-};
-
 /**
- * uob_qc_pcm_init() - start following PCMs
- * @ops: where the news of a disconnect goes
+ * uob_qc_pcm_put() - drop what uob_qc_pcm_get() took
+ * @pcm: the PCM
  *
- * Context: module init.  snd_pcm_notify() calls n_register for every PCM
- * that exists already.
- *
- * Return: 0 or a negative error.
+ * Context: process context; the caller still holds the udev lock it held
+ * for uob_qc_pcm_get() (the card reference goes before the lock).
  */
-int uob_qc_pcm_init(const struct uob_qc_pcm_ops *ops)
+void uob_qc_pcm_put(struct snd_pcm *pcm)
 {
-	uob_pcm.ops = ops;
-	return snd_pcm_notify(&uob_qc_pcm_notify, 0);
-}
-
-/**
- * uob_qc_pcm_exit() - stop following PCMs
- *
- * Context: module exit, after every stream is stopped.
- */
-void uob_qc_pcm_exit(void)
-{
-	snd_pcm_notify(&uob_qc_pcm_notify, 1);
+	snd_card_unref(pcm->card);
 }
 
 /*
@@ -246,22 +198,17 @@ static const struct file_operations uob_qc_pcm_fops = {
 /**
  * uob_qc_pcm_close() - close what uob_qc_pcm_open() opened
  * @ps: the opened substream
- * @in_disconnect: ALSA's snd_pcm_dev_disconnect() holds pcm->open_mutex
- *	around the disconnect callback; everywhere else it is taken here, as
- *	snd_pcm_release() does.
  *
- * Context: process context; the caller holds the card's USB device lock.
+ * Takes @ps->pcm->open_mutex, as snd_pcm_release() does.
+ *
+ * Context: process context; the caller holds the card's USB device lock
+ * (or usbcore does, on its unbind paths).
  */
-void uob_qc_pcm_close(struct uob_qc_pcm_stream *ps, bool in_disconnect)
+void uob_qc_pcm_close(struct uob_qc_pcm_stream *ps)
 {
 	if (ps->substream) {
-		if (in_disconnect) {
-			lockdep_assert_held(&ps->pcm->open_mutex);
-			snd_pcm_release_substream(ps->substream);
-		} else {
-			guard(mutex)(&ps->pcm->open_mutex);
-			snd_pcm_release_substream(ps->substream);
-		}
+		guard(mutex)(&ps->pcm->open_mutex);
+		snd_pcm_release_substream(ps->substream);
 	}
 	ps->substream = NULL;
 	__fput_sync(ps->file);	/* release gives the card file back, now */
@@ -350,6 +297,6 @@ int uob_qc_pcm_open(struct uob_qc_pcm_stream *ps, struct snd_pcm *pcm, int strea
 	return 0;
 
 close:
-	uob_qc_pcm_close(ps, false);
+	uob_qc_pcm_close(ps);
 	return ret;
 }

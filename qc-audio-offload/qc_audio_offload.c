@@ -22,18 +22,21 @@
  *   qmi_transport.c     the QMI handle: responses, indications
  *   qmi_parse.c         the request parser and the QMI counters
  *   usb_audio_qmi_v01.c the message element tables (mainline's name)
- * Each calls only files below it (pcm.c's disconnect news goes to the
- * function given at init).
+ * Each calls only files below it.
  *
  * Locking, one order on every path:
- *   udev device lock -> (ALSA's own locks) -> the files' leaf mutexes
- * (see teardown.c).  No leaf mutex is held across a call into another file.
+ *   udev device lock -> card reference -> (ALSA's own locks) -> the files'
+ *   leaf mutexes
+ * (see teardown.c).  No leaf mutex is held across a call into another file;
+ * no card reference and no PM notifier waits for a udev lock.
  */
 #include <linux/debugfs.h>
 #include <linux/module.h>
 #include <linux/notifier.h>
 #include <linux/seq_file.h>
 #include <linux/suspend.h>
+#include <linux/workqueue.h>
+#include <kunit/static_stub.h>
 #include <kunit/visibility.h>
 
 #include <uob/usb_offload.h>
@@ -41,7 +44,6 @@
 
 #include "device.h"
 #include "dsp_mem.h"
-#include "pcm.h"
 #include "qc_audio_offload.h"
 #include "qmi_parse.h"
 #include "qmi_svc.h"
@@ -51,9 +53,8 @@
 #include "usage.h"
 
 /*
- * PM notifier priority: above usb-offload's (0), so that at PREPARE every
- * stream is stopped and its usage put before usb-offload marks the devices
- * at-suspend (a put in that window is refused with -EBUSY).  A notifier
+ * PM notifier priority: above usb-offload's (0), so that new streams are
+ * refused before usb-offload marks the devices at-suspend.  A notifier
  * chain is walked in the same order for every event, so at PM_POST_* ours
  * runs first too, while usb-offload's marks are still set.
  */
@@ -61,19 +62,80 @@
 
 static struct dentry *uob_qc_debugfs;
 
+/*
+ * System sleep stops every stream from a work item on a freezable
+ * workqueue, never from the PM notifier itself.
+ *
+ * The notifier runs with the PM chain's rwsem held for reading.  A driver
+ * that registers a PM notifier while holding its own udev lock (btusb,
+ * through hci_register_dev() from its probe, on a combined audio + BT
+ * device) waits for that rwsem for writing; a notifier that waited for the
+ * same udev lock would never return: a deadlock lockdep cannot see (device
+ * mutexes are novalidate).  Nor may the notifier wait for a DSP that stops
+ * reading (QRTR flow control), which the DISCONNECT indication can.  So
+ * the notifier only refuses new streams and queues this work.
+ *
+ * What orders the stop before any device suspends is the freezer: between
+ * the PREPARE notifiers and the first device callback, suspend and
+ * hibernation freeze kernel threads (suspend_freeze_processes(),
+ * hibernation_snapshot()), and freeze_kernel_threads() waits until every
+ * freezable workqueue has no active work (freeze_workqueues_busy()).  The
+ * work is queued, hence active, before that freeze begins, so devices
+ * suspend only after it ran.  If it cannot finish (a udev lock held for
+ * longer than the freeze timeout, 20 s by default), the freeze fails and
+ * the sleep is aborted -- bounded, and nothing suspends with a stream.
+ *
+ * Against xhci-hcd's reinit on resume, which frees every interrupter: no
+ * stream lives across a sleep that happened (they are all stopped before
+ * the devices suspend, and none is enabled until PM_POST_*), so nothing
+ * of ours points at a freed interrupter.  A sleep that is aborted keeps no
+ * stale work: the work stops nothing once the sleep is over.
+ *
+ * The usage puts of these stops come after usb-offload marked the devices
+ * at-suspend (its notifier ran): they are refused and kept, and put after
+ * resume (usage.c), never lost.
+ *
+ * Limit: a kernel built with CONFIG_SUSPEND_FREEZER=n (EXPERT only; Debian
+ * and GKI have it) does not freeze for suspend-to-RAM, so nothing orders
+ * this work before the devices suspend there.
+ */
+static struct workqueue_struct *uob_qc_sleep_wq;
+
+/* The stop itself: nothing once the sleep is over (an aborted one). */
+VISIBLE_IF_KUNIT void uob_qc_sleep_stop(void)
+{
+	if (uob_qc_sleeping())
+		uob_qc_stop_streams(NULL, true, "system sleep");
+}
+
+static void uob_qc_sleep_work_fn(struct work_struct *work)
+{
+	uob_qc_sleep_stop();
+}
+
+static DECLARE_WORK(uob_qc_sleep_work, uob_qc_sleep_work_fn);
+
+/*
+ * A KUnit static stub: the suite can run the stop in its own thread, where
+ * its other stubs act (nothing without CONFIG_KUNIT).
+ */
+VISIBLE_IF_KUNIT void uob_qc_sleep_queue(void)
+{
+	KUNIT_STATIC_STUB_REDIRECT(uob_qc_sleep_queue);
+	queue_work(uob_qc_sleep_wq, &uob_qc_sleep_work);
+}
+
 /**
  * uob_qc_pm_event() - system sleep (S3, s2idle, hibernation)
  * @action: the PM notifier event
  *
  * As mainline's driver does from snd-usb-audio's suspend, tell the DSP and
- * stop every stream -- here before any device suspends, and before
- * usb-offload's at-suspend window (our notifier runs first), so every usage
- * put succeeds.  Nothing of a stream is kept across the resume, which may
- * reinitialise the controller and free every interrupter.  New streams are
- * refused until the resume is done; then refused puts are retried.
+ * stop every stream, before any device suspends: from the freezable work
+ * queued here (see above).  New streams are refused from PREPARE until
+ * the resume is done; then refused puts are retried.
  *
- * Context: process context (the PM notifier chain, or a KUnit case); takes
- * udev locks, so the caller holds none.
+ * Context: process context (the PM notifier chain, or a KUnit case).
+ * Takes no udev lock and waits for nothing but the driver's leaf mutexes.
  */
 void uob_qc_pm_event(unsigned long action)
 {
@@ -83,7 +145,7 @@ void uob_qc_pm_event(unsigned long action)
 	case PM_RESTORE_PREPARE:
 		uob_qc_set_sleeping(true);
 		uob_qc_usage_sleep(true);
-		uob_qc_stop_streams(NULL, true, "system sleep");
+		uob_qc_sleep_queue();
 		break;
 	case PM_POST_SUSPEND:
 	case PM_POST_HIBERNATION:
@@ -100,6 +162,19 @@ void uob_qc_pm_event(unsigned long action)
 	}
 }
 
+/**
+ * uob_qc_pm_sync() - wait for the stop that system sleep queued
+ *
+ * What the freezer waits for before devices suspend; for the KUnit cases
+ * and module exit.
+ *
+ * Context: process context; holds no udev lock (the work takes them).
+ */
+void uob_qc_pm_sync(void)
+{
+	flush_work(&uob_qc_sleep_work);
+}
+
 static int uob_qc_pm_notify(struct notifier_block *nb, unsigned long action,
 			    void *data)
 {
@@ -110,22 +185,6 @@ static int uob_qc_pm_notify(struct notifier_block *nb, unsigned long action,
 static struct notifier_block uob_qc_pm_nb = {
 	.notifier_call = uob_qc_pm_notify,
 	.priority = UOB_QC_PM_PRIORITY,
-};
-
-/*
- * snd-usb-audio's disconnect (unplug, reset, forced unbind, usbfs release),
- * with the udev lock held by the USB core.  Usually the bus notifier has
- * torn the streams down already (it runs before the driver's disconnect);
- * what is left goes here, the same way: no lock of ours beyond the leaf
- * ones, no waiting for the DSP.
- */
-static void uob_qc_pcm_disconnect(struct snd_pcm *pcm, struct usb_device *udev)
-{
-	uob_qc_teardown(udev, pcm, NULL, true, "disconnect");
-}
-
-static const struct uob_qc_pcm_ops uob_qc_pcm_ops = {
-	.disconnect = uob_qc_pcm_disconnect,
 };
 
 static int uob_qc_show(struct seq_file *m, void *unused)
@@ -148,12 +207,12 @@ static int __init uob_qc_init(void)
 	struct dentry *dir;
 	int ret;
 
-	ret = uob_qc_pcm_init(&uob_qc_pcm_ops);
-	if (ret)
-		return ret;
+	uob_qc_sleep_wq = alloc_workqueue("uob_qc_sleep", WQ_FREEZABLE, 0);
+	if (!uob_qc_sleep_wq)
+		return -ENOMEM;
 	ret = register_pm_notifier(&uob_qc_pm_nb);
 	if (ret)
-		goto pcm_exit;
+		goto destroy_wq;
 	ret = uob_qc_qmi_start(&uob_qc_svc_ops);
 	if (ret)
 		goto unregister_pm;
@@ -166,8 +225,8 @@ static int __init uob_qc_init(void)
 
 unregister_pm:
 	unregister_pm_notifier(&uob_qc_pm_nb);
-pcm_exit:
-	uob_qc_pcm_exit();
+destroy_wq:
+	destroy_workqueue(uob_qc_sleep_wq);
 	return ret;
 }
 
@@ -196,11 +255,11 @@ static void __exit uob_qc_exit(void)
 	debugfs_remove_recursive(uob_qc_debugfs);
 	/* no PM_POST_* may clear the "no new stream" flag from here on */
 	unregister_pm_notifier(&uob_qc_pm_nb);
+	destroy_workqueue(uob_qc_sleep_wq);	/* runs what system sleep queued */
 	uob_qc_shutdown();
 	/* a teardown from the bus notifier finds nothing left now */
 	uob_qc_unwatch_bus();
 	uob_qc_release_all_parked();
-	uob_qc_pcm_exit();
 	uob_qc_usage_exit();
 	uob_qc_dsp_exit();
 }

@@ -8,8 +8,9 @@
  * (stream.c) or a disable.  Every request gets an answer (qmi_transport.c).
  *
  * Locking: a request takes the udev lock of its card's device first, as
- * every path does (see teardown.c), and is answered before it drops it:
- * every teardown holds that lock, so a DISCONNECT indication for a stream
+ * every path does (see teardown.c), holding no card reference while it
+ * waits for it (pcm.c), and is answered before it drops it: every
+ * teardown holds that lock, so a DISCONNECT indication for a stream
  * never reaches the client ahead of the answer that enabled it.
  * uob_svc.lock protects the client binding; a leaf lock, never held
  * across a call.
@@ -48,7 +49,7 @@ MODULE_PARM_DESC(allowed_node, "QRTR node of the audio DSP; -1: any remote node 
 #define UOB_QC_XFER_MAX		(24 * PAGE_SIZE)
 
 static struct {
-	struct mutex lock;		/* leaf: bound, client */
+	struct mutex lock;		/* leaf (order: teardown.c): bound, client */
 	bool bound;
 	struct sockaddr_qrtr client;
 } uob_svc = {
@@ -185,7 +186,6 @@ static int uob_qc_handle_req(struct uob_uaudio_req *req, struct uob_qc_answer *a
 	int card = UOB_TOKEN_CARD(req->usb_token);
 	int dir = UOB_TOKEN_DIR(req->usb_token);
 	struct usb_device *udev = NULL;
-	struct snd_card *sndcard;
 	struct uob_qc_stream *s;
 	struct snd_pcm *pcm;
 	int ret;
@@ -204,43 +204,42 @@ static int uob_qc_handle_req(struct uob_uaudio_req *req, struct uob_qc_answer *a
 
 	if (dir > SNDRV_PCM_STREAM_CAPTURE)
 		return -ENODEV;
-	sndcard = snd_card_ref(card);
-	if (!sndcard)
-		return -ENODEV;
-	ret = -ENODEV;
-	udev = uob_qc_pcm_card_udev(sndcard);
+	/*
+	 * No card reference while waiting for the udev lock: snd-usb-audio's
+	 * probe error path frees its card under that lock and waits for every
+	 * reference.  The card is looked up again under the lock (pcm.c).
+	 */
+	udev = uob_qc_pcm_card_udev_get(card);
 	if (!udev)
-		goto unref;
-	usb_get_dev(udev);
+		return -ENODEV;
 	/* before any stream exists on this bus, so every unbind is seen */
 	if (req->enable) {
 		ret = uob_qc_watch_bus(udev->dev.bus);
-		if (ret) {
-			usb_put_dev(udev);
-			goto unref;
-		}
-		ret = -ENODEV;
+		if (ret)
+			goto put_udev;
 	}
 
 	/* udev lock first: the order of every path (see teardown.c) */
+	ret = -ENODEV;
 	usb_lock_device(udev);
-	pcm = uob_qc_pcm_find(card, UOB_TOKEN_PCM(req->usb_token));
-	if (!pcm || sndcard->shutdown || udev->state == USB_STATE_NOTATTACHED ||
-	    !pcm->streams[dir].substream_count)
+	pcm = uob_qc_pcm_get(udev, card, UOB_TOKEN_PCM(req->usb_token));
+	if (!pcm)
 		goto unlock;
+	if (udev->state == USB_STATE_NOTATTACHED || !pcm->streams[dir].substream_count)
+		goto put_pcm;
 
 	s = uob_qc_find_stream(req->usb_token);
 	ret = -EBUSY;
 	if (req->enable && s)
-		goto unlock;
+		goto put_pcm;
 	ret = -EINVAL;
 	if (req->service_interval_valid && uob_qc_data_interval(udev, req->service_interval) < 0)
-		goto unlock;
+		goto put_pcm;
 
 	if (req->enable) {
 		if (!req->number_of_ch || req->number_of_ch > 32 ||
 		    req->bit_rate < 4000 || req->bit_rate > 768000)
-			goto unlock;	/* -EINVAL, as ALSA's hw_params would say */
+			goto put_pcm;	/* -EINVAL, as ALSA's hw_params would say */
 		/* mainline's transfer buffer: 0 is a page, whole pages, at most 24 */
 		if (!req->xfer_buff_size)
 			req->xfer_buff_size = PAGE_SIZE;
@@ -250,9 +249,11 @@ static int uob_qc_handle_req(struct uob_uaudio_req *req, struct uob_qc_answer *a
 			req->xfer_buff_size = PAGE_ALIGN(req->xfer_buff_size);
 		ret = uob_qc_enable(req, pcm, udev, sq, resp);
 	} else if (s) {
-		uob_qc_stream_stop(s, false);
+		uob_qc_stream_stop(s);
 		ret = 0;
 	}
+put_pcm:
+	uob_qc_pcm_put(pcm);
 unlock:
 	/*
 	 * Answered before the udev lock is dropped.  An unplug, reset or
@@ -269,9 +270,8 @@ unlock:
 	uob_qc_answer(a, req, ret);
 	usb_unlock_device(udev);
 	uob_qc_req_unlocked(udev);
+put_udev:
 	usb_put_dev(udev);
-unref:
-	snd_card_unref(sndcard);
 	return ret;
 }
 

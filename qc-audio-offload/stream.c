@@ -56,7 +56,7 @@ struct uob_qc_counters uob_qc_counters;
 static void uob_qc_release_work_fn(struct work_struct *work);
 
 static struct {
-	struct mutex lock;		/* leaf: streams, parked, sleeping */
+	struct mutex lock;		/* leaf (order: teardown.c): streams, parked, sleeping */
 	struct list_head streams;
 	struct list_head parked;	/* stopped, endpoint not dropped yet */
 	/* written under .lock; read without it only as an early refusal */
@@ -139,52 +139,135 @@ struct uob_qc_stream *uob_qc_find_stream(u32 token)
 	return NULL;
 }
 
-/* The audio streaming interface snd-usb-audio just activated for @s. */
-static int uob_qc_find_stream_ep(struct uob_qc_stream *s, struct usb_device *udev)
+/* An audio streaming interface's data endpoint in direction @out, or NULL. */
+static struct usb_host_endpoint *uob_qc_as_data_ep(struct usb_host_interface *alt, bool out)
+{
+	int e;
+
+	if (alt->desc.bInterfaceClass != USB_CLASS_AUDIO ||
+	    alt->desc.bInterfaceSubClass != USB_SUBCLASS_AUDIOSTREAMING ||
+	    !alt->desc.bAlternateSetting)
+		return NULL;
+	for (e = 0; e < alt->desc.bNumEndpoints; e++) {
+		struct usb_host_endpoint *ep = &alt->endpoint[e];
+		u8 usage = ep->desc.bmAttributes & USB_ENDPOINT_USAGE_MASK;
+
+		if (usb_endpoint_xfer_isoc(&ep->desc) && usb_endpoint_dir_out(&ep->desc) == out &&
+		    usage != USB_ENDPOINT_USAGE_FEEDBACK)
+			return ep;
+	}
+	return NULL;
+}
+
+/**
+ * uob_qc_as_snapshot() - every interface's current altsetting
+ * @udev: the device, whose lock the caller holds
+ * @cur: USB_MAXINTERFACES entries, filled by position in the active
+ *	configuration (NULL past its last interface)
+ *
+ * Taken before a stream's PCM is opened, for uob_qc_find_stream_ep().
+ *
+ * Context: the caller holds @udev's lock (the configuration cannot change).
+ */
+VISIBLE_IF_KUNIT void uob_qc_as_snapshot(struct usb_device *udev,
+					 struct usb_host_interface **cur)
+{
+	struct usb_host_config *cfg = udev->actconfig;
+	int i;
+
+	for (i = 0; i < USB_MAXINTERFACES; i++)
+		cur[i] = cfg && i < cfg->desc.bNumInterfaces ?
+			 READ_ONCE(cfg->interface[i]->cur_altsetting) : NULL;
+}
+
+/*
+ * Is @intf the interface of a listed stream?  Such an interface is that
+ * stream's, whatever else is asked.
+ */
+static bool uob_qc_intf_taken(struct usb_interface *intf)
+{
+	struct uob_qc_stream *o;
+
+	guard(mutex)(&uob_qc.lock);
+	list_for_each_entry(o, &uob_qc.streams, node)
+		if (o->intf == intf)
+			return true;
+	return false;
+}
+
+/**
+ * uob_qc_find_stream_ep() - the streaming interface this PCM's open selected
+ * @s: the stream (its direction from its token); @intf, @data_ep and
+ *	@sync_ep are set on success
+ * @udev: the device, whose lock the caller holds
+ * @before: uob_qc_as_snapshot() taken before the PCM was opened
+ *
+ * snd-usb-audio's private structures (mainline: subs->data_endpoint) are
+ * not ours to read, so the interface is told from what usbcore shows.
+ * After HW_PARAMS + PREPARE this PCM's streaming interface is at a
+ * non-zero altsetting with a data endpoint in the stream's direction.
+ * The candidates are the interfaces in that state that no offloaded
+ * stream has already; another PCM that the host itself plays on (aplay on
+ * the device's other playback interface) is one too.  One candidate: it
+ * is this PCM's.  Several: the one whose altsetting this open changed,
+ * if exactly one did.  Otherwise the request is refused rather than the
+ * DSP given another PCM's ring.
+ *
+ * Limits: an interface that was at this altsetting before the open
+ * (snd-usb-audio leaves it so with QUIRK_FLAG_IFACE_SKIP_CLOSE) is
+ * recognised only while it is the only candidate; and if, during
+ * the open, the host opens another PCM of the device in the same
+ * direction, that change is seen too: with this PCM's own change, the
+ * request is refused (-EBUSY); without it (the case above), the other
+ * interface would be taken.
+ *
+ * Context: the caller holds @udev's lock.
+ *
+ * Return: 0, -ENODEV (no candidate) or -EBUSY (cannot tell which).
+ */
+VISIBLE_IF_KUNIT int uob_qc_find_stream_ep(struct uob_qc_stream *s, struct usb_device *udev,
+					   struct usb_host_interface *const *before)
 {
 	bool out = UOB_TOKEN_DIR(s->token) == SNDRV_PCM_STREAM_PLAYBACK;
 	struct usb_host_config *cfg = udev->actconfig;
-	struct uob_qc_stream *o;
+	struct usb_interface *only = NULL, *changed = NULL;
+	unsigned int candidates = 0, changes = 0;
+	struct usb_host_interface *alt;
 	int i, e;
 
 	for (i = 0; cfg && i < cfg->desc.bNumInterfaces; i++) {
 		struct usb_interface *intf = cfg->interface[i];
-		struct usb_host_interface *alt = intf->cur_altsetting;
 
-		if (alt->desc.bInterfaceClass != USB_CLASS_AUDIO ||
-		    alt->desc.bInterfaceSubClass != USB_SUBCLASS_AUDIOSTREAMING ||
-		    !alt->desc.bAlternateSetting)
+		alt = READ_ONCE(intf->cur_altsetting);
+		if (!uob_qc_as_data_ep(alt, out) || uob_qc_intf_taken(intf))
 			continue;
-		scoped_guard(mutex, &uob_qc.lock) {
-			list_for_each_entry(o, &uob_qc.streams, node)
-				if (o->intf == intf)
-					goto next;
+		candidates++;
+		only = intf;
+		if (alt != before[i]) {
+			changes++;
+			changed = intf;
 		}
-		for (e = 0; e < alt->desc.bNumEndpoints; e++) {
-			struct usb_host_endpoint *ep = &alt->endpoint[e];
-
-			if (!usb_endpoint_xfer_isoc(&ep->desc) ||
-			    usb_endpoint_dir_out(&ep->desc) != out ||
-			    (ep->desc.bmAttributes & USB_ENDPOINT_USAGE_MASK) ==
-			    USB_ENDPOINT_USAGE_FEEDBACK)
-				continue;
-			s->intf = intf;
-			s->data_ep = ep;
-			break;
-		}
-		for (e = 0; s->data_ep && e < alt->desc.bNumEndpoints; e++) {
-			struct usb_host_endpoint *ep = &alt->endpoint[e];
-
-			if (ep != s->data_ep && usb_endpoint_xfer_isoc(&ep->desc) &&
-			    usb_endpoint_dir_out(&ep->desc) != out)
-				s->sync_ep = ep;
-		}
-		if (s->data_ep)
-			return 0;
-next:
-		;
 	}
-	return -ENODEV;
+	if (!candidates)
+		return -ENODEV;
+	if (candidates > 1) {
+		if (changes != 1)
+			return -EBUSY;
+		only = changed;
+	}
+
+	alt = READ_ONCE(only->cur_altsetting);
+	s->intf = only;
+	s->data_ep = uob_qc_as_data_ep(alt, out);
+	s->sync_ep = NULL;
+	for (e = 0; e < alt->desc.bNumEndpoints; e++) {
+		struct usb_host_endpoint *ep = &alt->endpoint[e];
+
+		if (ep != s->data_ep && usb_endpoint_xfer_isoc(&ep->desc) &&
+		    usb_endpoint_dir_out(&ep->desc) != out)
+			s->sync_ep = ep;
+	}
+	return 0;
 }
 
 /* The transfer buffer: coherent memory of whole pages.  Caller holds the udev lock. */
@@ -310,6 +393,7 @@ int uob_qc_enable(const struct uob_uaudio_req *req, struct snd_pcm *pcm,
 		  struct usb_device *udev, const struct sockaddr_qrtr *client,
 		  struct uob_uaudio_resp *resp)
 {
+	struct usb_host_interface *before[USB_MAXINTERFACES];
 	struct uob_qc_stream *s;
 	int ret;
 
@@ -323,12 +407,14 @@ int uob_qc_enable(const struct uob_uaudio_req *req, struct snd_pcm *pcm,
 	s->token = req->usb_token;
 	s->client = *client;
 
+	/* which interface this open selects: see uob_qc_find_stream_ep() */
+	uob_qc_as_snapshot(udev, before);
 	ret = uob_qc_pcm_open(&s->alsa, pcm, UOB_TOKEN_DIR(req->usb_token),
 			      uob_qc_formats[req->audio_format], req->number_of_ch,
 			      req->bit_rate);
 	if (ret)
 		goto free;
-	ret = uob_qc_find_stream_ep(s, udev);
+	ret = uob_qc_find_stream_ep(s, udev, before);
 	if (ret)
 		goto close;
 	if (req->service_interval_valid &&
@@ -380,7 +466,7 @@ remove_data:
 put_dev:
 	uob_qc_dev_put(s->dev);
 close:
-	uob_qc_pcm_close(&s->alsa, false);
+	uob_qc_pcm_close(&s->alsa);
 free:
 	kfree(s);
 	return ret;
@@ -433,8 +519,6 @@ static void uob_qc_stream_release(struct uob_qc_stream *s)
 /**
  * uob_qc_stream_stop() - end one stream
  * @s: a listed stream
- * @in_disconnect: in snd_pcm_notify's disconnect (ALSA holds the PCM's
- *	open_mutex)
  *
  * In mainline's order (see the top of this file): the endpoints are given
  * back and dropped (the PCM's close makes snd-usb-audio select altsetting
@@ -443,7 +527,7 @@ static void uob_qc_stream_release(struct uob_qc_stream *s)
  *
  * Context: the caller holds the stream's udev lock (or usbcore does).
  */
-void uob_qc_stream_stop(struct uob_qc_stream *s, bool in_disconnect)
+void uob_qc_stream_stop(struct uob_qc_stream *s)
 	__must_hold(&s->dev->udev->dev.mutex)
 {
 	struct uob_qc_dev *d = s->dev;
@@ -456,7 +540,7 @@ void uob_qc_stream_stop(struct uob_qc_stream *s, bool in_disconnect)
 		xhci_sideband_remove_endpoint(d->sb, s->sync_ep);
 	xhci_sideband_remove_endpoint(d->sb, s->data_ep);
 	/* altsetting 0: the controller stops and drops the endpoints */
-	uob_qc_pcm_close(&s->alsa, in_disconnect);
+	uob_qc_pcm_close(&s->alsa);
 
 	if (uob_qc_stream_quiet(s)) {
 		uob_qc_stream_release(s);
@@ -580,17 +664,14 @@ void uob_qc_release_all_parked(void)
 }
 
 /*
- * Which streams an event ends: those of @udev (NULL: any device), of @pcm
- * (NULL: any), enabled by @client (NULL: any; port 0: any port of its node).
+ * Which streams an event ends: those of @udev (NULL: any device), enabled
+ * by @client (NULL: any; port 0: any port of its node).
  */
 static bool uob_qc_stream_matches(const struct uob_qc_stream *s,
 				  const struct usb_device *udev,
-				  const struct snd_pcm *pcm,
 				  const struct sockaddr_qrtr *client)
 {
 	if (udev && s->dev->udev != udev)
-		return false;
-	if (pcm && s->alsa.pcm != pcm)
 		return false;
 	return !client || (s->client.sq_node == client->sq_node &&
 			   (!client->sq_port || s->client.sq_port == client->sq_port));
@@ -599,14 +680,13 @@ static bool uob_qc_stream_matches(const struct uob_qc_stream *s,
 /**
  * uob_qc_find_match() - the first stream of @udev an event ends
  * @udev: the device, whose lock the caller holds
- * @pcm: only this PCM's streams (NULL: any)
  * @client: only this client's (NULL: any; port 0: any port of its node)
  *
  * Context: the caller holds @udev's lock, which keeps the stream valid.
  *
  * Return: the stream, or NULL.
  */
-struct uob_qc_stream *uob_qc_find_match(struct usb_device *udev, struct snd_pcm *pcm,
+struct uob_qc_stream *uob_qc_find_match(struct usb_device *udev,
 					const struct sockaddr_qrtr *client)
 {
 	struct uob_qc_stream *s;
@@ -614,7 +694,7 @@ struct uob_qc_stream *uob_qc_find_match(struct usb_device *udev, struct snd_pcm 
 	device_lock_assert(&udev->dev);
 	guard(mutex)(&uob_qc.lock);
 	list_for_each_entry(s, &uob_qc.streams, node)
-		if (uob_qc_stream_matches(s, udev, pcm, client))
+		if (uob_qc_stream_matches(s, udev, client))
 			return s;
 	return NULL;
 }
@@ -633,7 +713,7 @@ struct usb_device *uob_qc_match_udev_get(const struct sockaddr_qrtr *client)
 
 	guard(mutex)(&uob_qc.lock);
 	list_for_each_entry(s, &uob_qc.streams, node)
-		if (uob_qc_stream_matches(s, NULL, NULL, client))
+		if (uob_qc_stream_matches(s, NULL, client))
 			return usb_get_dev(s->dev->udev);
 	return NULL;
 }

@@ -18,6 +18,7 @@ struct device;
 struct seq_file;
 struct usb_device;
 struct usb_host_endpoint;
+struct usb_host_interface;
 struct usb_interface;
 struct uob_qc_dev;
 struct xhci_sideband;
@@ -72,12 +73,12 @@ extern struct uob_qc_counters uob_qc_counters;
 int uob_qc_enable(const struct uob_uaudio_req *req, struct snd_pcm *pcm,
 		  struct usb_device *udev, const struct sockaddr_qrtr *client,
 		  struct uob_uaudio_resp *resp);
-void uob_qc_stream_stop(struct uob_qc_stream *s, bool in_disconnect);
+void uob_qc_stream_stop(struct uob_qc_stream *s);
 unsigned int uob_qc_release_parked(struct usb_device *udev, bool force);
 struct usb_device *uob_qc_parked_udev(struct device *dev);
 void uob_qc_release_all_parked(void);
 struct uob_qc_stream *uob_qc_find_stream(u32 token);
-struct uob_qc_stream *uob_qc_find_match(struct usb_device *udev, struct snd_pcm *pcm,
+struct uob_qc_stream *uob_qc_find_match(struct usb_device *udev,
 					const struct sockaddr_qrtr *client);
 struct usb_device *uob_qc_match_udev_get(const struct sockaddr_qrtr *client);
 struct usb_device *uob_qc_stream_unbinding(struct device *dev);
@@ -91,6 +92,10 @@ int uob_qc_sb_add_endpoint(struct xhci_sideband *sb, struct usb_host_endpoint *e
 struct sg_table *uob_qc_sb_endpoint_buffer(struct xhci_sideband *sb,
 					   struct usb_host_endpoint *ep);
 void *uob_qc_xfer_alloc(struct usb_device *udev, size_t size, dma_addr_t *dma);
+/* the streaming interface selection, on devices the rig cannot present */
+void uob_qc_as_snapshot(struct usb_device *udev, struct usb_host_interface **cur);
+int uob_qc_find_stream_ep(struct uob_qc_stream *s, struct usb_device *udev,
+			  struct usb_host_interface *const *before);
 #endif
 
 #endif /* _UOB_QC_STREAM_H */

@@ -6,12 +6,35 @@
  * uob_qc_teardown(): tell the DSP if asked (a DISCONNECT indication), then
  * end each stream in mainline's order (stream.c): the endpoint stopped and
  * dropped, then the mappings and the transfer buffer, then the interrupter
- * and the usage -- never waiting for the DSP.  The events: snd-usb-audio's disconnect (pcm.c's
- * callback), an unbind on the USB bus (the bus notifier here), the client
- * going away, system sleep and module unload (uob_qc_stop_streams()).
+ * and the usage -- never waiting for the DSP.  The events: an unbind on
+ * the USB bus (the bus notifier here: it comes before snd-usb-audio's
+ * disconnect, on every path that runs it), the client going away, system
+ * sleep and module unload (uob_qc_stop_streams()).
  *
- * Locking, one order on every path:
- *   udev device lock -> (ALSA's own locks) -> the driver's leaf locks
+ * Locking, one order on every path (the driver's lock order; each lock's
+ * declaration names its place in it):
+ *
+ *   udev device lock (usbcore's; novalidate for lockdep)
+ *     -> an ALSA card reference (snd_card_ref(), pcm.c)
+ *       -> ALSA's own locks (pcm->open_mutex, ...)
+ *         -> the driver's leaf mutexes, none held across a call:
+ *            uob_watch.lock (here), uob_qc.lock (stream.c),
+ *            uob_qc_devs_list.lock (device.c), uob_usage.lock (usage.c),
+ *            uob_svc.lock (qmi_svc.c), uob_dsp.lock (dsp_mem.c)
+ *
+ * and, outside it, what must never wait for a udev lock:
+ *   - a card reference: never held while waiting for a udev lock
+ *     (snd-usb-audio's probe error path frees its card under that lock
+ *     and waits for every reference): take the lock, then the card;
+ *   - the PM notifier chain (its rwsem, held for reading around our
+ *     notifier): the notifier takes no udev lock, the stop runs from a
+ *     freezable work item (qc_audio_offload.c), since a driver may
+ *     register a PM notifier under its udev lock;
+ *   - the bus notifier chain (its rwsem, held for reading): on an unbind
+ *     it runs under the udev lock the USB core holds and takes only leaf
+ *     mutexes; on BUS_NOTIFY_DEL_DEVICE it takes the deleted device's lock
+ *     to release parked streams (no other path holds that lock then).
+ *
  * The udev lock serialises everything that changes a device's streams:
  * requests and stop-session take it; the USB core holds it around the
  * disconnect and unbind paths, which therefore never take it and never
@@ -32,7 +55,7 @@
 #include "teardown.h"
 
 static struct {
-	struct mutex lock;		/* usb_bus */
+	struct mutex lock;		/* leaf (order: above): usb_bus */
 	const struct bus_type *usb_bus;	/* nb registered on it */
 	struct notifier_block nb;
 } uob_watch = {
@@ -59,8 +82,6 @@ static void uob_qc_send_disconnect(struct uob_qc_stream *s, struct usb_device *u
 /**
  * uob_qc_teardown() - end the streams of a device
  * @udev: the device
- * @pcm: only that PCM's streams, with ALSA holding its open_mutex
- *	(snd_pcm_notify's disconnect); NULL: every PCM, open_mutex not held
  * @client: only that client's streams (NULL: all)
  * @tell: send the DSP a DISCONNECT indication first, as mainline does on
  *	disconnect and on suspend
@@ -74,9 +95,8 @@ static void uob_qc_send_disconnect(struct uob_qc_stream *s, struct usb_device *u
  *
  * Return: the number of streams torn down.
  */
-unsigned int uob_qc_teardown(struct usb_device *udev, struct snd_pcm *pcm,
-			     const struct sockaddr_qrtr *client, bool tell,
-			     const char *why)
+unsigned int uob_qc_teardown(struct usb_device *udev, const struct sockaddr_qrtr *client,
+			     bool tell, const char *why)
 	__must_hold(&udev->dev.mutex)
 {
 	struct uob_qc_stream *s;
@@ -84,10 +104,10 @@ unsigned int uob_qc_teardown(struct usb_device *udev, struct snd_pcm *pcm,
 	unsigned int n = 0;
 
 	device_lock_assert(&udev->dev);
-	while ((s = uob_qc_find_match(udev, pcm, client))) {
+	while ((s = uob_qc_find_match(udev, client))) {
 		if (tell)
 			uob_qc_send_disconnect(s, udev);
-		uob_qc_stream_stop(s, !!pcm);
+		uob_qc_stream_stop(s);
 		n++;
 	}
 	if (n) {
@@ -116,7 +136,7 @@ void uob_qc_stop_streams(const struct sockaddr_qrtr *client, bool tell, const ch
 
 	while ((udev = uob_qc_match_udev_get(client))) {
 		usb_lock_device(udev);
-		uob_qc_teardown(udev, NULL, client, tell, why);
+		uob_qc_teardown(udev, client, tell, why);
 		usb_unlock_device(udev);
 		usb_put_dev(udev);
 	}
@@ -149,10 +169,17 @@ static int uob_qc_device_deleted(struct device *dev)
  * a reset, usbfs), configuration changes (authorized=0, unbind of the whole
  * device) and removal -- and in each the USB core holds the udev lock.
  * snd-usb-audio's disconnect returns early for the streaming interfaces it
- * claimed, so snd_pcm_notify() never hears of those; this does.  Streams of
+ * claimed, so ALSA never hears of those; this does.  Streams of
  * a device are torn down when the device itself, or any interface bound to
  * its card's driver, is about to be unbound: before xhci-hcd drops the
  * endpoint (altsetting 0) or frees anything the DSP points at.
+ *
+ * It is also the only news of a card's end the driver needs (no
+ * snd_pcm_notify(), see pcm.c): snd-usb-audio's disconnect runs only from
+ * usb_unbind_interface() of the interface its card hangs on, i.e. after
+ * this notifier saw that interface's BUS_NOTIFY_UNBIND_DRIVER, under the
+ * same udev lock.  A card that goes without a stream of ours is looked
+ * up afresh by the next request.
  */
 static int uob_qc_bus_notify(struct notifier_block *nb, unsigned long action,
 			     void *data)
@@ -168,7 +195,7 @@ static int uob_qc_bus_notify(struct notifier_block *nb, unsigned long action,
 	if (!udev)
 		return NOTIFY_DONE;
 
-	uob_qc_teardown(udev, NULL, NULL, true,
+	uob_qc_teardown(udev, NULL, true,
 			dev == &udev->dev ? "device unbind" : "interface unbind");
 	return NOTIFY_OK;
 }

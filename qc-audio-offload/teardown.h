@@ -9,12 +9,10 @@
 #include <linux/qrtr.h>
 #include <linux/types.h>
 
-struct snd_pcm;
 struct usb_device;
 
-unsigned int uob_qc_teardown(struct usb_device *udev, struct snd_pcm *pcm,
-			     const struct sockaddr_qrtr *client, bool tell,
-			     const char *why);
+unsigned int uob_qc_teardown(struct usb_device *udev, const struct sockaddr_qrtr *client,
+			     bool tell, const char *why);
 void uob_qc_stop_streams(const struct sockaddr_qrtr *client, bool tell, const char *why);
 int uob_qc_watch_bus(const struct bus_type *bus);
 void uob_qc_unwatch_bus(void);

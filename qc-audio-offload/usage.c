@@ -45,7 +45,7 @@ atomic_t uob_qc_pending_puts;
 static void uob_qc_put_work_fn(struct work_struct *work);
 
 static struct {
-	struct mutex lock;		/* leaf: the list, sleeping */
+	struct mutex lock;		/* leaf (order: teardown.c): the list, sleeping */
 	struct list_head list;
 	bool sleeping;			/* system sleep: retried after it */
 	struct delayed_work work;

@@ -19,7 +19,7 @@
 #   UOB_GUEST_BUSYBOX, UOB_GUEST_MODROOT, UOB_GUEST_KVER: another
 #       architecture's busybox and stock modules (scripts/arm64-guest.sh).
 
-UOB_GUEST_STOCK_MODULES=(xhci-pci snd-usb-audio snd-pcm-oss qrtr qmi_helpers)
+UOB_GUEST_STOCK_MODULES=(xhci-pci snd-usb-audio qrtr qmi_helpers)
 
 UOB_GUEST_IMAGE=$UOB_REF_IMAGE
 UOB_GUEST_KVER=$UOB_REF_KVER

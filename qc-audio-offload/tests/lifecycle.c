@@ -233,7 +233,7 @@ static struct usb_interface *uob_qc_stream_intf(struct usb_device *udev)
 /*
  * Unbinding the streaming interface (sysfs unbind, usbfs release of that
  * interface): snd-usb-audio's disconnect returns early for the interfaces
- * it claimed, so snd_pcm_notify() is not told.  The stream must still be
+ * it claimed, so ALSA does not hear of it.  The stream must still be
  * torn down and the DSP told, before the driver core resets the altsetting
  * and xhci-hcd drops the ring the DSP was given.
  */
@@ -275,11 +275,19 @@ void uob_qc_streaming_intf_unbind_while_streaming(struct kunit *test)
 	uob_qc_rebind(test, r, drv);
 }
 
+static bool uob_qc_sleep_queued;
+
+static void uob_qc_sleep_queue_here(void)
+{
+	uob_qc_sleep_queued = true;
+}
+
 /*
  * System sleep with a stream: the DSP is told and everything is given back
  * before any device suspends; no enable gets through until the resume is
- * done; afterwards a session works.  (The PM notifier's work, driven here
- * without sleeping; make e2e sleeps the guest for real.)
+ * done; afterwards a session works.  (The PM notifier and the stop it
+ * queues -- run here in the case's thread, as the freezer waits for it --
+ * driven without sleeping; make e2e sleeps the guest for real.)
  */
 void uob_qc_sleep_stops_streams(struct kunit *test)
 {
@@ -293,7 +301,14 @@ void uob_qc_sleep_stops_streams(struct kunit *test)
 	uob_qc_watch_unmaps(test, r, &resp);
 	reinit_completion(&r->cli->ind);
 
+	uob_qc_sleep_queued = false;
+	kunit_activate_static_stub(test, uob_qc_sleep_queue, uob_qc_sleep_queue_here);
 	uob_qc_pm_event(PM_SUSPEND_PREPARE);
+	kunit_deactivate_static_stub(test, uob_qc_sleep_queue);
+	/* the notifier only queues the stop (see qc_audio_offload.c) */
+	KUNIT_EXPECT_TRUE(test, uob_qc_sleep_queued);
+	KUNIT_EXPECT_EQ(test, 1, atomic_read(&uob_qc_counters.streams));
+	uob_qc_sleep_stop();
 	uob_qc_expect_unmaps_seen(test);
 	KUNIT_EXPECT_NE(test, 0UL, wait_for_completion_timeout(&r->cli->ind, 2 * HZ));
 	KUNIT_EXPECT_EQ(test, (u32)UOB_UAUDIO_DEV_DISCONNECT, r->cli->last_ind.dev_event);

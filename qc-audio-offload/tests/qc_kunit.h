@@ -12,6 +12,8 @@
  *   session.c    enable, disable and refused requests; clients
  *   dsp.c        the DSP behind an IOMMU domain (a fake paging domain)
  *   lifecycle.c  unbind, reset, system sleep, refused puts
+ *   order.c      lock orders lockdep cannot see, the PCM lookup, the
+ *                streaming interface a PCM's open selected
  *   parse.c      the request parser
  *   suite.c      the suite, refused requests and a failure at every
  *                setup step (KUnit static stubs) as parameter tables
@@ -111,6 +113,12 @@ void uob_qc_streaming_intf_unbind_while_streaming(struct kunit *test);
 void uob_qc_sleep_stops_streams(struct kunit *test);
 void uob_qc_refused_put_is_kept(struct kunit *test);
 void uob_qc_unload_tells_the_dsp(struct kunit *test);
+
+void uob_qc_sleep_notifier_takes_no_udev_lock(struct kunit *test);
+void uob_qc_request_waits_without_card_ref(struct kunit *test);
+void uob_qc_pcm_found_on_request(struct kunit *test);
+void uob_qc_stream_intf_is_this_pcms(struct kunit *test);
+const void *uob_qc_pick_params(const void *prev, char *desc);
 
 void uob_qc_duplicate_tlv_malformed(struct kunit *test);
 void uob_qc_oversized_datagram_malformed(struct kunit *test);

@@ -82,10 +82,15 @@ lc_event() {
 		fail "$lc_name: the card did not come back"
 		return
 	fi
+	# a system sleep's stop puts the usage inside usb-offload's at-suspend
+	# window: refused, kept, and put just after resume (usage.c)
+	uob_wait_for 30 lc_usage_is 0
 	ok_if "$lc_name: usage back to 0" [ "$(usage_of 1-1)" = 0 ]
 	uob-dsp session 0 >"$lc_log" 2>&1
 	ok_if "$lc_name: a new session works" [ $? -eq 0 ]
 }
+
+lc_usage_is() { [ "$(usage_of 1-1)" = "$1" ]; }
 
 # ---- triggers and restores ----------------------------------------------
 
@@ -194,6 +199,7 @@ lc_s3_inflight() {
 	wait $loop
 	uob_wait_for 100 idle
 	ok_if "$lc_name: nothing left" idle
+	uob_wait_for 30 grep -q "pending_puts=0 " $QC_STATE
 	ok_if "$lc_name: no put pending" grep -q "pending_puts=0 " $QC_STATE
 	ok_if "$lc_name: usage back to $lc_u0" [ "$(usage_of 1-1)" = "$lc_u0" ]
 	uob-dsp session 0 >/dev/null 2>&1
