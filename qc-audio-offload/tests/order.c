@@ -204,7 +204,7 @@ static void uob_qc_bg_request(struct uob_qc_bg *bg)
 	unsigned long __end = jiffies + msecs_to_jiffies(ms);			\
 	bool __ok;								\
 	while (!(__ok = (cond)) && time_before(jiffies, __end))		\
-		msleep(10);							\
+		msleep(20);							\
 	__ok;									\
 })
 
