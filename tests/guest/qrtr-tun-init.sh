@@ -11,8 +11,9 @@
 # event that must tell the DSP (DISCONNECT) and end the stream.  Asserted:
 #   - the event completes within a bound (uob_tun_bound=5 s; sleep:
 #     uob_tun_sleep_bound=60 s), with an unrelated PCM open (snd-dummy's
-#     card 7, through alsa-lib) and ALSA's PCM list done within 5 s
-#     meanwhile; if not, the tasks sleeping in qrtr_tx_wait are named,
+#     card 7, through alsa-lib), ALSA's PCM list and another (local) QMI
+#     client's request each done within 5 s meanwhile; if not, the tasks
+#     sleeping in qrtr_tx_wait are named,
 #   - the DISCONNECT that could not be sent is dropped and counted (debugfs
 #     qmi ind_dropped), the teardown ran once in < 1 s, nothing is left,
 #     usage is back to 0, the DSP is answered again once it reads, and a
@@ -79,6 +80,16 @@ tun_unrelated() {
 		pass "$1: /proc/asound/pcm read in $(( $(lc_uptime_ms) - tu_t0 )) ms (bound 5 s)"
 	else
 		fail "$1: /proc/asound/pcm not read within 5 s"
+	fi
+	# and the service still answers another (local) client
+	tu_t0=$(lc_uptime_ms)
+	uob-dsp malformed >/tmp/tun-q.log 2>&1 &
+	tu_p=$!
+	if tun_wait_gone $tu_p 50 && wait $tu_p; then
+		pass "$1: another QMI client answered in $(( $(lc_uptime_ms) - tu_t0 )) ms (bound 5 s)"
+	else
+		fail "$1: another QMI client not answered within 5 s"
+		sed 's/^/uob-e2e:   /' /tmp/tun-q.log
 	fi
 }
 
