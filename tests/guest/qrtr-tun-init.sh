@@ -13,7 +13,7 @@
 #     uob_tun_sleep_bound=60 s), with an unrelated PCM open (snd-dummy's
 #     card 7, through alsa-lib), ALSA's PCM list and another (local) QMI
 #     client's request each done within 5 s meanwhile; if not, the tasks
-#     sleeping in qrtr_tx_wait are named,
+#     in QRTR's send path or in D state are named with their stacks,
 #   - the DISCONNECT that could not be sent is dropped and counted (debugfs
 #     qmi ind_dropped), the teardown ran once in < 1 s, nothing is left,
 #     usage is back to 0, the DSP is answered again once it reads, and a
@@ -42,16 +42,17 @@ tun_wait_gone() {	# PID TENTHS
 	while [ "$tw_n" -gt 0 ] && alive "$1"; do sleep 0.1; tw_n=$((tw_n - 1)); done
 	! alive "$1"
 }
-# every task sleeping in qrtr_tx_wait(), with its kernel stack
+# every task in QRTR's send path (qrtr_tx_wait() is inlined there) or in
+# D state, with its kernel stack
 tun_blocked() {
 	tb_any=0
 	for tb_s in /proc/[0-9]*/stack; do
-		grep -qs qrtr_tx_wait "$tb_s" || continue
-		tb_any=1
 		tb_d=${tb_s%/stack}
-		say "  blocked in qrtr_tx_wait: pid ${tb_d#/proc/} ($(cat "$tb_d/comm")): $(sed 's/^\[<[0-9a-f]*>\] //; s/+0x.*//' "$tb_s" | tr '\n' ' ')"
+		grep -qs 'qrtr_' "$tb_s" || grep -qs '^[0-9]* ([^)]*) D ' "$tb_d/stat" || continue
+		tb_any=1
+		say "  blocked: pid ${tb_d#/proc/} ($(cat "$tb_d/comm" 2>/dev/null)): $(sed 's/^\[<[0-9a-f]*>\] //; s/+0x.*//' "$tb_s" | tr '\n' ' ')"
 	done
-	[ $tb_any = 1 ] || say "  no task in qrtr_tx_wait"
+	[ $tb_any = 1 ] || say "  no task in QRTR's send path or in D state"
 }
 
 # 1. a well-behaved remote DSP: more than a window of responses, every
