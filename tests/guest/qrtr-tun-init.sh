@@ -10,10 +10,12 @@
 # kernel's tx window to it and stops reading ("stuck"), and drives one
 # event that must tell the DSP (DISCONNECT) and end the stream.  Asserted:
 #   - the event completes within a bound (uob_tun_bound=5 s; sleep:
-#     uob_tun_sleep_bound=60 s), with an unrelated PCM open (snd-dummy's
-#     card 7, through alsa-lib), ALSA's PCM list and another (local) QMI
-#     client's request each done within 5 s meanwhile; if not, the tasks
-#     in QRTR's send path or in D state are named with their stacks,
+#     uob_tun_sleep_bound=30 s, wall clock), with an unrelated PCM open
+#     (snd-dummy's card 7, through alsa-lib), ALSA's PCM list and another
+#     (local) QMI client's request each done within the same bound
+#     meanwhile (userspace is frozen while the system sleeps); if not,
+#     the tasks in QRTR's send path or in D state are named with their
+#     stacks,
 #   - the DISCONNECT that could not be sent is dropped and counted (debugfs
 #     qmi ind_dropped), the teardown ran once in < 1 s, nothing is left,
 #     usage is back to 0, the DSP is answered again once it reads, and a
@@ -31,15 +33,15 @@ uob_load_ours
 uob_wait_for 300 lc_card_ready || fail "card: no USB-Audio card"
 
 TUN_BOUND=${uob_tun_bound:-5}
-TUN_SLEEP_BOUND=${uob_tun_sleep_bound:-60}
+TUN_SLEEP_BOUND=${uob_tun_sleep_bound:-30}
 TUN_HOLD=${uob_tun_hold:-0}
 QMI=$DBG/qc-audio-offload/qmi
 qmi_cnt() { awk -v k="$1" '$1 == k { print $2 }' $QMI; }
 # a process that has not exited (a zombie has)
 alive() { [ -r "/proc/$1/stat" ] && ! grep -q ') Z ' "/proc/$1/stat"; }
-tun_wait_gone() {	# PID TENTHS
-	tw_n=$2
-	while [ "$tw_n" -gt 0 ] && alive "$1"; do sleep 0.1; tw_n=$((tw_n - 1)); done
+tun_wait_gone() {	# PID TENTHS (of wall-clock time)
+	tw_end=$(( $(lc_uptime_ms) + $2 * 100 ))
+	while alive "$1" && [ "$(lc_uptime_ms)" -lt "$tw_end" ]; do sleep 0.1; done
 	! alive "$1"
 }
 # every task in QRTR's send path (qrtr_tx_wait() is inlined there) or in
@@ -63,33 +65,35 @@ ok_if "remote DSP (qrtr-tun node 5): 10 enable/disable cycles, flow control conf
 ok_if "remote DSP: usage back to 0" [ "$(usage_of 1-1)" = 0 ]
 uob_wait_for 50 grep -q "client: none" $QC_STATE
 
-# tun_unrelated NAME: meanwhile, an unrelated PCM open and ALSA's PCM list
+# tun_unrelated NAME BOUND_S: meanwhile, an unrelated PCM open, ALSA's PCM
+# list and another QMI client, each within BOUND_S (5 s; a sleep's bound
+# while the system sleeps: userspace is frozen until the resume)
 tun_unrelated() {
 	tu_t0=$(lc_uptime_ms)
 	uob-alsa-floor 7 1 >/tmp/tun-pcm.log 2>&1 &
 	tu_p=$!
-	if tun_wait_gone $tu_p 50 && wait $tu_p; then
-		pass "$1: unrelated PCM open (hw:7,0) in $(( $(lc_uptime_ms) - tu_t0 )) ms (bound 5 s)"
+	if tun_wait_gone $tu_p $(($2 * 10)) && wait $tu_p; then
+		pass "$1: unrelated PCM open (hw:7,0) in $(( $(lc_uptime_ms) - tu_t0 )) ms (bound $2 s)"
 	else
-		fail "$1: unrelated PCM open (hw:7,0) not done within 5 s"
+		fail "$1: unrelated PCM open (hw:7,0) not done within $2 s"
 		sed 's/^/uob-e2e:   /' /tmp/tun-pcm.log
 	fi
 	tu_t0=$(lc_uptime_ms)
 	cat /proc/asound/pcm >/dev/null &
 	tu_p=$!
-	if tun_wait_gone $tu_p 50 && wait $tu_p; then
-		pass "$1: /proc/asound/pcm read in $(( $(lc_uptime_ms) - tu_t0 )) ms (bound 5 s)"
+	if tun_wait_gone $tu_p $(($2 * 10)) && wait $tu_p; then
+		pass "$1: /proc/asound/pcm read in $(( $(lc_uptime_ms) - tu_t0 )) ms (bound $2 s)"
 	else
-		fail "$1: /proc/asound/pcm not read within 5 s"
+		fail "$1: /proc/asound/pcm not read within $2 s"
 	fi
 	# and the service still answers another (local) client
 	tu_t0=$(lc_uptime_ms)
 	uob-dsp malformed >/tmp/tun-q.log 2>&1 &
 	tu_p=$!
-	if tun_wait_gone $tu_p 50 && wait $tu_p; then
-		pass "$1: another QMI client answered in $(( $(lc_uptime_ms) - tu_t0 )) ms (bound 5 s)"
+	if tun_wait_gone $tu_p $(($2 * 10)) && wait $tu_p; then
+		pass "$1: another QMI client answered in $(( $(lc_uptime_ms) - tu_t0 )) ms (bound $2 s)"
 	else
-		fail "$1: another QMI client not answered within 5 s"
+		fail "$1: another QMI client not answered within $2 s"
 		sed 's/^/uob-e2e:   /' /tmp/tun-q.log
 	fi
 }
@@ -122,10 +126,10 @@ tun_event() {
 	te_t0=$(lc_uptime_ms)
 	$te_trigger &
 	te_trig=$!
-	tun_unrelated "$te_name"
-	te_n=$((te_bound * 10))
-	while [ "$te_n" -gt 0 ] && ! { ! alive $te_trig && $te_done; }; do
-		sleep 0.1; te_n=$((te_n - 1))
+	tun_unrelated "$te_name" "$te_bound"
+	te_end=$((te_t0 + te_bound * 1000))
+	while ! { ! alive $te_trig && $te_done; } && [ "$(lc_uptime_ms)" -lt "$te_end" ]; do
+		sleep 0.1
 	done
 	te_ms=$(( $(lc_uptime_ms) - te_t0 ))
 	if ! alive $te_trig && $te_done; then
