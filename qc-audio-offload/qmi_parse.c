@@ -62,6 +62,8 @@ static const char * const uob_qmi_count_names[UOB_QMI_COUNTS] = {
 	[UOB_QMI_CNT_DONE_OK] = "status_success",
 	[UOB_QMI_CNT_DONE_FAILED] = "status_failure",
 	[UOB_QMI_CNT_SEND_FAILED] = "send_failed",
+	[UOB_QMI_CNT_IND_DROPPED] = "ind_dropped",
+	[UOB_QMI_CNT_TX_WINDOW_FULL] = "tx_window_full",
 };
 
 /**

@@ -44,7 +44,9 @@ enum uob_qmi_count {
 	UOB_QMI_CNT_NO_MEMORY,		/* answered NO_MEMORY */
 	UOB_QMI_CNT_DONE_OK,		/* requests answered status SUCCESS */
 	UOB_QMI_CNT_DONE_FAILED,	/* requests answered status FAILURE */
-	UOB_QMI_CNT_SEND_FAILED,	/* responses qmi_send_response() refused */
+	UOB_QMI_CNT_SEND_FAILED,	/* responses not sent (qmi_transport.c) */
+	UOB_QMI_CNT_IND_DROPPED,	/* indications not sent (qmi_transport.c) */
+	UOB_QMI_CNT_TX_WINDOW_FULL,	/* of those: a remote's QRTR window stayed full */
 	UOB_QMI_COUNTS
 };
 

@@ -260,12 +260,9 @@ unlock:
 	 * unbind in between would otherwise tear the stream down and send its
 	 * DISCONNECT first, and the DSP would then get SUCCESS naming memory
 	 * that is gone.  Every teardown holds this lock, so the answer and a
-	 * DISCONNECT for this device never cross.  Sending under the lock
-	 * never waits for a client on our node (QRTR queues locally); for a
-	 * remote node it can wait in QRTR's flow control (qrtr_tx_wait(), which
-	 * ignores MSG_DONTWAIT, and the QMI helpers pass no flags) as long as
-	 * the DISCONNECT indication sent under the same lock can: only while
-	 * the DSP leaves QRTR_TX_FLOW_HIGH messages to it unconfirmed.
+	 * DISCONNECT for this device never cross: both are queued on the one
+	 * ordered queue of qmi_transport.c, whose thread sends them without
+	 * waiting for QRTR's flow control, so nothing here waits for the DSP.
 	 */
 	uob_qc_answer(a, req, ret);
 	usb_unlock_device(udev);

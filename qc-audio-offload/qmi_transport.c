@@ -6,14 +6,50 @@
  * QRTR.  Requests arrive in the QMI core's worker and go to the ops given
  * at start (the service, qmi_svc.c); responses and indications leave here.
  *
- * Locking: uob_qmi.sem guards "up": an indication holds it for reading
- * while it sends, and module exit clears "up" under it for writing before
- * the handle is released, so no indication is sent on a released handle.
+ * Nothing that sends waits for a client.  The DSP is a remote QRTR node,
+ * and QRTR flow-controls remote nodes: in 6.12 qrtr_tx_wait() sleeps once
+ * 10 data packets to one remote port are unconfirmed, whatever the send
+ * flags (MSG_DONTWAIT too), holding the handle's socket lock and the QMI
+ * core's sock_lock.  Indications are sent by teardowns in hub_wq under the
+ * udev lock, under ALSA's register_mutex and a PCM's open_mutex, and from
+ * the PM notifier; responses from the QMI worker, under the udev lock.  So
+ * both are only queued there (a copy, no lock but uob_qmi.lock), and one
+ * thread, uob-qc-tx, which holds no other lock, sends them one at a time
+ * in the order they were queued.  It sends with a signal pending, so that
+ * qrtr_tx_wait() returns -ERESTARTSYS at once instead of sleeping when the
+ * window is full; then it retries every UOB_QC_TX_RETRY_MS for up to
+ * UOB_QC_TX_PATIENCE_MS and drops the message: counted in debugfs "qmi"
+ * (send_failed for a response, ind_dropped for an indication, and
+ * tx_window_full for either), logged once per interval.  A client it gave
+ * up on gets one try per message until one goes through, so a stuck DSP
+ * delays the others by one patience at most.  A full queue
+ * (UOB_QC_TX_MAX) or no memory drops the new message, counted the same way.
+ *
+ * The order the DSP sees: messages leave in the order they were queued
+ * and none overtakes another (later ones wait while an earlier one is
+ * retried); a dropped message is never sent later.  A response queued
+ * before its request handler drops the udev lock therefore reaches the
+ * DSP before any indication that a teardown of that stream, which holds
+ * the same lock, queues after it.
+ *
+ * Locking: uob_qmi.lock (a leaf spinlock) guards "up" and the queue.
+ * Module exit clears "up" under it (nothing is queued from then on), lets
+ * the thread send what is queued (one try each) and stop, and only then
+ * releases the handle.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/rwsem.h>
+#include <linux/delay.h>
+#include <linux/jiffies.h>
+#include <linux/kthread.h>
+#include <linux/list.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
 #include <linux/soc/qcom/qmi.h>
+#include <linux/spinlock.h>
+#include <linux/wait.h>
+
+#include <uob_compat.h>
 
 #include "qmi_parse.h"
 #include "qmi_transport.h"
@@ -21,15 +57,186 @@
 /* what qmi_handle_init() adds the QMI header to: the buffer is whole datagrams */
 #define UOB_QC_RECV_MAX		(UOB_QC_RECV_BUF - sizeof(struct qmi_header))
 
+/* messages queued at most; how long one may wait for a client's window */
+#define UOB_QC_TX_MAX		256
+#define UOB_QC_TX_PATIENCE_MS	500
+#define UOB_QC_TX_RETRY_MS	10
+
 atomic_t uob_qc_indications;
+
+/* one queued message: a copy of the response or indication */
+struct uob_qc_tx {
+	struct list_head node;
+	struct sockaddr_qrtr sq;
+	bool is_ind;
+	u16 txn_id;
+	union {
+		struct uob_uaudio_resp resp;
+		struct uob_uaudio_ind ind;
+	};
+};
 
 static struct {
 	struct qmi_handle qmi;
-	struct rw_semaphore sem;	/* up; read-held across an indication */
+	spinlock_t lock;		/* up, list, queued */
 	bool up;
+	struct list_head list;
+	unsigned int queued;
+	wait_queue_head_t wq;		/* the thread waits for work */
+	struct task_struct *thread;
+	/* the thread's own: the client it last gave up on */
+	struct sockaddr_qrtr stalled;
+	bool is_stalled;
 } uob_qmi = {
-	.sem = __RWSEM_INITIALIZER(uob_qmi.sem),
+	.lock = __SPIN_LOCK_UNLOCKED(uob_qmi.lock),
+	.list = LIST_HEAD_INIT(uob_qmi.list),
+	.wq = __WAIT_QUEUE_HEAD_INITIALIZER(uob_qmi.wq),
 };
+
+static bool uob_qc_tx_pending(void)
+{
+	bool pending;
+
+	spin_lock(&uob_qmi.lock);
+	pending = !list_empty(&uob_qmi.list);
+	spin_unlock(&uob_qmi.lock);
+	return pending;
+}
+
+static struct uob_qc_tx *uob_qc_tx_pop(void)
+{
+	struct uob_qc_tx *t;
+
+	spin_lock(&uob_qmi.lock);
+	t = list_first_entry_or_null(&uob_qmi.list, struct uob_qc_tx, node);
+	if (t) {
+		list_del(&t->node);
+		uob_qmi.queued--;
+	}
+	spin_unlock(&uob_qmi.lock);
+	return t;
+}
+
+/* -ERESTARTSYS: qrtr_tx_wait() with the window full; -ENOMEM: no send buffer */
+static bool uob_qc_tx_busy(int ret)
+{
+	return ret == -ERESTARTSYS || ret == -EINTR || ret == -EAGAIN || ret == -ENOMEM;
+}
+
+/* one attempt that cannot sleep on the client (see the top of this file) */
+static int uob_qc_tx_try(struct uob_qc_tx *t)
+{
+	struct qmi_txn txn = { .id = t->txn_id };
+	int ret;
+
+	send_sig(SIGUSR1, current, 1);
+	if (t->is_ind)
+		ret = qmi_send_indication(&uob_qmi.qmi, &t->sq, UOB_QMI_UAUDIO_STREAM_IND,
+					  UOB_UAUDIO_IND_MAX_LEN, uob_uaudio_ind_ei, &t->ind);
+	else
+		ret = qmi_send_response(&uob_qmi.qmi, &t->sq, &txn, UOB_QMI_UAUDIO_STREAM_RESP,
+					UOB_UAUDIO_RESP_MAX_LEN, uob_uaudio_resp_ei, &t->resp);
+	flush_signals(current);
+	return ret;
+}
+
+/* a message that is not sent: counted, logged once per interval */
+static void uob_qc_tx_lost(const struct sockaddr_qrtr *sq, bool is_ind, int err)
+{
+	enum uob_qmi_count c = is_ind ? UOB_QMI_CNT_IND_DROPPED : UOB_QMI_CNT_SEND_FAILED;
+
+	uob_qmi_count(c);
+	if (err == -ESHUTDOWN || !uob_qmi_log_allowed(c, 0))
+		return;
+	pr_warn("QMI %s to %u:%u not sent: %d%s (%ld so far; debugfs qmi)\n",
+		is_ind ? "indication" : "response", sq->sq_node, sq->sq_port, err,
+		uob_qc_tx_busy(err) ? ", the client does not read" : "",
+		atomic_long_read(&uob_qmi_stats.count[c]));
+}
+
+static bool uob_qc_tx_stalled(const struct sockaddr_qrtr *sq)
+{
+	return uob_qmi.is_stalled && uob_qmi.stalled.sq_node == sq->sq_node &&
+	       uob_qmi.stalled.sq_port == sq->sq_port;
+}
+
+static void uob_qc_tx_send(struct uob_qc_tx *t)
+{
+	unsigned long end = jiffies + msecs_to_jiffies(UOB_QC_TX_PATIENCE_MS);
+	bool stalled = uob_qc_tx_stalled(&t->sq);
+	int ret;
+
+	for (;;) {
+		ret = uob_qc_tx_try(t);
+		if (!uob_qc_tx_busy(ret) || stalled || kthread_should_stop() ||
+		    time_after(jiffies, end))
+			break;
+		msleep(UOB_QC_TX_RETRY_MS);
+	}
+	if (ret >= 0) {
+		if (stalled)
+			uob_qmi.is_stalled = false;
+		if (t->is_ind)
+			atomic_inc(&uob_qc_indications);
+		return;
+	}
+	if (uob_qc_tx_busy(ret)) {
+		uob_qmi_count(UOB_QMI_CNT_TX_WINDOW_FULL);
+		uob_qmi.stalled = t->sq;
+		uob_qmi.is_stalled = true;
+	}
+	uob_qc_tx_lost(&t->sq, t->is_ind, ret);
+}
+
+static void uob_qc_tx_set_up(bool up)
+{
+	spin_lock(&uob_qmi.lock);
+	uob_qmi.up = up;
+	spin_unlock(&uob_qmi.lock);
+}
+
+/* uob-qc-tx: sends what is queued, in order; on stop, what is left, then ends */
+static int uob_qc_tx_thread(void *unused)
+{
+	struct uob_qc_tx *t;
+
+	/* a kernel thread ignores signals unless allowed; see uob_qc_tx_try() */
+	allow_signal(SIGUSR1);
+	for (;;) {
+		wait_event_idle(uob_qmi.wq, kthread_should_stop() || uob_qc_tx_pending());
+		t = uob_qc_tx_pop();
+		if (!t) {
+			if (kthread_should_stop())
+				return 0;
+			continue;
+		}
+		uob_qc_tx_send(t);
+		kfree(t);
+	}
+}
+
+/* queue @t (freed here if it cannot be) */
+static int uob_qc_tx_queue(struct uob_qc_tx *t)
+{
+	int ret = 0;
+
+	spin_lock(&uob_qmi.lock);
+	if (!uob_qmi.up) {
+		ret = -ESHUTDOWN;
+	} else if (uob_qmi.queued >= UOB_QC_TX_MAX) {
+		ret = -ENOBUFS;
+	} else {
+		list_add_tail(&t->node, &uob_qmi.list);
+		uob_qmi.queued++;
+	}
+	spin_unlock(&uob_qmi.lock);
+	if (ret) {
+		kfree(t);
+		return ret;
+	}
+	wake_up(&uob_qmi.wq);
+	return 0;
+}
 
 /**
  * uob_qc_qmi_start() - bring the service up
@@ -46,28 +253,40 @@ int uob_qc_qmi_start(const struct qmi_ops *ops)
 	ret = qmi_handle_init(&uob_qmi.qmi, UOB_QC_RECV_MAX, ops, NULL);
 	if (ret)
 		return ret;
+	uob_qmi.thread = kthread_run(uob_qc_tx_thread, NULL, "uob-qc-tx");
+	if (IS_ERR(uob_qmi.thread)) {
+		ret = PTR_ERR(uob_qmi.thread);
+		goto release;
+	}
+	uob_qc_tx_set_up(true);
 	ret = qmi_add_server(&uob_qmi.qmi, UOB_UAUDIO_SERVICE_ID,
 			     UOB_UAUDIO_SERVICE_VERS, UOB_UAUDIO_SERVICE_INSTANCE);
-	if (ret) {
-		qmi_handle_release(&uob_qmi.qmi);
-		return ret;
-	}
-	uob_qmi.up = true;
+	if (ret)
+		goto stop;
 	return 0;
+
+stop:
+	uob_qc_tx_set_up(false);
+	kthread_stop(uob_qmi.thread);
+release:
+	qmi_handle_release(&uob_qmi.qmi);
+	return ret;
 }
 
 /**
  * uob_qc_qmi_stop() - take the service down
  *
- * No indication from here on, no new requests; a request being handled
- * is finished first (qmi_handle_release() flushes the QMI worker).
+ * Nothing is queued from here on; what is queued is sent (one try each,
+ * so a DSP that does not read delays this by one retry at most), then no
+ * new requests: a request being handled is finished first
+ * (qmi_handle_release() flushes the QMI worker), its answer dropped.
  *
- * Context: module exit; takes uob_qmi.sem for writing.
+ * Context: module exit; takes uob_qmi.lock.
  */
 void uob_qc_qmi_stop(void)
 {
-	scoped_guard(rwsem_write, &uob_qmi.sem)
-		uob_qmi.up = false;
+	uob_qc_tx_set_up(false);
+	kthread_stop(uob_qmi.thread);
 	qmi_handle_release(&uob_qmi.qmi);
 }
 
@@ -88,52 +307,64 @@ bool uob_qc_qmi_local(const struct sockaddr_qrtr *sq)
  * uob_qc_qmi_send_resp() - answer a request
  * @sq: the client
  * @txn_id: the request's transaction id
- * @resp: the response
+ * @resp: the response (copied)
  *
- * A failure (a client that does not read its answers: -ENOSPC, or gone:
- * -ENODEV) is counted in debugfs "qmi" and logged at most once per interval.
+ * Queues the response behind everything queued before it; it is sent in
+ * that order, never waiting for the client.  One that is not sent (a client
+ * that does not read: its QRTR window full or its socket's receive queue;
+ * gone; the queue full) is counted in debugfs "qmi" as send_failed and
+ * logged at most once per interval.
  *
- * Context: the QMI core's worker (the message handler).
+ * Context: process context; takes uob_qmi.lock.  Never waits for the client.
  */
 void uob_qc_qmi_send_resp(struct sockaddr_qrtr *sq, u16 txn_id,
 			  struct uob_uaudio_resp *resp)
 {
-	struct qmi_txn txn = { .id = txn_id };
+	struct uob_qc_tx *t = kzalloc_obj(*t, GFP_KERNEL);
 	int ret;
 
-	ret = qmi_send_response(&uob_qmi.qmi, sq, &txn, UOB_QMI_UAUDIO_STREAM_RESP,
-				UOB_UAUDIO_RESP_MAX_LEN, uob_uaudio_resp_ei, resp);
-	if (ret >= 0)
+	if (!t) {
+		uob_qc_tx_lost(sq, false, -ENOMEM);
 		return;
-	uob_qmi_count(UOB_QMI_CNT_SEND_FAILED);
-	if (uob_qmi_log_allowed(UOB_QMI_CNT_SEND_FAILED, 0))
-		pr_warn("QMI response to %u:%u failed: %d (%ld so far; debugfs qmi)\n",
-			sq->sq_node, sq->sq_port, ret,
-			atomic_long_read(&uob_qmi_stats.count[UOB_QMI_CNT_SEND_FAILED]));
+	}
+	t->sq = *sq;
+	t->is_ind = false;
+	t->txn_id = txn_id;
+	t->resp = *resp;
+	ret = uob_qc_tx_queue(t);
+	if (ret)
+		uob_qc_tx_lost(sq, false, ret);
 }
 
 /**
  * uob_qc_qmi_send_ind() - send an indication to a client
  * @sq: the client
- * @ind: the indication
+ * @ind: the indication (copied)
  *
- * Context: process context; takes uob_qmi.sem for reading.  Never waits
- * for the client.
+ * Queues the indication behind everything queued before it (a response
+ * too); it is sent in that order, never waiting for the client, or
+ * dropped and counted (debugfs "qmi" ind_dropped).
  *
- * Return: 0, -ESHUTDOWN once the service is going down, or the QMI core's
- * error.
+ * Context: process context, any lock held (the udev lock, ALSA's); takes
+ * uob_qmi.lock.  Never waits for the client.
+ *
+ * Return: 0 once queued, -ESHUTDOWN once the service is going down,
+ * -ENOBUFS or -ENOMEM if it cannot be queued (then counted as dropped).
  */
 int uob_qc_qmi_send_ind(struct sockaddr_qrtr *sq, const struct uob_uaudio_ind *ind)
 {
+	struct uob_qc_tx *t = kzalloc_obj(*t, GFP_KERNEL);
 	int ret;
 
-	guard(rwsem_read)(&uob_qmi.sem);
-	if (!uob_qmi.up)
-		return -ESHUTDOWN;
-	ret = qmi_send_indication(&uob_qmi.qmi, sq, UOB_QMI_UAUDIO_STREAM_IND,
-				  UOB_UAUDIO_IND_MAX_LEN, uob_uaudio_ind_ei, ind);
-	if (ret < 0)
-		return ret;
-	atomic_inc(&uob_qc_indications);
-	return 0;
+	if (!t) {
+		uob_qc_tx_lost(sq, true, -ENOMEM);
+		return -ENOMEM;
+	}
+	t->sq = *sq;
+	t->is_ind = true;
+	t->ind = *ind;
+	ret = uob_qc_tx_queue(t);
+	if (ret && ret != -ESHUTDOWN)
+		uob_qc_tx_lost(sq, true, ret);
+	return ret;
 }

@@ -6,7 +6,11 @@
  * uob_qc_teardown(): tell the DSP if asked (a DISCONNECT indication), then
  * end each stream in mainline's order (stream.c): the endpoint stopped and
  * dropped, then the mappings and the transfer buffer, then the interrupter
- * and the usage -- never waiting for the DSP.  The events: an unbind on
+ * and the usage -- never waiting for the DSP: the indication is only
+ * queued here, and sent by qmi_transport.c's thread, which drops it if the
+ * DSP's QRTR window stays full (a remote DSP that stops reading would
+ * otherwise hold this teardown, and the udev and ALSA locks above it, in
+ * qrtr_tx_wait()).  The events: an unbind on
  * the USB bus (the bus notifier here: it comes before snd-usb-audio's
  * disconnect, on every path that runs it), the client going away, system
  * sleep and module unload (uob_qc_stop_streams()).
@@ -62,7 +66,10 @@ static struct {
 	.lock = __MUTEX_INITIALIZER(uob_watch.lock),
 };
 
-/* mainline's DISCONNECT: dev_event, slot_id, controller_num; no token */
+/*
+ * mainline's DISCONNECT: dev_event, slot_id, controller_num; no token.
+ * Queued behind what is queued for the DSP already (its enable response).
+ */
 static void uob_qc_send_disconnect(struct uob_qc_stream *s, struct usb_device *udev)
 {
 	struct uob_uaudio_ind ind = {
@@ -76,7 +83,7 @@ static void uob_qc_send_disconnect(struct uob_qc_stream *s, struct usb_device *u
 
 	ret = uob_qc_qmi_send_ind(&s->client, &ind);
 	if (ret < 0 && ret != -ESHUTDOWN)
-		dev_warn(&udev->dev, "disconnect indication failed: %d\n", ret);
+		dev_warn(&udev->dev, "disconnect indication not queued: %d\n", ret);
 }
 
 /**

@@ -109,8 +109,11 @@ uob_guest_boot() {
 }
 
 # uob_guest_rig OUTDIR INIT_SCRIPT [KO_DIR]: the modules (built here unless
-# KO_DIR holds them already, e.g. from DKMS), the DSP client, QMI fuzzer and
-# usbreset tool, and an initramfs with INIT_SCRIPT as /init, in OUTDIR/initrd.gz.
+# KO_DIR holds them already, e.g. from DKMS), the DSP clients (local and
+# remote, tests/dsp/uob-tun-dsp.c), QMI fuzzer and usbreset tool, and an
+# initramfs with INIT_SCRIPT as /init, in OUTDIR/initrd.gz; more FILE=DEST
+# pairs in the array UOB_GUEST_RIG_EXTRA.
+UOB_GUEST_RIG_EXTRA=()
 uob_guest_rig() {
 	local out=$1 init=$2 kodir=${3:-}
 	mkdir -p "$out"
@@ -137,6 +140,9 @@ uob_guest_rig() {
 		uob_die "QMI fuzzer build failed"
 	gcc -O2 -Wall -o "$out/uob-usbreset" "$UOB_TOP/tests/dsp/uob-usbreset.c" ||
 		uob_die "usbreset build failed"
+	gcc -O2 -Wall -Wextra -Wno-missing-field-initializers \
+		-o "$out/uob-tun-dsp" "$UOB_TOP/tests/dsp/uob-tun-dsp.c" -lqrtr ||
+		uob_die "remote DSP (qrtr-tun) build failed"
 	local extra
 	gcc -O2 -Wall -o "$out/uob-alsa-floor" "$UOB_TOP/tests/dsp/uob-alsa-floor.c" -lasound ||
 		uob_die "ALSA floor tool build failed"
@@ -144,9 +150,10 @@ uob_guest_rig() {
 			     uob_guest_binary "$out/uob-usbreset" /bin/uob-usbreset;
 			     uob_guest_binary "$out/uob-fuzz" /bin/uob-fuzz;
 			     uob_guest_binary "$out/uob-alsa-floor" /bin/uob-alsa-floor;
+			     uob_guest_binary "$out/uob-tun-dsp" /bin/uob-tun-dsp;
 			     echo /usr/share/alsa=/usr/share/alsa;
 			     uob_guest_binary /usr/bin/qrtr-lookup /bin/qrtr-lookup)
 	uob_guest_initramfs "$out/initrd.gz" "$init" \
 		"$kodir/usb-offload.ko" "$kodir/xhci-sideband.ko" \
-		"$kodir/qc-audio-offload.ko" -- "${extra[@]}"
+		"$kodir/qc-audio-offload.ko" -- "${extra[@]}" "${UOB_GUEST_RIG_EXTRA[@]}"
 }
