@@ -111,6 +111,8 @@ uob_guest_boot() {
 # uob_guest_rig OUTDIR INIT_SCRIPT [KO_DIR]: the modules (built here unless
 # KO_DIR holds them already, e.g. from DKMS), the DSP client, QMI fuzzer and
 # usbreset tool, and an initramfs with INIT_SCRIPT as /init, in OUTDIR/initrd.gz.
+# UOB_GUEST_EXTRA_KO: more modules for /lib/uob/ (space-separated paths;
+# e.g. the emulated DSP of scripts/dsp-stream.sh).
 uob_guest_rig() {
 	local out=$1 init=$2 kodir=${3:-}
 	mkdir -p "$out"
@@ -146,7 +148,9 @@ uob_guest_rig() {
 			     uob_guest_binary "$out/uob-alsa-floor" /bin/uob-alsa-floor;
 			     echo /usr/share/alsa=/usr/share/alsa;
 			     uob_guest_binary /usr/bin/qrtr-lookup /bin/qrtr-lookup)
+	local more=()
+	read -r -a more <<<"${UOB_GUEST_EXTRA_KO:-}"
 	uob_guest_initramfs "$out/initrd.gz" "$init" \
 		"$kodir/usb-offload.ko" "$kodir/xhci-sideband.ko" \
-		"$kodir/qc-audio-offload.ko" -- "${extra[@]}"
+		"$kodir/qc-audio-offload.ko" "${more[@]}" -- "${extra[@]}"
 }

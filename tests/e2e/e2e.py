@@ -81,7 +81,9 @@ def main():
     # the kernel's live code patching)
     # UOB_E2E_QEMU_ARGS: devices that must come first (an IOMMU);
     # UOB_E2E_APPEND: more kernel command line; UOB_E2E_MEM: guest MiB;
-    # UOB_E2E_QEMU, UOB_E2E_CONSOLE: another machine (scripts/arm64-e2e.sh)
+    # UOB_E2E_QEMU, UOB_E2E_CONSOLE: another machine (scripts/arm64-e2e.sh);
+    # UOB_E2E_AUDIODEV: the usb-audio device's backend (-audiodev, id snd0;
+    # scripts/dsp-stream.sh records into a wav)
     first = os.environ.get("UOB_E2E_QEMU_ARGS", "").split()
     console = os.environ.get("UOB_E2E_CONSOLE", "ttyS0")
     append = f"console={console} panic=-1 loglevel=4 hung_task_timeout_secs=20 " + \
@@ -94,7 +96,8 @@ def main():
             "-nographic", "-no-reboot", "-kernel", kernel, "-initrd", initrd,
             "-append", append.strip(),
             "-monitor", f"unix:{mon},server=on,wait=off"] + first + [
-            "-device", "qemu-xhci,id=xhci", "-audiodev", "none,id=snd0",
+            "-device", "qemu-xhci,id=xhci",
+            "-audiodev", os.environ.get("UOB_E2E_AUDIODEV", "none,id=snd0"),
             "-device", AUDIO]
     p = subprocess.Popen(qemu, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                          stderr=subprocess.STDOUT)
