@@ -94,6 +94,7 @@
 #include <linux/mutex.h>
 #include <linux/pci.h>
 #include <linux/platform_device.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
@@ -210,7 +211,7 @@ static struct {
 /* ---- the DSP's view of memory ---- */
 
 /* The page at @off of @r, as the DSP reaches it; memremap()ed. */
-static void *uob_emu_map(const struct uob_emu_region *r, u64 off, phys_addr_t *physp)
+static void *uob_emu_map(const struct uob_emu_region *r, u64 off)
 {
 	phys_addr_t phys;
 	void *va;
@@ -234,8 +235,6 @@ static void *uob_emu_map(const struct uob_emu_region *r, u64 off, phys_addr_t *p
 		snprintf(emu.why, sizeof(emu.why), "cannot map %pap", &phys);
 		return ERR_PTR(-ENOMEM);
 	}
-	if (physp)
-		*physp = phys;
 	return va;
 }
 
@@ -276,9 +275,9 @@ static int uob_emu_map_ring(void)
 			return -EPROTO;
 		}
 		if (emu.domain || !k)
-			va = uob_emu_map(r, (u64)k * EMU_SEG_SIZE, NULL);
+			va = uob_emu_map(r, (u64)k * EMU_SEG_SIZE);
 		else	/* without a domain the link's address is the page */
-			va = uob_emu_map(&(struct uob_emu_region){ .dma = next_phys }, 0, NULL);
+			va = uob_emu_map(&(struct uob_emu_region){ .dma = next_phys }, 0);
 		if (IS_ERR(va))
 			return PTR_ERR(va);
 		emu.seg[k] = va;
@@ -319,7 +318,7 @@ static int uob_emu_map_memory(void)
 			 emu.evt.size);
 		return -EPROTO;
 	}
-	va = uob_emu_map(&emu.evt, 0, NULL);
+	va = uob_emu_map(&emu.evt, 0);
 	if (IS_ERR(va))
 		return PTR_ERR(va);
 	emu.evt_ring = va;
@@ -338,7 +337,7 @@ static int uob_emu_map_memory(void)
 		return -EINVAL;
 	}
 	for (i = 0; i < DIV_ROUND_UP(emu.xfer.size, PAGE_SIZE); i++) {
-		va = uob_emu_map(&emu.xfer, (u64)i * PAGE_SIZE, NULL);
+		va = uob_emu_map(&emu.xfer, (u64)i * PAGE_SIZE);
 		if (IS_ERR(va))
 			return PTR_ERR(va);
 		emu.page[i] = va;
@@ -517,7 +516,7 @@ static int uob_emu_thread(void *unused)
 			emu.drained_done = true;
 			complete(&emu.drained);
 		}
-		usleep_range(500, 1000);
+		usleep_range(1000, 2000);
 	}
 	return 0;
 }
@@ -609,6 +608,15 @@ static struct device *uob_emu_named_dev(const char *name)
 	return NULL;
 }
 
+/* IOVA,DMA,SIZE */
+static bool uob_emu_parse_region(char *val, struct uob_emu_region *r)
+{
+	char *iova = strsep(&val, ","), *dma = strsep(&val, ",");
+
+	return val && !kstrtou64(iova, 0, &r->iova) && dma && !kstrtou64(dma, 0, &r->dma) &&
+	       !kstrtou32(val, 0, &r->size);
+}
+
 static int uob_emu_parse(char *args, struct uob_emu_find *f, char *iommu, size_t iommu_sz)
 {
 	u32 ep = 0x100;
@@ -646,14 +654,11 @@ static int uob_emu_parse(char *args, struct uob_emu_find *f, char *iommu, size_t
 		else if (!strcmp(tok, "lead"))
 			ok = !kstrtou32(val, 0, &emu.lead);
 		else if (!strcmp(tok, "evt"))
-			ok = sscanf(val, "%lli,%lli,%u", &emu.evt.iova, &emu.evt.dma,
-				    &emu.evt.size) == 3;
+			ok = uob_emu_parse_region(val, &emu.evt);
 		else if (!strcmp(tok, "data"))
-			ok = sscanf(val, "%lli,%lli,%u", &emu.data.iova, &emu.data.dma,
-				    &emu.data.size) == 3;
+			ok = uob_emu_parse_region(val, &emu.data);
 		else if (!strcmp(tok, "xfer"))
-			ok = sscanf(val, "%lli,%lli,%u", &emu.xfer.iova, &emu.xfer.dma,
-				    &emu.xfer.size) == 3;
+			ok = uob_emu_parse_region(val, &emu.xfer);
 		else if (!strcmp(tok, "iommu_dev"))
 			ok = strscpy(iommu, val, iommu_sz) >= 0;
 		else
