@@ -571,6 +571,10 @@ static int play(int card, int seconds, int out)
 		 rs.mem.data.size,
 		 (unsigned long long)rs.mem.xfer.iova, (unsigned long long)rs.mem.xfer.dma,
 		 rs.mem.xfer.size, iommu);
+	/* UOB_DSP_LEAD: packets the emulator keeps queued (default: its own) */
+	if (getenv("UOB_DSP_LEAD"))
+		snprintf(cmd + strlen(cmd), sizeof(cmd) - strlen(cmd), " lead=%s",
+			 getenv("UOB_DSP_LEAD"));
 	printf("emulator: %s\n", cmd);
 	r = emu_cmd(cmd);
 	emu_state(st, sizeof(st));

@@ -84,6 +84,8 @@ def main():
     # UOB_E2E_QEMU, UOB_E2E_CONSOLE: another machine (scripts/arm64-e2e.sh);
     # UOB_E2E_AUDIODEV: the usb-audio device's backend (-audiodev, id snd0;
     # scripts/dsp-stream.sh records into a wav)
+    # UOB_E2E_WAV: the wav that backend writes ("host: wavsize LABEL")
+    wav = os.environ.get("UOB_E2E_WAV")
     first = os.environ.get("UOB_E2E_QEMU_ARGS", "").split()
     console = os.environ.get("UOB_E2E_CONSOLE", "ttyS0")
     append = f"console={console} panic=-1 loglevel=4 hung_task_timeout_secs=20 " + \
@@ -140,6 +142,11 @@ def main():
                     hmp(mon, "device_del audio0")
                 elif msg == "host: replug":
                     hmp(mon, "device_add " + AUDIO)
+                elif msg.startswith("host: wavsize ") and wav:
+                    # the recording's size now (the stream-end variants of
+                    # scripts/dsp-stream.sh: when did the audio stop?)
+                    size = os.path.getsize(wav) if os.path.exists(wav) else 0
+                    print(f"# wavsize {msg.split()[2]} {size} {time.time():.3f}", flush=True)
                 elif msg == "host: wake":
                     threading.Thread(target=waker, args=(mon,), daemon=True).start()
                 elif msg == "done":

@@ -8,17 +8,25 @@
 #   uob_dsp_iommu=1   the VT-d guest: the DSP's domain is the spare PCI
 #                     device's (iommu_dev=pci:0000:00:10.0 sid=7)
 #   uob_play_s=S      seconds per play (default 6)
+#   uob_dsp_mode=variants   instead of the two plays, the stream-end events
+#                     with the emulator streaming: USB reset, unbind of the
+#                     streaming interface, rmmod qc-audio-offload,
+#                     hot-unplug.  Each: the play ends by the indication,
+#                     nothing left, no DMA remapping fault, usage back, a
+#                     new play works; the host judges when the audio
+#                     stopped from the recording's size ("host: wavsize").
 . /lib/uob/guest-lib.sh
 
 SECS=${uob_play_s:-6}
 P=
+QC_ARGS=
 uob_load_stock
 if [ "${uob_dsp_iommu:-0}" = 1 ]; then
 	P="IOMMU: "
-	uob_load_ours iommu_dev=pci:0000:00:10.0 sid=7
-else
-	uob_load_ours
+	QC_ARGS="iommu_dev=pci:0000:00:10.0 sid=7"
 fi
+# shellcheck disable=SC2086 # the parameters are words
+uob_load_ours $QC_ARGS
 ok_if "${P}the emulated DSP loads with no parameters" insmod /lib/uob/uob-dsp-emu.ko
 uob_wait_for 300 uob_have_card || fail "${P}card: no USB-Audio card"
 EMU=/sys/kernel/debug/uob-dsp-emu/ctl
@@ -63,8 +71,71 @@ play_once() {
 	ok_if "${P}play $pn: no DMA remapping fault" [ "$(dmar_faults)" -eq 0 ]
 }
 
-play_once 1
-play_once 2
+# ---- the stream-end events, streaming ----
+. /lib/uob/lifecycle.sh
+# the events and their restores (lifecycle.sh has the others)
+v_rmmod_qc() { rmmod qc_audio_offload; }
+# shellcheck disable=SC2086 # the parameters are words
+v_insmod_qc() { insmod /lib/uob/qc-audio-offload.ko allow_local=1 $QC_ARGS; }
+v_unplug() { say "host: unplug"; }
+v_replug() { say "host: replug"; }
+emu_frames() { field frames; }
+# (after rmmod qc-audio-offload its state went with it)
+v_nothing_left() { [ ! -e $QC_STATE ] || idle; }
+enough_frames() { [ "$(emu_frames)" -ge 500 ] 2>/dev/null; }
+
+# variant TAG NAME TRIGGER RESTORE
+variant() {
+	vt=$1 vn="$P$2 while streaming"
+	uob_wait_for 300 lc_card_ready || fail "$vn: no card"
+	# a lead of 400 packets: a teardown that does not stop the endpoint
+	# lets the controller play on for 400 ms
+	UOB_DSP_LEAD=400 uob-dsp play 0 60 >/tmp/v.out 2>/tmp/v.err &
+	vpid=$!
+	if ! uob_wait_for 100 enough_frames; then
+		fail "$vn: the emulator is not streaming"
+		sed 's/^/uob-e2e:   /' /tmp/v.err | tail -n 8
+		kill "$vpid"; wait "$vpid"
+		return
+	fi
+	d0=$(dmar_faults)
+	say "host: wavsize $vt-before"
+	t0=$(uptime_ms)
+	$3
+	LC_DSP_PID=$vpid
+	lc_wait_client 50; vr=$?
+	tv=$(( $(uptime_ms) - t0 ))
+	sed 's/^/uob-e2e:   /' /tmp/v.err | grep -E 'indication|emulator: state' | tail -n 3
+	say "$vt: $(cat /tmp/v.out) (${tv} ms after the event)"
+	ok_if "$vn: the play ended by the indication (${tv} ms)" \
+		sh -c "[ $vr -eq 0 ] && grep -q 'ended by indication' /tmp/v.out"
+	sleep 1
+	say "host: wavsize $vt-after1s"
+	sleep 1
+	say "host: wavsize $vt-after2s"
+	ok_if "$vn: nothing left" v_nothing_left
+	ok_if "$vn: no DMA remapping fault" [ "$(dmar_faults)" -eq "$d0" ]
+	dmesg | grep -E 'DMAR|xhci|HC died|uob_dsp_emu|qc_audio_offload' | tail -n 8 |
+		sed 's/^/uob-e2e:   dmesg: /'
+	$4
+	if ! uob_wait_for 300 lc_card_ready; then
+		fail "$vn: the card did not come back"
+		return
+	fi
+	ok_if "$vn: usage back to 0" [ "$(usage_of 1-1)" = 0 ]
+	uob-dsp play 0 2 >/tmp/v2.out 2>/tmp/v2.err
+	ok_if "$vn: a new play works ($(cat /tmp/v2.out))" grep -q 'ended by disable' /tmp/v2.out
+}
+
+if [ "${uob_dsp_mode:-plays}" = variants ]; then
+	variant reset "USB reset (USBDEVFS_RESET)" lc_usbreset lc_nothing
+	variant unbind "unbind of the streaming interface" lc_unbind_stream_intf lc_rebind_card
+	variant rmmod "rmmod qc-audio-offload" v_rmmod_qc v_insmod_qc
+	variant unplug "hot-unplug" v_unplug v_replug
+else
+	play_once 1
+	play_once 2
+fi
 say "guest time: $(uptime_ms) ms since boot"
 log_clean "${P}kernel log clean (no DMA remapping faults)" \
 	"DMAR: DRHD: handling fault|arm-smmu-v3.*: event 0x[0-9a-f]* received"
