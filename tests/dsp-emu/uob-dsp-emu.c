@@ -177,6 +177,8 @@ static struct {
 	void __iomem *ir;		/* the interrupter's register set */
 	struct iommu_domain *domain;
 	struct device *dspdev;		/* referenced, or NULL */
+	bool had_domain;		/* the last stream's, for ctl */
+	unsigned int had_segs;
 	u32 slot, intr, dci, ioc, lead;
 	struct uob_emu_region evt, data, xfer;
 
@@ -769,6 +771,7 @@ static int uob_emu_start(char *args)
 			goto fail;
 		}
 	}
+	emu.had_domain = emu.domain;
 	ret = uob_emu_regs();
 	if (ret)
 		goto fail;
@@ -778,6 +781,7 @@ static int uob_emu_start(char *args)
 	/* queue no more than the buffer's slots and the ring can hold */
 	emu.lead = min3(emu.lead, emu.nslots - emu.ioc, emu.nsegs * (EMU_SEG_TRBS - 1) - 2);
 	emu.lead = max(rounddown(emu.lead, emu.ioc), emu.ioc);
+	emu.had_segs = emu.nsegs;
 
 	if (!emu.bus) {
 		snprintf(emu.why, sizeof(emu.why), "no USB bus notifier");
@@ -858,7 +862,7 @@ static ssize_t uob_emu_ctl_write(struct file *file, const char __user *ubuf, siz
 	}
 	mutex_unlock(&emu.lock);
 	kfree(buf);
-	return ret ?: len;
+	return ret ? ret : len;
 }
 
 static int uob_emu_ctl_show(struct seq_file *m, void *unused)
@@ -872,7 +876,7 @@ static int uob_emu_ctl_show(struct seq_file *m, void *unused)
 		   READ_ONCE(emu.completed), READ_ONCE(emu.events), READ_ONCE(emu.errors),
 		   READ_ONCE(emu.last_cc), READ_ONCE(emu.bad_events),
 		   READ_ONCE(emu.underruns), READ_ONCE(emu.others),
-		   emu.domain ? "yes" : "no", emu.nsegs, emu.nslots, emu.lead, emu.ioc,
+		   emu.had_domain ? "yes" : "no", emu.had_segs, emu.nslots, emu.lead, emu.ioc,
 		   emu.task && emu.thread_err ? emu.thread_err : emu.why);
 	return 0;
 }
