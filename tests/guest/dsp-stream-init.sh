@@ -32,7 +32,7 @@ uob_wait_for 300 uob_have_card || fail "${P}card: no USB-Audio card"
 EMU=/sys/kernel/debug/uob-dsp-emu/ctl
 # DMA remapping faults (QEMU's VT-d) and SMMUv3 events, as iommu-init.sh
 dmar_faults() { dmesg | grep -cE 'DMAR: DRHD: handling fault|DMAR: \[DMA|arm-smmu-v3.*: event 0x'; }
-field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" $EMU; }
+field() { tr ' ' '\n' <$EMU | sed -n "s/^$1=//p"; }
 uptime_ms() { awk '{printf "%d", $1 * 1000}' /proc/uptime; }
 
 # play_once N: one play of SECS seconds, checked
