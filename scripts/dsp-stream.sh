@@ -7,10 +7,17 @@
 # stock 6.12.111 kernel in QEMU, with the dkms-built modules: `uob-dsp play`
 # twice per guest (tests/guest/dsp-stream-init.sh), once in the plain guest
 # and once in the VT-d guest (iommu.strict=1, iommu_dev=pci:0000:00:10.0
-# sid=7).  QEMU's usb-audio records into a wav (mixing engine off: the
-# samples are written bit for bit, no volume applied), which
+# sid=7).  QEMU's usb-audio records into a wav, which
 # tests/dsp-emu/wavcheck.py checks against the packets each play queued;
 # the checker is shown to fail on doctored copies of the recording.
+# QEMU 7.2's audio settings: the mixing engine off, so the samples are
+# written bit for bit (with it, usb-audio's volume, 240/255 at "0 dB",
+# would scale them).  Without the mixing engine the wav backend cannot be
+# given a rate: it labels the file and takes the device's packets at its
+# default 44.1 kHz, 8% slower than the 1 ms packets come.  So the device
+# gets a buffer of 1024 packets (usb-audio buffer=, default 32: it drops
+# what does not fit) and each play waits for it to play out before it
+# disables (UOB_DSP_PLAYOUT_MS); the check reads the samples, not the rate.
 # Then the stream-end events with the emulator streaming, in both guests
 # again (tests/guest/dsp-stream-init.sh, uob_dsp_mode=variants).
 # UOB_E2E_KO=<dir>: modules from elsewhere.  UOB_PLAY_S: seconds per play.
@@ -63,9 +70,10 @@ boot() {
 	fi
 	[[ "$name" != *variants ]] || append="$append uob_dsp_mode=variants"
 	UOB_E2E_WAV=$wav UOB_E2E_AUDIODEV="wav,id=snd0,path=$wav,out.mixing-engine=off" \
+		UOB_E2E_AUDIO_PROPS=buffer=$((1024 * 192)) \
 		UOB_E2E_QEMU_ARGS=$qemu_args UOB_E2E_APPEND=$append \
 		python3 "$UOB_TOP/tests/e2e/e2e.py" "$UOB_REF_IMAGE" "$out/initrd.gz" \
-		"$out/$name.console.log" 300 | tee "$res" || rc=1
+		"$out/$name.console.log" 150 | tee "$res" || rc=1
 	uob_log "$name guest took $(( $(date +%s) - t0 )) s; console log: $out/$name.console.log"
 
 	if [[ "$name" = *variants ]]; then

@@ -30,6 +30,7 @@
 #include <libqrtr.h>
 #include <limits.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -546,6 +547,13 @@ static int poll_ind(int ms, unsigned int *event)
 	return 1;
 }
 
+static volatile sig_atomic_t play_killed;
+
+static void play_kill(int sig)
+{
+	play_killed = sig;
+}
+
 static int play(int card, int seconds, int out)
 {
 	char dev[PATH_MAX], intf[PATH_MAX], iommu[128], cmd[1024], st[1024];
@@ -556,6 +564,9 @@ static int play(int card, int seconds, int out)
 	double t0;
 
 	xfer_size = 24 * 4096;	/* mainline's most: 512 packets */
+	/* killed: the emulator must stop touching the stream first */
+	signal(SIGTERM, play_kill);
+	signal(SIGINT, play_kill);
 	if (enable(card, 0, &rs) < 0)
 		goto done;
 	enabled = 1;
@@ -590,6 +601,10 @@ static int play(int card, int seconds, int out)
 			end = "disable";
 			break;
 		}
+		if (play_killed) {
+			printf("killed by signal %d\n", (int)play_killed);
+			break;
+		}
 		r = poll_ind(100, &event);
 		if (r) {
 			/* the stream is being torn down: stop touching it now */
@@ -607,8 +622,17 @@ static int play(int card, int seconds, int out)
 			break;
 		}
 	}
-	if (!strcmp(end, "disable"))
+	if (!strcmp(end, "disable")) {
 		emu_cmd("stop");
+		/*
+		 * let the device play what it has buffered before the stream
+		 * goes (UOB_DSP_PLAYOUT_MS, default 250 ms)
+		 */
+		usleep(1000 * (getenv("UOB_DSP_PLAYOUT_MS") ?
+			       atoi(getenv("UOB_DSP_PLAYOUT_MS")) : 250));
+	} else {
+		emu_cmd("abort");
+	}
 	started = 0;
 	emu_state(st, sizeof(st));
 	printf("emulator: %s (after %.0f ms)\n", st, now_ms() - t0);

@@ -39,7 +39,11 @@ uptime_ms() { awk '{printf "%d", $1 * 1000}' /proc/uptime; }
 play_once() {
 	pn=$1
 	t0=$(uptime_ms)
-	uob-dsp play 0 "$SECS" >/tmp/play$pn.out 2>/tmp/play$pn.err
+	# QEMU's wav backend takes the device's packets at 44.1 kHz (see
+	# scripts/dsp-stream.sh): what the device has buffered at the end of
+	# a play (about 8% of it) plays out before the disable
+	UOB_DSP_PLAYOUT_MS=$((SECS * 100 + 400)) \
+		uob-dsp play 0 "$SECS" >/tmp/play$pn.out 2>/tmp/play$pn.err
 	pr=$?
 	pt=$(( $(uptime_ms) - t0 ))
 	sed 's/^/uob-e2e:   /' /tmp/play$pn.err | grep -v '^uob-e2e:   *\(checks\|  \)' | tail -n 8
@@ -82,11 +86,19 @@ v_replug() { say "host: replug"; }
 emu_frames() { field frames; }
 # (after rmmod qc-audio-offload its state went with it)
 v_nothing_left() { [ ! -e $QC_STATE ] || idle; }
-enough_frames() { [ "$(emu_frames)" -ge 500 ] 2>/dev/null; }
+# (this play's: the ctl line of the last one stays until a new one starts)
+enough_frames() { [ "$(field state)" = running ] && [ "$(emu_frames)" -ge 500 ] 2>/dev/null; }
+
+v_done() { ! kill -0 "$1" 2>/dev/null; }
+V_WEDGED=0
 
 # variant TAG NAME TRIGGER RESTORE
 variant() {
 	vt=$1 vn="$P$2 while streaming"
+	if [ "$V_WEDGED" = 1 ]; then
+		fail "$vn: not run, an earlier event left the rig hanging"
+		return
+	fi
 	uob_wait_for 300 lc_card_ready || fail "$vn: no card"
 	# a lead of 400 packets: a teardown that does not stop the endpoint
 	# lets the controller play on for 400 ms
@@ -96,15 +108,27 @@ variant() {
 		fail "$vn: the emulator is not streaming"
 		sed 's/^/uob-e2e:   /' /tmp/v.err | tail -n 8
 		kill "$vpid"; wait "$vpid"
+		echo abort >$EMU 2>/dev/null
 		return
 	fi
 	d0=$(dmar_faults)
 	say "host: wavsize $vt-before"
 	t0=$(uptime_ms)
-	$3
+	$3 &
+	vtrig=$!
 	LC_DSP_PID=$vpid
 	lc_wait_client 50; vr=$?
 	tv=$(( $(uptime_ms) - t0 ))
+	# the event itself must complete: a teardown that wedges the
+	# controller leaves it hanging, and the rig with it
+	if ! uob_wait_for 150 v_done "$vtrig"; then
+		fail "$vn: the event did not complete within 15 s (hung)"
+		sed 's/^/uob-e2e:   /' /tmp/v.err | tail -n 4
+		dmesg | grep -E 'DMAR|xhci|blocked|uob_dsp_emu' | tail -n 12 |
+			sed 's/^/uob-e2e:   dmesg: /'
+		V_WEDGED=1
+		return
+	fi
 	sed 's/^/uob-e2e:   /' /tmp/v.err | grep -E 'indication|emulator: state' | tail -n 3
 	say "$vt: $(cat /tmp/v.out) (${tv} ms after the event)"
 	ok_if "$vn: the play ended by the indication (${tv} ms)" \
@@ -117,6 +141,8 @@ variant() {
 	ok_if "$vn: no DMA remapping fault" [ "$(dmar_faults)" -eq "$d0" ]
 	dmesg | grep -E 'DMAR|xhci|HC died|uob_dsp_emu|qc_audio_offload' | tail -n 8 |
 		sed 's/^/uob-e2e:   dmesg: /'
+	# whatever happened, the emulator touches nothing of it any more
+	echo abort >$EMU 2>/dev/null
 	$4
 	if ! uob_wait_for 300 lc_card_ready; then
 		fail "$vn: the card did not come back"
