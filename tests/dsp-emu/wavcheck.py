@@ -104,10 +104,10 @@ def check(path, runs):
                         q = int(got.split()[1])
                         nxt = i + FRAMES
                         later = (describe(s[2 * nxt], s[2 * nxt + 1]) if nxt < n else "")
-                        why = ("reordered packets" if later == f"packet {p} frame 0" else
+                        why = ("repeated packet" if q == p - 1 else
+                               "reordered packets" if later == f"packet {p} frame 0" else
                                "lost packet(s)" if q > p else
-                               "repeated packet" if q == p - 1 else
-                               "reordered packets")
+                               "an earlier packet again (stale or reordered)")
                         if j:
                             why = "a packet cut or misaligned"
                     elif got == "silence":
