@@ -66,7 +66,8 @@ endif
 KBUILD_ARGS := -C $(KDIR) M=$(PROJECT_DIR) $(UOB_KCONFIG)
 
 .PHONY: all modules clean install help check kunit kunit-newer run run-arm64 e2e e2e-arm64 fuzz \
-	e2e-debug bench soak deb-test sign patches check-patches provision headers-check checkpatch
+	e2e-debug bench soak deb-test sign patches check-patches provision headers-check checkpatch \
+	dsp-emu dsp-stream
 
 all: modules
 
@@ -102,6 +103,9 @@ help:
 	@echo "  make patches [O=DIR]   the in-tree series (patches/ + the sources) into DIR"
 	@echo "                         (default ~/.cache/usb-offload-backport/patches)"
 	@echo "  make provision         install/unpack what every step needs"
+	@echo "  make dsp-emu           the test rig's emulated DSP, tests/dsp-emu/uob-dsp-emu.ko"
+	@echo "                         (KVER=/KDIR= as above; default: the reference kernel)"
+	@echo "  make dsp-stream        the emulated DSP streams through a QMI response (step dsp-stream)"
 
 headers-check:
 	@if [ ! -f "$(KDIR)/Makefile" ]; then \
@@ -122,6 +126,7 @@ install: headers-check
 clean:
 	@if [ -f "$(KDIR)/Makefile" ]; then $(MAKE) $(KBUILD_ARGS) clean; fi
 	rm -rf compat/generated
+	@if [ -f "$(DSP_EMU_KDIR)/Makefile" ]; then $(MAKE) -C $(DSP_EMU_KDIR) M=$(PROJECT_DIR)/tests/dsp-emu clean; fi
 
 provision:
 	scripts/provision.sh all
@@ -171,6 +176,17 @@ soak:
 
 deb-test:
 	scripts/check.sh debian-package
+
+# the test rig's emulated DSP (test-only, never in the package): its own
+# Kbuild; the reference kernel unless KVER= or KDIR= is given
+DSP_EMU_KVER := $(if $(filter command line environment,$(origin KVER)),$(KVER),$(REF_KVER))
+DSP_EMU_KDIR := $(if $(filter command line environment,$(origin KDIR)),$(KDIR),/lib/modules/$(DSP_EMU_KVER)/build)
+
+dsp-emu:
+	$(MAKE) -C $(DSP_EMU_KDIR) M=$(PROJECT_DIR)/tests/dsp-emu modules
+
+dsp-stream:
+	scripts/check.sh dsp-stream
 
 sign:
 	KVER=$(KVER) KDIR=$(KDIR) scripts/sign.sh

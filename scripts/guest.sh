@@ -112,7 +112,9 @@ uob_guest_boot() {
 # KO_DIR holds them already, e.g. from DKMS), the DSP clients (local and
 # remote, tests/dsp/uob-tun-dsp.c), QMI fuzzer and usbreset tool, and an
 # initramfs with INIT_SCRIPT as /init, in OUTDIR/initrd.gz; more FILE=DEST
-# pairs in the array UOB_GUEST_RIG_EXTRA.
+# pairs in the array UOB_GUEST_RIG_EXTRA.  UOB_GUEST_EXTRA_KO: more
+# modules for /lib/uob/ (space-separated paths; e.g. the emulated DSP of
+# scripts/dsp-stream.sh).
 UOB_GUEST_RIG_EXTRA=()
 uob_guest_rig() {
 	local out=$1 init=$2 kodir=${3:-}
@@ -153,7 +155,9 @@ uob_guest_rig() {
 			     uob_guest_binary "$out/uob-tun-dsp" /bin/uob-tun-dsp;
 			     echo /usr/share/alsa=/usr/share/alsa;
 			     uob_guest_binary /usr/bin/qrtr-lookup /bin/qrtr-lookup)
+	local more=()
+	read -r -a more <<<"${UOB_GUEST_EXTRA_KO:-}"
 	uob_guest_initramfs "$out/initrd.gz" "$init" \
 		"$kodir/usb-offload.ko" "$kodir/xhci-sideband.ko" \
-		"$kodir/qc-audio-offload.ko" -- "${extra[@]}" "${UOB_GUEST_RIG_EXTRA[@]}"
+		"$kodir/qc-audio-offload.ko" "${more[@]}" -- "${extra[@]}" "${UOB_GUEST_RIG_EXTRA[@]}"
 }

@@ -14,11 +14,23 @@
  *   uob-dsp enable CARD      enable and check, keep the stream
  *   uob-dsp enable-wait CARD MS  enable, then wait for an indication
  *   uob-dsp malformed        send a request without its token
+ *   uob-dsp play CARD SECONDS  enable, hand the response to the emulated DSP
+ *                          (tests/dsp-emu) and stream until SECONDS pass,
+ *                          /tmp/uob-dsp.stop appears or an indication
+ *                          arrives; then stop the emulator (abort on an
+ *                          indication) and disable if the stream still
+ *                          exists.  Prints exactly one line on stdout,
+ *                          "play: N frames, M events, ended by
+ *                          disable|indication|error" (N: 1 ms packets the
+ *                          emulator queued, M: events it consumed), the rest
+ *                          on stderr; exit status 0 unless error.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <libqrtr.h>
 #include <limits.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,6 +86,8 @@ static struct qmi_elem_info ind_ei[] = {
 	END };
 
 static int sock = -1;
+/* the transfer buffer asked for (play: room for what the emulator queues) */
+static uint32_t xfer_size = 8192;
 
 /* libqrtr's qmi_decode_header() checks the length; the type is byte 0 */
 static int qmi_type(const struct qrtr_packet *pkt, unsigned int *msg_id)
@@ -275,11 +289,11 @@ static void usb_dirs(int card, char *dev, char *intf_dir, size_t sz, const struc
 		 rs->intf.bInterfaceNumber);
 }
 
-static int enable(int card, int check_fields)
+static int enable(int card, int check_fields, struct resp *rs_out)
 {
 	struct req rq = { .enable = 1, .token = (uint32_t)card << 16,
 			  .fmt_valid = 1, .fmt = 2 /* S16_LE */, .ch_valid = 1, .ch = 2,
-			  .rate_valid = 1, .rate = 48000, .buf_valid = 1, .buf = 8192,
+			  .rate_valid = 1, .rate = 48000, .buf_valid = 1, .buf = xfer_size,
 			  .si_valid = 1, .si = 1000 };
 	char dev[PATH_MAX], intf[PATH_MAX], epdir[PATH_MAX + 16], *name;
 	unsigned int ep_index, epn;
@@ -303,6 +317,8 @@ static int enable(int card, int check_fields)
 	       (unsigned long long)rs.mem.evt.iova, rs.mem.evt.size,
 	       (unsigned long long)rs.mem.data.iova, rs.mem.data.size,
 	       (unsigned long long)rs.mem.xfer.iova, rs.mem.xfer.size);
+	if (rs_out)
+		*rs_out = rs;
 	if (!check_fields)
 		return 0;
 
@@ -341,7 +357,7 @@ static int disable(int card, const char *usbname)
 	/* mainline refuses a disable without format, channels, rate, buffer */
 	struct req rq = { .enable = 0, .token = (uint32_t)card << 16,
 			  .fmt_valid = 1, .fmt = 2, .ch_valid = 1, .ch = 2,
-			  .rate_valid = 1, .rate = 48000, .buf_valid = 1, .buf = 8192 };
+			  .rate_valid = 1, .rate = 48000, .buf_valid = 1, .buf = xfer_size };
 	struct resp rs;
 	double ms;
 
@@ -450,24 +466,208 @@ static int malformed(void)
 	return -1;
 }
 
+/* ---- play: the emulated DSP streams through the response ---- */
+
+#define EMU_CTL		"/sys/kernel/debug/uob-dsp-emu/ctl"
+#define PLAY_STOP	"/tmp/uob-dsp.stop"
+#define QC_IOMMU_DEV	"/sys/module/qc_audio_offload/parameters/iommu_dev"
+
+static int emu_cmd(const char *cmd)
+{
+	int fd = open(EMU_CTL, O_WRONLY), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, cmd, strlen(cmd)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/* the emulator's state line (empty if it cannot be read) */
+static void emu_state(char *line, size_t sz)
+{
+	FILE *f = fopen(EMU_CTL, "r");
+
+	line[0] = 0;
+	if (f && !fgets(line, sz, f))
+		line[0] = 0;
+	if (f)
+		fclose(f);
+	line[strcspn(line, "\n")] = 0;
+}
+
+static unsigned long long emu_field(const char *line, const char *key)
+{
+	char pat[32];
+	const char *p;
+
+	snprintf(pat, sizeof(pat), " %s=", key);
+	p = strstr(line, pat);
+	return p ? strtoull(p + strlen(pat), NULL, 0) : 0;
+}
+
+/* qc-audio-offload's iommu_dev= ("" when unset) */
+static void qc_iommu_dev(char *buf, size_t sz)
+{
+	FILE *f = fopen(QC_IOMMU_DEV, "r");
+
+	buf[0] = 0;
+	if (f && !fgets(buf, sz, f))
+		buf[0] = 0;
+	if (f)
+		fclose(f);
+	buf[strcspn(buf, "\n")] = 0;
+	if (!strcmp(buf, "(null)"))
+		buf[0] = 0;
+}
+
+/* an indication within @ms: 1 (its event in *@event), 0 none, -1 error */
+static int poll_ind(int ms, unsigned int *event)
+{
+	char buf[1024];
+	uint32_t node, port;
+	unsigned int msg_id, txn;
+	struct ind ind;
+	int n;
+
+	if (qrtr_poll(sock, ms) <= 0)
+		return 0;
+	n = qrtr_recvfrom(sock, buf, sizeof(buf), &node, &port);
+	if (n <= 0 || port == QRTR_PORT_CTRL)
+		return 0;
+	struct qrtr_packet pkt = { .type = QRTR_TYPE_DATA, .data = buf, .data_len = n };
+
+	if (qmi_type(&pkt, &msg_id) != QMI_INDICATION)
+		return 0;
+	memset(&ind, 0, sizeof(ind));
+	if (qmi_decode_message(&ind, &txn, &pkt, QMI_INDICATION, MSG_STREAM, ind_ei) < 0)
+		return -1;
+	*event = ind.event;
+	return 1;
+}
+
+static volatile sig_atomic_t play_killed;
+
+static void play_kill(int sig)
+{
+	play_killed = sig;
+}
+
+static int play(int card, int seconds, int out)
+{
+	char dev[PATH_MAX], intf[PATH_MAX], iommu[128], cmd[1024], st[1024];
+	const char *end = "error";
+	unsigned int event = 0;
+	int started = 0, enabled = 0, r;
+	struct resp rs;
+	double t0;
+
+	xfer_size = 24 * 4096;	/* mainline's most: 512 packets */
+	/* killed: the emulator must stop touching the stream first */
+	signal(SIGTERM, play_kill);
+	signal(SIGINT, play_kill);
+	if (enable(card, 0, &rs) < 0)
+		goto done;
+	enabled = 1;
+	usb_dirs(card, dev, intf, sizeof(dev), &rs);
+	qc_iommu_dev(iommu, sizeof(iommu));
+	snprintf(cmd, sizeof(cmd),
+		 "start usb=%lu:%lu slot=%u intr=%u ep=%#x evt=%#llx,%#llx,%u data=%#llx,%#llx,%u xfer=%#llx,%#llx,%u iommu_dev=%s",
+		 sysfs_ul(dev, "busnum", 10), sysfs_ul(dev, "devnum", 10), rs.slot, rs.intr,
+		 rs.data_ep.bEndpointAddress,
+		 (unsigned long long)rs.mem.evt.iova, (unsigned long long)rs.mem.evt.dma,
+		 rs.mem.evt.size,
+		 (unsigned long long)rs.mem.data.iova, (unsigned long long)rs.mem.data.dma,
+		 rs.mem.data.size,
+		 (unsigned long long)rs.mem.xfer.iova, (unsigned long long)rs.mem.xfer.dma,
+		 rs.mem.xfer.size, iommu);
+	/* UOB_DSP_LEAD: packets the emulator keeps queued (default: its own) */
+	if (getenv("UOB_DSP_LEAD"))
+		snprintf(cmd + strlen(cmd), sizeof(cmd) - strlen(cmd), " lead=%s",
+			 getenv("UOB_DSP_LEAD"));
+	printf("emulator: %s\n", cmd);
+	r = emu_cmd(cmd);
+	emu_state(st, sizeof(st));
+	printf("emulator: %s\n", st);
+	if (r < 0) {
+		printf("emulator: start refused: %s\n", strerror(-r));
+		goto done;
+	}
+	started = 1;
+	t0 = now_ms();
+	for (;;) {
+		if (now_ms() - t0 >= seconds * 1000.0 || !access(PLAY_STOP, F_OK)) {
+			end = "disable";
+			break;
+		}
+		if (play_killed) {
+			printf("killed by signal %d\n", (int)play_killed);
+			break;
+		}
+		r = poll_ind(100, &event);
+		if (r) {
+			/* the stream is being torn down: stop touching it now */
+			emu_cmd("abort");
+			printf("indication: event %u (1 = DISCONNECT) after %.0f ms\n", event,
+			       now_ms() - t0);
+			end = r > 0 ? "indication" : "error";
+			enabled = 0;
+			break;
+		}
+		emu_state(st, sizeof(st));
+		if (!strncmp(st, "state=failed", 12)) {
+			printf("emulator: %s\n", st);
+			emu_cmd("abort");
+			break;
+		}
+	}
+	if (!strcmp(end, "disable")) {
+		emu_cmd("stop");
+		/*
+		 * let the device play what it has buffered before the stream
+		 * goes (UOB_DSP_PLAYOUT_MS, default 250 ms)
+		 */
+		usleep(1000 * (getenv("UOB_DSP_PLAYOUT_MS") ?
+			       atoi(getenv("UOB_DSP_PLAYOUT_MS")) : 250));
+	} else {
+		emu_cmd("abort");
+	}
+	started = 0;
+	emu_state(st, sizeof(st));
+	printf("emulator: %s (after %.0f ms)\n", st, now_ms() - t0);
+done:
+	if (started)
+		emu_cmd("abort");
+	if (enabled && disable(card, NULL) < 0)
+		end = "error";
+	emu_state(st, sizeof(st));
+	dprintf(out, "play: %llu frames, %llu events, ended by %s\n", emu_field(st, "frames"),
+		emu_field(st, "events"), end);
+	return strcmp(end, "error") ? 0 : -1;
+}
+
 int main(int argc, char **argv)
 {
 	char dev[PATH_MAX], intf[PATH_MAX];
 	struct resp none = { 0 };
-	int card, ret = 0;
+	int card, ret = 0, out = -1;
 
 	if (argc < 2) {
-		fprintf(stderr, "usage: uob-dsp session|enable|disable CARD | enable-wait CARD MS | malformed\n");
+		fprintf(stderr, "usage: uob-dsp session|enable|disable CARD | enable-wait CARD MS | play CARD SECONDS | malformed\n");
 		return 2;
+	}
+	if (!strcmp(argv[1], "play")) {
+		/* its one line goes to the real stdout, everything else to stderr */
+		out = dup(1);
+		dup2(2, 1);
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	sock = qrtr_open(0);
-	if (sock < 0) {
-		perror("qrtr_open");
-		return 1;
-	}
-	if (lookup() < 0) {
+	if (sock < 0 || lookup() < 0) {
 		printf("service 0x41d: not found\n");
+		if (out >= 0)
+			dprintf(out, "play: 0 frames, 0 events, ended by error\n");
 		return 1;
 	}
 	printf("service 0x41d v1 found at node %u port %u\n", svc_node, svc_port);
@@ -475,14 +675,14 @@ int main(int argc, char **argv)
 	card = argc > 2 ? atoi(argv[2]) : 0;
 	usb_dirs(card, dev, intf, sizeof(dev), &none);
 	if (!strcmp(argv[1], "session")) {
-		ret = enable(card, 1);
+		ret = enable(card, 1, NULL);
 		if (!ret)
 			ret = disable(card, dev[0] ? strrchr(dev, '/') + 1 : NULL);
 	} else if (!strcmp(argv[1], "enable")) {
-		ret = enable(card, 1);
+		ret = enable(card, 1, NULL);
 	} else if (!strcmp(argv[1], "enable-wait")) {
 		/* keep the stream, wait for the DISCONNECT indication */
-		ret = enable(card, 1);
+		ret = enable(card, 1, NULL);
 		if (!ret) {
 			printf("streaming: waiting for an indication\n");
 			ret = wait_ind(argc > 3 ? atoi(argv[3]) : 10000) == 1 ? 0 : -1;
@@ -493,6 +693,8 @@ int main(int argc, char **argv)
 		ret = wait_ind(card) == 1 ? 0 : -1;
 	} else if (!strcmp(argv[1], "bench")) {
 		ret = bench(card, argc > 3 ? atoi(argv[3]) : 200);
+	} else if (!strcmp(argv[1], "play")) {
+		ret = play(card, argc > 3 ? atoi(argv[3]) : 5, out);
 	} else if (!strcmp(argv[1], "malformed")) {
 		ret = malformed();
 	}

@@ -81,7 +81,13 @@ def main():
     # the kernel's live code patching)
     # UOB_E2E_QEMU_ARGS: devices that must come first (an IOMMU);
     # UOB_E2E_APPEND: more kernel command line; UOB_E2E_MEM: guest MiB;
-    # UOB_E2E_QEMU, UOB_E2E_CONSOLE: another machine (scripts/arm64-e2e.sh)
+    # UOB_E2E_QEMU, UOB_E2E_CONSOLE: another machine (scripts/arm64-e2e.sh);
+    # UOB_E2E_AUDIODEV: the usb-audio device's backend (-audiodev, id snd0;
+    # scripts/dsp-stream.sh records into a wav)
+    # UOB_E2E_WAV: the wav that backend writes ("host: wavsize LABEL");
+    # UOB_E2E_AUDIO_PROPS: more usb-audio properties (e.g. buffer=)
+    audio = ",".join(filter(None, [AUDIO, os.environ.get("UOB_E2E_AUDIO_PROPS")]))
+    wav = os.environ.get("UOB_E2E_WAV")
     first = os.environ.get("UOB_E2E_QEMU_ARGS", "").split()
     console = os.environ.get("UOB_E2E_CONSOLE", "ttyS0")
     append = f"console={console} panic=-1 loglevel=4 hung_task_timeout_secs=20 " + \
@@ -94,8 +100,9 @@ def main():
             "-nographic", "-no-reboot", "-kernel", kernel, "-initrd", initrd,
             "-append", append.strip(),
             "-monitor", f"unix:{mon},server=on,wait=off"] + first + [
-            "-device", "qemu-xhci,id=xhci", "-audiodev", "none,id=snd0",
-            "-device", AUDIO]
+            "-device", "qemu-xhci,id=xhci",
+            "-audiodev", os.environ.get("UOB_E2E_AUDIODEV", "none,id=snd0"),
+            "-device", audio]
     p = subprocess.Popen(qemu, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                          stderr=subprocess.STDOUT)
     passed = failed = 0
@@ -136,7 +143,12 @@ def main():
                 if msg == "host: unplug":
                     hmp(mon, "device_del audio0")
                 elif msg == "host: replug":
-                    hmp(mon, "device_add " + AUDIO)
+                    hmp(mon, "device_add " + audio)
+                elif msg.startswith("host: wavsize ") and wav:
+                    # the recording's size now (the stream-end variants of
+                    # scripts/dsp-stream.sh: when did the audio stop?)
+                    size = os.path.getsize(wav) if os.path.exists(wav) else 0
+                    print(f"# wavsize {msg.split()[2]} {size} {time.time():.3f}", flush=True)
                 elif msg == "host: wake":
                     threading.Thread(target=waker, args=(mon,), daemon=True).start()
                 elif msg == "done":
