@@ -325,11 +325,13 @@ static int uob_qc_admit(const struct sockaddr_qrtr *sq, enum uob_qmi_verdict v,
  * uob_qc_handle_req()), so a DISCONNECT for that device is never sent
  * ahead of it.
  *
+ * Return: the errno the answer carried (0: the request succeeded).
+ *
  * Context: process context (the QMI core's worker, or a KUnit case); takes
  * the udev lock of the request's device, so the caller holds none.
  */
-VISIBLE_IF_KUNIT void uob_qc_serve(struct sockaddr_qrtr *sq, u16 txn_id,
-				   struct uob_uaudio_req *req)
+VISIBLE_IF_KUNIT int uob_qc_serve(struct sockaddr_qrtr *sq, u16 txn_id,
+				  struct uob_uaudio_req *req)
 {
 	struct uob_qc_answer a = { .sq = sq, .txn_id = txn_id };
 	int err;
@@ -338,12 +340,13 @@ VISIBLE_IF_KUNIT void uob_qc_serve(struct sockaddr_qrtr *sq, u16 txn_id,
 	if (!a.resp) {
 		uob_qmi_count(UOB_QMI_CNT_NO_MEMORY);
 		uob_qc_refuse(sq, txn_id, -ENOMEM);
-		return;
+		return -ENOMEM;
 	}
 	err = uob_qc_handle_req(req, &a);
 	if (!a.sent)
 		uob_qc_answer(&a, req, err);
 	kfree(a.resp);
+	return err;
 }
 
 static void uob_qc_msg(struct qmi_handle *qmi, struct sockaddr_qrtr *sq,

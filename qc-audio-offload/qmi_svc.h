@@ -21,7 +21,7 @@ void uob_qc_svc_show(struct seq_file *m);
 #if IS_ENABLED(CONFIG_KUNIT)
 /* the KUnit suite's client is local (allow_local); its requests run here */
 extern bool uob_qc_allow_local;
-void uob_qc_serve(struct sockaddr_qrtr *sq, u16 txn_id, struct uob_uaudio_req *req);
+int uob_qc_serve(struct sockaddr_qrtr *sq, u16 txn_id, struct uob_uaudio_req *req);
 /* KUnit static stub: between a request's udev unlock and its return */
 void uob_qc_req_unlocked(struct usb_device *udev);
 #endif

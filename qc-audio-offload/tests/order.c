@@ -41,7 +41,6 @@ struct uob_qc_bg {
 	void (*fn)(struct uob_qc_bg *bg);
 	/* a request */
 	struct uob_uaudio_req req;
-	struct uob_uaudio_resp resp;
 	struct sockaddr_qrtr sq;
 	int ret;
 	/* a PM notifier chain with the driver's notifier on it */
@@ -196,7 +195,7 @@ void uob_qc_sleep_notifier_takes_no_udev_lock(struct kunit *test)
  */
 static void uob_qc_bg_request(struct uob_qc_bg *bg)
 {
-	bg->ret = uob_qc_handle_req(&bg->req, &bg->sq, &bg->resp);
+	bg->ret = uob_qc_serve(&bg->sq, 0, &bg->req);
 }
 
 /* Poll @cond for up to @ms; true if it came. */
