@@ -339,13 +339,8 @@ int uob_qc_dsp_map(struct uob_qc_map *m, enum uob_qc_mem type,
 	return ret;
 }
 
-/**
- * uob_qc_dsp_unmap() - take a region back from the DSP
- * @m: a mapping made by uob_qc_dsp_map(), or an empty one (no-op)
- *
- * Context: process context; as uob_qc_dsp_map().
- */
-void uob_qc_dsp_unmap(struct uob_qc_map *m)
+/* the unmap itself; uob_qc_dsp_unmap() is its KUnit stub point */
+VISIBLE_IF_KUNIT void __uob_qc_dsp_unmap(struct uob_qc_map *m)
 {
 	unsigned long iova = lower_32_bits(m->iova);
 
@@ -362,6 +357,18 @@ void uob_qc_dsp_unmap(struct uob_qc_map *m)
 		}
 	}
 	memset(m, 0, sizeof(*m));
+}
+
+/**
+ * uob_qc_dsp_unmap() - take a region back from the DSP
+ * @m: a mapping made by uob_qc_dsp_map(), or an empty one (no-op)
+ *
+ * Context: process context; as uob_qc_dsp_map().
+ */
+void uob_qc_dsp_unmap(struct uob_qc_map *m)
+{
+	KUNIT_STATIC_STUB_REDIRECT(uob_qc_dsp_unmap, m);
+	__uob_qc_dsp_unmap(m);
 }
 
 /**

@@ -51,6 +51,8 @@ void uob_qc_dsp_exit(void);
 /* a KUnit static stub: the platform's choice of the DSP's domain */
 struct iommu_domain *uob_qc_dsp_platform(struct device **dev, u8 *sid, u16 *intr,
 					 const char **source);
+/* and the unmap behind uob_qc_dsp_unmap(), for a stub that watches it */
+void __uob_qc_dsp_unmap(struct uob_qc_map *m);
 #endif
 
 #endif /* _UOB_QC_DSP_MEM_H */

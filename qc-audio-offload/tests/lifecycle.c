@@ -38,6 +38,54 @@ static void uob_qc_rebind(struct kunit *test, struct uob_qc_rig *r, struct usb_d
 }
 
 /*
+ * The order a stream ends in (stream.c): nothing the DSP was given is
+ * unmapped -- the rings, the transfer buffer, the event ring (unmapped just
+ * before the interrupter is removed) -- while usbcore still has the
+ * stream's isochronous endpoint enabled, i.e. before the controller has
+ * stopped and dropped it.  A stub on uob_qc_dsp_unmap() looks at usbcore's
+ * endpoint table at every unmap of the case's thread.
+ */
+static struct {
+	struct usb_device *udev;
+	u8 ep;				/* the data endpoint's address */
+	unsigned int unmaps;
+} uob_qc_order;
+
+static void uob_qc_unmap_watched(struct uob_qc_map *m)
+{
+	struct kunit *test = kunit_get_current_test();
+	struct usb_device *udev = uob_qc_order.udev;
+	unsigned int n = uob_qc_order.ep & USB_ENDPOINT_NUMBER_MASK;
+	struct usb_host_endpoint *ep;
+
+	if (m->size) {
+		ep = uob_qc_order.ep & USB_DIR_IN ? udev->ep_in[n] : udev->ep_out[n];
+		KUNIT_EXPECT_TRUE_MSG(test, !ep || !usb_endpoint_xfer_isoc(&ep->desc),
+				      "DSP region %d unmapped while endpoint %02x is enabled",
+				      m->type, uob_qc_order.ep);
+		uob_qc_order.unmaps++;
+	}
+	__uob_qc_dsp_unmap(m);
+}
+
+static void uob_qc_watch_unmaps(struct kunit *test, struct uob_qc_rig *r,
+				const struct uob_uaudio_resp *resp)
+{
+	uob_qc_order.udev = r->udev;
+	uob_qc_order.ep = resp->std_as_data_ep_desc.bEndpointAddress;
+	uob_qc_order.unmaps = 0;
+	kunit_activate_static_stub(test, uob_qc_dsp_unmap, uob_qc_unmap_watched);
+}
+
+/* the stub saw the data ring, the transfer buffer and the event ring go */
+static void uob_qc_expect_unmaps_seen(struct kunit *test)
+{
+	kunit_deactivate_static_stub(test, uob_qc_dsp_unmap);
+	KUNIT_EXPECT_GE_MSG(test, uob_qc_order.unmaps, 3U,
+			    "the teardown did not run in the case's thread");
+}
+
+/*
  * The real-world trigger: the interface driver is unbound while the device
  * stays attached (usb_forced_unbind_intf / usbfs release / reset), so the
  * disconnect runs with the udev lock held by the USB core.
@@ -52,6 +100,7 @@ void uob_qc_forced_unbind_while_streaming(struct kunit *test)
 	s64 ms;
 
 	uob_qc_enable_ok(test, r, &resp);
+	uob_qc_watch_unmaps(test, r, &resp);
 	ctrl = usb_ifnum_to_if(r->udev, 0);
 	KUNIT_ASSERT_NOT_NULL(test, ctrl);
 	reinit_completion(&r->cli->ind);
@@ -64,6 +113,7 @@ void uob_qc_forced_unbind_while_streaming(struct kunit *test)
 		usb_driver_release_interface(drv, ctrl);
 	usb_unlock_device(r->udev);
 	ms = ktime_ms_delta(ktime_get(), t0);
+	uob_qc_expect_unmaps_seen(test);
 	KUNIT_ASSERT_NOT_NULL(test, drv);
 
 	KUNIT_EXPECT_LT_MSG(test, ms, 1000LL, "teardown took %lld ms", ms);
@@ -90,6 +140,7 @@ void uob_qc_reset_while_streaming(struct kunit *test)
 	int ret;
 
 	uob_qc_enable_ok(test, r, &resp);
+	uob_qc_watch_unmaps(test, r, &resp);
 	reinit_completion(&r->cli->ind);
 
 	t0 = ktime_get();
@@ -97,6 +148,7 @@ void uob_qc_reset_while_streaming(struct kunit *test)
 	ret = usb_reset_device(r->udev);	/* unbinds snd-usb-audio under our lock */
 	usb_unlock_device(r->udev);
 	ms = ktime_ms_delta(ktime_get(), t0);
+	uob_qc_expect_unmaps_seen(test);
 
 	KUNIT_EXPECT_EQ(test, 0, ret);
 	KUNIT_EXPECT_LT_MSG(test, ms, 1000LL, "reset with teardown took %lld ms", ms);
@@ -132,6 +184,7 @@ void uob_qc_streaming_intf_unbind_while_streaming(struct kunit *test)
 	s64 ms;
 
 	uob_qc_enable_ok(test, r, &resp);
+	uob_qc_watch_unmaps(test, r, &resp);
 	as = uob_qc_stream_intf(r->udev);
 	KUNIT_ASSERT_NOT_NULL(test, as);
 	KUNIT_ASSERT_NOT_NULL(test, as->dev.driver);
@@ -143,6 +196,7 @@ void uob_qc_streaming_intf_unbind_while_streaming(struct kunit *test)
 	usb_driver_release_interface(drv, as);
 	usb_unlock_device(r->udev);
 	ms = ktime_ms_delta(ktime_get(), t0);
+	uob_qc_expect_unmaps_seen(test);
 
 	KUNIT_EXPECT_LT_MSG(test, ms, 1000LL, "teardown took %lld ms", ms);
 	KUNIT_EXPECT_NE_MSG(test, 0UL, wait_for_completion_timeout(&r->cli->ind, 2 * HZ),
@@ -173,9 +227,11 @@ void uob_qc_sleep_stops_streams(struct kunit *test)
 
 	uob_qc_snap(r, &snap);
 	uob_qc_enable_ok(test, r, &resp);
+	uob_qc_watch_unmaps(test, r, &resp);
 	reinit_completion(&r->cli->ind);
 
 	uob_qc_pm_event(PM_SUSPEND_PREPARE);
+	uob_qc_expect_unmaps_seen(test);
 	KUNIT_EXPECT_NE(test, 0UL, wait_for_completion_timeout(&r->cli->ind, 2 * HZ));
 	KUNIT_EXPECT_EQ(test, (u32)UOB_UAUDIO_DEV_DISCONNECT, r->cli->last_ind.dev_event);
 	uob_qc_expect_same(test, r, &snap);
