@@ -108,11 +108,13 @@ uob_guest_boot() {
 		"$@" </dev/null >"$log" 2>&1
 }
 
-# uob_guest_rig OUTDIR INIT_SCRIPT [KO_DIR]: the modules (built here unless
-# KO_DIR holds them already, e.g. from DKMS), the DSP client, QMI fuzzer and
-# usbreset tool, and an initramfs with INIT_SCRIPT as /init, in OUTDIR/initrd.gz.
+# uob_guest_rig OUTDIR INIT_SCRIPT [KO_DIR [KO...]]: the modules (built here
+# unless KO_DIR holds them already, e.g. from DKMS), the DSP client, QMI
+# fuzzer and usbreset tool, and an initramfs with INIT_SCRIPT as /init, in
+# OUTDIR/initrd.gz.  More modules (KO...) go into /lib/uob/ too.
 uob_guest_rig() {
 	local out=$1 init=$2 kodir=${3:-}
+	shift "$(( $# < 3 ? $# : 3 ))"
 	mkdir -p "$out"
 	if [ -z "$kodir" ]; then
 		[ "$UOB_GUEST_KVER" = "$UOB_REF_KVER" ] ||
@@ -148,5 +150,5 @@ uob_guest_rig() {
 			     uob_guest_binary /usr/bin/qrtr-lookup /bin/qrtr-lookup)
 	uob_guest_initramfs "$out/initrd.gz" "$init" \
 		"$kodir/usb-offload.ko" "$kodir/xhci-sideband.ko" \
-		"$kodir/qc-audio-offload.ko" -- "${extra[@]}"
+		"$kodir/qc-audio-offload.ko" "$@" -- "${extra[@]}"
 }
