@@ -551,16 +551,17 @@ static void json_resp(const struct resp *r)
 	       (int32_t)r->istatus);
 	printf(", \"slot_id_valid\": %u, \"slot_id\": %u", r->slot_valid, r->slot);
 	printf(", \"usb_token_valid\": %u, \"usb_token\": %u", r->token_valid, r->token);
-	printf(", \"intf_valid\": %u, \"intf\": [%u, %u, %u, %u, %u, %u, %u, %u, %u]", r->intf_valid,
-	       i->bLength, i->bDescriptorType, i->bInterfaceNumber, i->bAlternateSetting,
-	       i->bNumEndpoints, i->bInterfaceClass, i->bInterfaceSubClass,
+	printf(", \"intf_valid\": %u, \"intf\": [%u, %u, %u, %u, %u, %u, %u, %u, %u]",
+	       r->intf_valid, i->bLength, i->bDescriptorType, i->bInterfaceNumber,
+	       i->bAlternateSetting, i->bNumEndpoints, i->bInterfaceClass, i->bInterfaceSubClass,
 	       i->bInterfaceProtocol, i->iInterface);
 	printf(", \"data_ep_valid\": %u", r->data_ep_valid);
 	json_ep("data_ep", &r->data_ep);
 	printf(", \"sync_ep_valid\": %u", r->sync_ep_valid);
 	json_ep("sync_ep", &r->sync_ep);
 	printf(", \"spec_rev_valid\": %u, \"spec_rev\": %u", r->rev_valid, r->rev);
-	printf(", \"data_path_delay_valid\": %u, \"data_path_delay\": %u", r->delay_valid, r->delay);
+	printf(", \"data_path_delay_valid\": %u, \"data_path_delay\": %u", r->delay_valid,
+	       r->delay);
 	printf(", \"subslot_valid\": %u, \"subslot\": %u", r->subslot_valid, r->subslot);
 	printf(", \"mem_valid\": %u", r->mem_valid);
 	json_mem("evt", &r->mem.evt);
@@ -571,6 +572,13 @@ static void json_resp(const struct resp *r)
 	printf(", \"interrupter_valid\": %u, \"interrupter\": %u", r->intr_valid, r->intr);
 	printf(", \"speed_valid\": %u, \"speed\": %u", r->speed_valid, r->speed);
 	printf(", \"controller_num_valid\": %u, \"controller_num\": %u}", r->ctrl_valid, r->ctrl);
+}
+
+static void json_ind(const struct ind *d)
+{
+	printf(", \"f\": {\"dev_event\": %u, \"slot_id\": %u", d->event, d->slot);
+	printf(", \"usb_token_valid\": %u, \"usb_token\": %u", d->token_valid, d->token);
+	printf(", \"controller_num_valid\": %u, \"controller_num\": %u}", d->ctrl_valid, d->ctrl);
 }
 
 /*
@@ -621,9 +629,7 @@ static int run_recv(int s, int txn, int ms)
 			if (dec < 0)
 				printf(", \"decode\": \"failed\"");
 			else
-				printf(", \"f\": {\"dev_event\": %u, \"slot_id\": %u, \"usb_token_valid\": %u, \"usb_token\": %u, \"controller_num_valid\": %u, \"controller_num\": %u}",
-				       ind.event, ind.slot, ind.token_valid, ind.token, ind.ctrl_valid,
-				       ind.ctrl);
+				json_ind(&ind);
 			printf("}\n");
 			if (txn < 0)
 				return 0;
@@ -769,6 +775,21 @@ static int bad_msg(struct wire *w, const char *cls, unsigned int txn)
 	return 0;
 }
 
+/* "fmt+ch+...": leave those fields out */
+static void omit_fields(struct req *rq, const char *v)
+{
+	if (strstr(v, "fmt"))
+		rq->fmt_valid = 0;
+	if (strstr(v, "ch"))
+		rq->ch_valid = 0;
+	if (strstr(v, "rate"))
+		rq->rate_valid = 0;
+	if (strstr(v, "buf"))
+		rq->buf_valid = 0;
+	if (strstr(v, "si"))
+		rq->si_valid = 0;
+}
+
 /* "k=v,k=v": a request's fields; omit=fmt+ch+... leaves them out */
 static int parse_req(struct req *rq, const char *args)
 {
@@ -803,20 +824,10 @@ static int parse_req(struct req *rq, const char *args)
 			rq->buf = n, rq->buf_valid = 1;
 		else if (!strcmp(kv, "si"))
 			rq->si = n, rq->si_valid = 1;
-		else if (!strcmp(kv, "omit")) {
-			if (strstr(v, "fmt"))
-				rq->fmt_valid = 0;
-			if (strstr(v, "ch"))
-				rq->ch_valid = 0;
-			if (strstr(v, "rate"))
-				rq->rate_valid = 0;
-			if (strstr(v, "buf"))
-				rq->buf_valid = 0;
-			if (strstr(v, "si"))
-				rq->si_valid = 0;
-		} else {
+		else if (!strcmp(kv, "omit"))
+			omit_fields(rq, v);
+		else
 			return -1;
-		}
 	}
 	if (!token_set)
 		rq->token = card << 16 | pcm << 8 | dir;

@@ -43,6 +43,7 @@ static struct device_node standin_node = {
 	.name = "q6usb",
 	.full_name = "q6usb-standin",
 };
+
 static struct device *standin_dev;
 static struct device *dsp_dev;
 static struct q6usb_offload standin_data;
