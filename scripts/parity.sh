@@ -15,7 +15,9 @@
 # pci-testdev's (mainline maps into q6usb's domain unconditionally), stream
 # ID 7, the first free interrupter.  Results are TAP lines; the table is in
 # the output and in $UOB_CACHE/parity/table.txt, every field in fields.tsv.
-# UOB_PARITY_ONLY=mainline|ours boots only that one (and compares nothing).
+# UOB_PARITY_ONLY=mainline|ours boots only that one (and compares nothing);
+# UOB_PARITY_APPEND adds to both kernel command lines (uob_s3=1: a real S3
+# cycle with a stream at the end, woken by the host).
 set -euo pipefail
 UOB_STEP=parity
 . "$(dirname "$0")/lib.sh"
@@ -62,9 +64,9 @@ for impl in ${UOB_PARITY_ONLY:-mainline ours}; do
 	uob_log "booting $rel with $impl's 0x41D service"
 	start=$(date +%s)
 	UOB_E2E_QEMU_ARGS=$UOB_GUEST_IOMMU_QEMU \
-	UOB_E2E_APPEND="$UOB_GUEST_IOMMU_APPEND uob_impl=$impl" \
+	UOB_E2E_APPEND="$UOB_GUEST_IOMMU_APPEND uob_impl=$impl ${UOB_PARITY_APPEND:-}" \
 		python3 "$UOB_TOP/tests/e2e/e2e.py" "$obj/arch/x86/boot/bzImage" "$out/initrd.gz" \
-		"$out/console-$impl.log" 900 >"$out/result-$impl" || rc=1
+		"$out/console-$impl.log" "${UOB_PARITY_TIMEOUT:-900}" >"$out/result-$impl" || rc=1
 	sed -e "s/^ok - /ok - $impl: /" -e "s/^not ok - /not ok - $impl: /" "$out/result-$impl"
 	uob_log "$impl boot took $(( $(date +%s) - start )) s; console: $out/console-$impl.log"
 done
