@@ -49,9 +49,26 @@ make -C "$obj" M="$UOB_SCRATCH/tests/parity/standin" W=1 KCFLAGS=-Werror modules
 cp "$UOB_SCRATCH"/usb-offload/usb-offload.ko "$UOB_SCRATCH"/xhci-sideband/xhci-sideband.ko \
 	"$UOB_SCRATCH"/qc-audio-offload/qc-audio-offload.ko \
 	"$UOB_SCRATCH"/tests/parity/standin/q6usb-standin.ko "$kodir/"
-qmi=$(modinfo -b "$obj/staging" -k "$rel" -n snd-usb-audio-qmi) ||
-	uob_die "the parity kernel has no snd-usb-audio-qmi module"
-cp "$qmi" "$kodir/snd-usb-audio-qmi.ko"
+# mainline's driver: as 7.2.11 builds it, its first stream enable divides by
+# zero (enable_audio_stream() hands snd-usb-audio unrefined hw_params: period
+# size 0); so by default it is rebuilt here from the same source with that
+# one fix (tests/parity/mainline-period.patch, test-only), nothing else.
+# UOB_PARITY_MAINLINE=pristine boots the in-tree module as it is.
+if [ "${UOB_PARITY_MAINLINE:-fixed}" = pristine ]; then
+	qmi=$(modinfo -b "$obj/staging" -k "$rel" -n snd-usb-audio-qmi) ||
+		uob_die "the parity kernel has no snd-usb-audio-qmi module"
+	cp "$qmi" "$kodir/snd-usb-audio-qmi.ko"
+else
+	ml=$UOB_SCRATCH/mainline/sound/usb
+	mkdir -p "$ml/qcom"
+	cp "$src"/sound/usb/*.h "$ml/"
+	cp "$src"/sound/usb/qcom/* "$ml/qcom/"
+	patch -d "$UOB_SCRATCH/mainline" -p1 --quiet <"$UOB_TOP/tests/parity/mainline-period.patch" ||
+		uob_die "mainline-period.patch does not apply to $rel"
+	make -C "$obj" M="$ml/qcom" modules >"$UOB_SCRATCH/mainline.log" 2>&1 ||
+		{ cat "$UOB_SCRATCH/mainline.log" >&2; uob_die "mainline's driver (fixed) does not build"; }
+	cp "$ml/qcom/snd-usb-audio-qmi.ko" "$kodir/snd-usb-audio-qmi.ko"
+fi
 
 # the kernel's own modules both boots need: the QMI helpers (the rest is built in)
 # shellcheck disable=SC2034 # read by uob_guest_initramfs
