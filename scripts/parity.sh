@@ -24,6 +24,7 @@ UOB_STEP=parity
 . "$UOB_TOP/scripts/guest.sh"
 
 uob_provision guest newer
+t0=$(date +%s)
 
 obj=$("$UOB_TOP/scripts/parity-kernel.sh")
 src=$("$UOB_TOP/scripts/newer-source.sh")
@@ -91,4 +92,5 @@ done
 
 python3 "$UOB_TOP/tests/parity/compare.py" "$out/console-mainline.log" "$out/console-ours.log" \
 	"$UOB_TOP/README.md" --tsv "$out/fields.tsv" | tee "$out/table.txt" || rc=1
+uob_log "parity-7.2 took $(( $(date +%s) - t0 )) s"
 exit "$rc"
