@@ -75,7 +75,6 @@ P si-malformed en:si=1500 en:si=0 en:si=3000 dis
 P si-endpoint en:si=1000 dis:si=1000
 P disable-nothing dis
 # the deliberate differences (README table)
-P token-high-bits en:token=0x01000000 dis:token=0x01000000 dis
 P si-not-endpoint en:si=2000 dis
 P disable-si en dis:si=2000 dis
 if [ "$impl" = ours ]; then
@@ -130,6 +129,11 @@ sleep_devices() { echo devices >/sys/power/pm_test; echo mem >/sys/power/state; 
 S sleep-pm-test-devices sleep_devices
 card_back sleep
 P after-sleep en dis
+
+# last: with bits 24-31 of the token set, mainline indexes its uadev[32]
+# with card 0x100 (prepare_qmi_response()): whatever lies there, or a page
+# fault that kills its QMI worker (both seen)
+P token-high-bits en:token=0x01000000 dis:token=0x01000000 dis
 
 # real S3 (uob_s3=1 on the command line; the host wakes the guest): not in
 # the step, see scripts/parity.sh
