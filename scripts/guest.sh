@@ -108,16 +108,17 @@ uob_guest_boot() {
 		"$@" </dev/null >"$log" 2>&1
 }
 
-# uob_guest_rig OUTDIR INIT_SCRIPT [KO_DIR]: the modules (built here unless
-# KO_DIR holds them already, e.g. from DKMS), the DSP clients (local and
-# remote, tests/dsp/uob-tun-dsp.c), QMI fuzzer and usbreset tool, and an
-# initramfs with INIT_SCRIPT as /init, in OUTDIR/initrd.gz; more FILE=DEST
-# pairs in the array UOB_GUEST_RIG_EXTRA.  UOB_GUEST_EXTRA_KO: more
-# modules for /lib/uob/ (space-separated paths; e.g. the emulated DSP of
-# scripts/dsp-stream.sh).
+# uob_guest_rig OUTDIR INIT_SCRIPT [KO_DIR [KO...]]: the modules (built
+# here unless KO_DIR holds them already, e.g. from DKMS), the DSP clients
+# (local and remote, tests/dsp/uob-tun-dsp.c), QMI fuzzer and usbreset
+# tool, and an initramfs with INIT_SCRIPT as /init, in OUTDIR/initrd.gz.
+# More modules for /lib/uob/: KO... and UOB_GUEST_EXTRA_KO (space-separated
+# paths; e.g. the emulated DSP of scripts/dsp-stream.sh); more FILE=DEST
+# pairs in the array UOB_GUEST_RIG_EXTRA.
 UOB_GUEST_RIG_EXTRA=()
 uob_guest_rig() {
 	local out=$1 init=$2 kodir=${3:-}
+	shift "$(( $# < 3 ? $# : 3 ))"
 	mkdir -p "$out"
 	if [ -z "$kodir" ]; then
 		[ "$UOB_GUEST_KVER" = "$UOB_REF_KVER" ] ||
@@ -159,5 +160,5 @@ uob_guest_rig() {
 	read -r -a more <<<"${UOB_GUEST_EXTRA_KO:-}"
 	uob_guest_initramfs "$out/initrd.gz" "$init" \
 		"$kodir/usb-offload.ko" "$kodir/xhci-sideband.ko" \
-		"$kodir/qc-audio-offload.ko" "${more[@]}" -- "${extra[@]}" "${UOB_GUEST_RIG_EXTRA[@]}"
+		"$kodir/qc-audio-offload.ko" "$@" "${more[@]}" -- "${extra[@]}" "${UOB_GUEST_RIG_EXTRA[@]}"
 }

@@ -24,6 +24,8 @@
  *                          disable|indication|error" (N: 1 ms packets the
  *                          emulator queued, M: events it consumed), the rest
  *                          on stderr; exit status 0 unless error.
+ *   uob-dsp run SCENARIO STEP...  a script of messages, one JSON line per
+ *                            message (the parity guests; see run_step())
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -97,7 +99,7 @@ static int qmi_type(const struct qrtr_packet *pkt, unsigned int *msg_id)
 	return ((const unsigned char *)pkt->data)[0];
 }
 
-static uint32_t svc_node, svc_port;
+static uint32_t svc_node, svc_port, svc_vers, svc_inst;
 static unsigned int txn_id = 1;
 static int failures;
 
@@ -133,6 +135,8 @@ static int lookup(void)
 		if (pkt.service == SVC_ID && pkt.node) {
 			svc_node = pkt.node;
 			svc_port = pkt.port;
+			svc_vers = pkt.version;
+			svc_inst = pkt.instance;
 			return 0;
 		}
 	}
@@ -647,6 +651,467 @@ done:
 	return strcmp(end, "error") ? 0 : -1;
 }
 
+/*
+ * ---- run: a script of messages, every message one JSON line ----
+ *
+ * The parity guests (scripts/parity.sh) run the same script against
+ * mainline's snd-usb-audio-qmi and against ours and compare the lines on
+ * the host, field by field (tests/parity/compare.py).  A line is
+ *   uob-parity: {"scn": SCENARIO, "step": N, "cmd": STEP, "client": 1|2,
+ *                "msg": "resp"|"ind"|"none"|"lookup"|"error", ...}
+ * with, for an answer or indication, its QMI header ("hdr"), its TLVs in
+ * wire order ("layout": type:length ...), each TLV's bytes ("raw") and the
+ * fields libqrtr decodes from them ("f").
+ *
+ * Steps ("2/" first: the step is sent by a second client, its own socket):
+ *   lookup              the name service's answer for 0x41D
+ *   en[:K=V,...]        enable: card=0 pcm=0 dir=0 fmt=2 ch=2 rate=48000
+ *                       buf=8192 si=1000 by default; token=T sets the
+ *                       token as is; omit=F+F... leaves fields out
+ *   dis[:K=V,...]       disable: as en, without si unless given
+ *   bad:CLASS           a message of one of uob-fuzz's classes (bad_msg())
+ *   ind:MS              wait up to MS ms for an indication
+ *   timeout:MS          how long to wait for each later answer
+ *   mark:TEXT           print "uob-parity-mark: TEXT" (for the guest script)
+ *   sleep:MS
+ */
+static int sock2 = -1;
+static const char *run_scn = "-";
+static int run_stepno;
+static const char *run_cmd = "";
+static int run_client = 1;
+static int run_resp_ms = 10000;
+
+static void json_head(const char *msg)
+{
+	printf("uob-parity: {\"scn\": \"%s\", \"step\": %d, \"cmd\": \"%s\", \"client\": %d, \"msg\": \"%s\"",
+	       run_scn, run_stepno, run_cmd, run_client, msg);
+}
+
+/* header, TLV layout and raw bytes of a QMI message */
+static void json_wire(const unsigned char *m, size_t len)
+{
+	size_t off, tl;
+	int first = 1;
+
+	if (len < 7) {
+		printf(", \"len\": %zu", len);
+		return;
+	}
+	printf(", \"hdr\": {\"type\": %u, \"txn\": %u, \"id\": %u, \"msg_len\": %u, \"len\": %zu}",
+	       m[0], m[1] | m[2] << 8, m[3] | m[4] << 8, m[5] | m[6] << 8, len);
+	printf(", \"layout\": \"");
+	for (off = 7; off + 3 <= len; off += 3 + tl) {
+		tl = m[off + 1] | m[off + 2] << 8;
+		printf("%s%02x:%zu", first ? "" : " ", m[off], tl);
+		first = 0;
+		if (off + 3 + tl > len)
+			break;
+	}
+	printf("\", \"raw\": {");
+	first = 1;
+	for (off = 7; off + 3 <= len; off += 3 + tl) {
+		size_t i;
+
+		tl = m[off + 1] | m[off + 2] << 8;
+		if (off + 3 + tl > len)
+			break;
+		printf("%s\"%02x\": \"", first ? "" : ", ", m[off]);
+		for (i = 0; i < tl; i++)
+			printf("%02x", m[off + 3 + i]);
+		printf("\"");
+		first = 0;
+	}
+	printf("}");
+}
+
+static void json_ep(const char *name, const struct ep_desc *e)
+{
+	printf(", \"%s\": [%u, %u, %u, %u, %u, %u, %u, %u]", name, e->bLength,
+	       e->bDescriptorType, e->bEndpointAddress, e->bmAttributes, e->wMaxPacketSize,
+	       e->bInterval, e->bRefresh, e->bSynchAddress);
+}
+
+static void json_mem(const char *name, const struct mem_info *m)
+{
+	printf(", \"mem.%s.iova\": %llu, \"mem.%s.dma\": %llu, \"mem.%s.size\": %u", name,
+	       (unsigned long long)m->iova, name, (unsigned long long)m->dma, name, m->size);
+}
+
+static void json_resp(const struct resp *r)
+{
+	const struct intf_desc *i = &r->intf;
+
+	printf(", \"f\": {\"result\": %u, \"error\": %u", r->resp.result, r->resp.error);
+	printf(", \"status_valid\": %u, \"status\": %u", r->status_valid, r->status);
+	printf(", \"internal_status_valid\": %u, \"internal_status\": %d", r->istatus_valid,
+	       (int32_t)r->istatus);
+	printf(", \"slot_id_valid\": %u, \"slot_id\": %u", r->slot_valid, r->slot);
+	printf(", \"usb_token_valid\": %u, \"usb_token\": %u", r->token_valid, r->token);
+	printf(", \"intf_valid\": %u, \"intf\": [%u, %u, %u, %u, %u, %u, %u, %u, %u]",
+	       r->intf_valid, i->bLength, i->bDescriptorType, i->bInterfaceNumber,
+	       i->bAlternateSetting, i->bNumEndpoints, i->bInterfaceClass, i->bInterfaceSubClass,
+	       i->bInterfaceProtocol, i->iInterface);
+	printf(", \"data_ep_valid\": %u", r->data_ep_valid);
+	json_ep("data_ep", &r->data_ep);
+	printf(", \"sync_ep_valid\": %u", r->sync_ep_valid);
+	json_ep("sync_ep", &r->sync_ep);
+	printf(", \"spec_rev_valid\": %u, \"spec_rev\": %u", r->rev_valid, r->rev);
+	printf(", \"data_path_delay_valid\": %u, \"data_path_delay\": %u", r->delay_valid,
+	       r->delay);
+	printf(", \"subslot_valid\": %u, \"subslot\": %u", r->subslot_valid, r->subslot);
+	printf(", \"mem_valid\": %u", r->mem_valid);
+	json_mem("evt", &r->mem.evt);
+	json_mem("data", &r->mem.data);
+	json_mem("sync", &r->mem.sync);
+	json_mem("xfer", &r->mem.xfer);
+	json_mem("dcba", &r->mem.dcba);
+	printf(", \"interrupter_valid\": %u, \"interrupter\": %u", r->intr_valid, r->intr);
+	printf(", \"speed_valid\": %u, \"speed\": %u", r->speed_valid, r->speed);
+	printf(", \"controller_num_valid\": %u, \"controller_num\": %u}", r->ctrl_valid, r->ctrl);
+}
+
+static void json_ind(const struct ind *d)
+{
+	printf(", \"f\": {\"dev_event\": %u, \"slot_id\": %u", d->event, d->slot);
+	printf(", \"usb_token_valid\": %u, \"usb_token\": %u", d->token_valid, d->token);
+	printf(", \"controller_num_valid\": %u, \"controller_num\": %u}", d->ctrl_valid, d->ctrl);
+}
+
+/*
+ * Read from @s until the answer with transaction @txn (@txn < 0: an
+ * indication) or @ms pass; every answer and indication read is a line.
+ * Returns 0 when the awaited message came.
+ */
+static int run_recv(int s, int txn, int ms)
+{
+	static unsigned char buf[65536];
+	double t0 = now_ms();
+	unsigned int msg_id, t;
+	uint32_t node, port;
+	int n, type, left;
+
+	while ((left = ms - (int)(now_ms() - t0)) > 0 && qrtr_poll(s, left) > 0) {
+		n = qrtr_recvfrom(s, buf, sizeof(buf), &node, &port);
+		if (n <= 0 || port == QRTR_PORT_CTRL)
+			continue;
+		struct qrtr_packet pkt = { .type = QRTR_TYPE_DATA, .node = node, .port = port,
+					   .data = buf, .data_len = n };
+
+		type = qmi_type(&pkt, &msg_id);
+		if (type == QMI_RESPONSE) {
+			struct resp rs;
+			int dec;
+
+			memset(&rs, 0, sizeof(rs));
+			dec = qmi_decode_message(&rs, &t, &pkt, QMI_RESPONSE, msg_id, resp_ei);
+			t = buf[1] | buf[2] << 8;
+			json_head(txn >= 0 && (int)t == txn ? "resp" : "stray");
+			json_wire(buf, n);
+			if (dec < 0)
+				printf(", \"decode\": \"failed\"");
+			else
+				json_resp(&rs);
+			printf("}\n");
+			if (txn >= 0 && (int)t == txn)
+				return 0;
+		} else if (type == QMI_INDICATION) {
+			struct ind ind;
+			int dec;
+
+			memset(&ind, 0, sizeof(ind));
+			dec = qmi_decode_message(&ind, &t, &pkt, QMI_INDICATION, msg_id, ind_ei);
+			json_head("ind");
+			json_wire(buf, n);
+			if (dec < 0)
+				printf(", \"decode\": \"failed\"");
+			else
+				json_ind(&ind);
+			printf("}\n");
+			if (txn < 0)
+				return 0;
+		}
+	}
+	json_head("none");
+	printf(", \"waited_ms\": %d}\n", ms);
+	return -1;
+}
+
+struct wire { unsigned char m[65535]; size_t len; };
+
+static void w_hdr(struct wire *w, unsigned int type, unsigned int txn, unsigned int id)
+{
+	w->m[0] = type;
+	w->m[1] = txn & 0xff;
+	w->m[2] = txn >> 8;
+	w->m[3] = id & 0xff;
+	w->m[4] = id >> 8;
+	w->len = 7;
+}
+
+static void w_tlv(struct wire *w, unsigned int type, unsigned int len, uint64_t v)
+{
+	unsigned int i;
+
+	w->m[w->len++] = type;
+	w->m[w->len++] = len & 0xff;
+	w->m[w->len++] = len >> 8;
+	for (i = 0; i < len; i++)
+		w->m[w->len++] = i < 8 ? (v >> (8 * i)) & 0xff : 0;
+}
+
+static void w_fix_len(struct wire *w)
+{
+	w->m[5] = (w->len - 7) & 0xff;
+	w->m[6] = (w->len - 7) >> 8;
+}
+
+/* a well-formed enable of card 0 (the rig's one stream), TLV by TLV */
+static void w_enable(struct wire *w, unsigned int txn)
+{
+	w_hdr(w, QMI_REQUEST, txn, MSG_STREAM);
+	w_tlv(w, 0x01, 1, 1);
+	w_tlv(w, 0x02, 4, 0);
+	w_tlv(w, 0x10, 4, 2);
+	w_tlv(w, 0x11, 4, 2);
+	w_tlv(w, 0x12, 4, 48000);
+	w_tlv(w, 0x13, 4, 8192);
+	w_tlv(w, 0x14, 4, 1000);
+	w_fix_len(w);
+}
+
+/*
+ * The classes of uob-fuzz's broken messages, one fixed instance each.
+ * Returns 0, or -1 for an unknown class.
+ */
+static int bad_msg(struct wire *w, const char *cls, unsigned int txn)
+{
+	uint32_t x = 0x2545f491;
+	size_t i;
+
+	if (!strcmp(cls, "short")) {		/* shorter than a QMI header */
+		w_hdr(w, QMI_REQUEST, txn, MSG_STREAM);
+		w->len = 5;
+	} else if (!strcmp(cls, "not-request")) {	/* header type: indication */
+		w_enable(w, txn);
+		w->m[0] = QMI_INDICATION;
+	} else if (!strcmp(cls, "msg-id")) {	/* another message id */
+		w_enable(w, txn);
+		w->m[3] = 0x02;
+	} else if (!strcmp(cls, "msg-len")) {	/* header length one more */
+		w_enable(w, txn);
+		w->m[5]++;
+	} else if (!strcmp(cls, "tlv-len+1") || !strcmp(cls, "tlv-len-1")) {
+		int d = cls[7] == '+' ? 1 : -1;	/* the token's TLV, bytes to match */
+
+		w_hdr(w, QMI_REQUEST, txn, MSG_STREAM);
+		w_tlv(w, 0x01, 1, 1);
+		w_tlv(w, 0x02, 4 + d, 0);
+		w_tlv(w, 0x10, 4, 2);
+		w_tlv(w, 0x11, 4, 2);
+		w_tlv(w, 0x12, 4, 48000);
+		w_tlv(w, 0x13, 4, 8192);
+		w_fix_len(w);
+	} else if (!strcmp(cls, "tlv-huge")) {	/* a TLV claims 65535 bytes */
+		w_enable(w, txn);
+		w->m[w->len - 6] = 0xff;
+		w->m[w->len - 5] = 0xff;
+	} else if (!strcmp(cls, "duplicate")) {	/* the token twice */
+		w_enable(w, txn);
+		w_tlv(w, 0x02, 4, 0);
+		w_fix_len(w);
+	} else if (!strcmp(cls, "unknown-mandatory")) {
+		w_enable(w, txn);
+		w_tlv(w, 0x03, 4, 0);
+		w_fix_len(w);
+	} else if (!strcmp(cls, "unknown-optional")) {
+		w_enable(w, txn);
+		w_tlv(w, 0x15, 4, 0);
+		w_fix_len(w);
+	} else if (!strcmp(cls, "trailing")) {	/* a partial TLV inside msg_len */
+		w_enable(w, txn);
+		w->m[w->len++] = 0x16;
+		w->m[w->len++] = 0x01;
+		w_fix_len(w);
+	} else if (!strcmp(cls, "beyond")) {	/* bytes after msg_len */
+		w_enable(w, txn);
+		w->m[w->len++] = 0;
+		w->m[w->len++] = 0;
+	} else if (!strcmp(cls, "truncated")) {	/* cut, header kept */
+		w_enable(w, txn);
+		w->len -= 2;
+	} else if (!strcmp(cls, "truncated-agreeing")) {
+		w_enable(w, txn);
+		w->len -= 2;
+		w_fix_len(w);
+	} else if (!strcmp(cls, "big")) {	/* 65535 bytes: an unknown TLV fills it */
+		w_enable(w, txn);
+		w_tlv(w, 0x20, sizeof(w->m) - w->len - 3, 0);
+		w_fix_len(w);
+	} else if (!strcmp(cls, "random")) {	/* a request header, random TLV bytes */
+		w_hdr(w, QMI_REQUEST, txn, MSG_STREAM);
+		for (i = 0; i < 40; i++) {
+			x ^= x << 13;
+			x ^= x >> 17;
+			x ^= x << 5;
+			w->m[w->len++] = x & 0xff;
+		}
+		w_fix_len(w);
+	} else if (!strcmp(cls, "no-token")) {	/* mandatory usb_token missing */
+		w_hdr(w, QMI_REQUEST, txn, MSG_STREAM);
+		w_tlv(w, 0x01, 1, 1);
+		w_fix_len(w);
+	} else if (!strcmp(cls, "no-enable")) {	/* mandatory enable missing */
+		w_enable(w, txn);
+		memmove(w->m + 7, w->m + 11, w->len - 11);
+		w->len -= 4;
+		w_fix_len(w);
+	} else {
+		return -1;
+	}
+	return 0;
+}
+
+/* "fmt+ch+...": leave those fields out */
+static void omit_fields(struct req *rq, const char *v)
+{
+	if (strstr(v, "fmt"))
+		rq->fmt_valid = 0;
+	if (strstr(v, "ch"))
+		rq->ch_valid = 0;
+	if (strstr(v, "rate"))
+		rq->rate_valid = 0;
+	if (strstr(v, "buf"))
+		rq->buf_valid = 0;
+	if (strstr(v, "si"))
+		rq->si_valid = 0;
+}
+
+/* "k=v,k=v": a request's fields; omit=fmt+ch+... leaves them out */
+static int parse_req(struct req *rq, const char *args)
+{
+	char buf[256], *save = NULL, *kv;
+	unsigned int card = 0, pcm = 0, dir = 0;
+	int token_set = 0;
+
+	snprintf(buf, sizeof(buf), "%s", args ? args : "");
+	for (kv = strtok_r(buf, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
+		char *v = strchr(kv, '=');
+		unsigned long n;
+
+		if (!v)
+			return -1;
+		*v++ = 0;
+		n = strtoul(v, NULL, 0);
+		if (!strcmp(kv, "card"))
+			card = n;
+		else if (!strcmp(kv, "pcm"))
+			pcm = n;
+		else if (!strcmp(kv, "dir"))
+			dir = n;
+		else if (!strcmp(kv, "token"))
+			rq->token = n, token_set = 1;
+		else if (!strcmp(kv, "fmt"))
+			rq->fmt = n, rq->fmt_valid = 1;
+		else if (!strcmp(kv, "ch"))
+			rq->ch = n, rq->ch_valid = 1;
+		else if (!strcmp(kv, "rate"))
+			rq->rate = n, rq->rate_valid = 1;
+		else if (!strcmp(kv, "buf"))
+			rq->buf = n, rq->buf_valid = 1;
+		else if (!strcmp(kv, "si"))
+			rq->si = n, rq->si_valid = 1;
+		else if (!strcmp(kv, "omit"))
+			omit_fields(rq, v);
+		else
+			return -1;
+	}
+	if (!token_set)
+		rq->token = card << 16 | pcm << 8 | dir;
+	return 0;
+}
+
+static int run_send(int s, const unsigned char *m, size_t len)
+{
+	if (qrtr_sendto(s, svc_node, svc_port, m, len) < 0) {
+		json_head("error");
+		printf(", \"errno\": %d}\n", errno);
+		return -1;
+	}
+	return 0;
+}
+
+static int run_step(char *step)
+{
+	static struct wire w;
+	char *arg = strchr(step, ':');
+	int s = sock;
+
+	run_cmd = step;
+	run_client = 1;
+	if (!strncmp(step, "2/", 2)) {
+		run_client = 2;
+		step += 2;
+		if (sock2 < 0)
+			sock2 = qrtr_open(0);
+		s = sock2;
+	}
+	if (arg)
+		arg++;
+	if (!strcmp(step, "lookup")) {
+		json_head("lookup");
+		printf(", \"found\": 1, \"service\": %u, \"version\": %u, \"instance\": %u}\n",
+		       SVC_ID, svc_vers, svc_inst);
+	} else if (!strncmp(step, "en", 2) || !strncmp(step, "dis", 3)) {
+		int en = step[0] == 'e';
+		struct req rq = { .enable = en, .fmt_valid = 1, .fmt = 2, .ch_valid = 1, .ch = 2,
+				  .rate_valid = 1, .rate = 48000, .buf_valid = 1, .buf = 8192,
+				  .si_valid = en, .si = 1000 };
+		DEFINE_QRTR_PACKET(out, 256);
+		ssize_t len;
+
+		if (parse_req(&rq, arg) < 0)
+			return -1;
+		len = qmi_encode_message(&out, QMI_REQUEST, MSG_STREAM, ++txn_id, &rq, req_ei);
+		if (len < 0 || run_send(s, out.data, len) < 0)
+			return -1;
+		run_recv(s, txn_id, run_resp_ms);
+	} else if (!strncmp(step, "bad:", 4)) {
+		if (bad_msg(&w, step + 4, ++txn_id) < 0)
+			return -1;
+		if (run_send(s, w.m, w.len) == 0)
+			run_recv(s, txn_id, run_resp_ms);
+	} else if (!strncmp(step, "ind:", 4)) {
+		run_recv(s, -1, atoi(arg));
+	} else if (!strncmp(step, "timeout:", 8)) {
+		run_resp_ms = atoi(arg);
+	} else if (!strncmp(step, "mark:", 5)) {
+		printf("uob-parity-mark: %s\n", arg);
+	} else if (!strncmp(step, "sleep:", 6)) {
+		usleep(atoi(arg) * 1000);
+	} else {
+		return -1;
+	}
+	return 0;
+}
+
+static int run(int argc, char **argv)
+{
+	int i;
+
+	run_scn = argv[0];
+	for (i = 1; i < argc; i++) {
+		run_stepno = i;
+		if (run_step(argv[i]) < 0) {
+			fprintf(stderr, "uob-dsp run: bad step %s\n", argv[i]);
+			return 2;
+		}
+	}
+	if (sock2 >= 0)
+		qrtr_close(sock2);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	char dev[PATH_MAX], intf[PATH_MAX];
@@ -697,6 +1162,10 @@ int main(int argc, char **argv)
 		ret = play(card, argc > 3 ? atoi(argv[3]) : 5, out);
 	} else if (!strcmp(argv[1], "malformed")) {
 		ret = malformed();
+	} else if (!strcmp(argv[1], "run") && argc > 2) {
+		ret = run(argc - 2, argv + 2);
+		qrtr_close(sock);
+		return ret;
 	}
 	qrtr_close(sock);
 	printf("uob-dsp %s: %s (%d field check(s) failed)\n", argv[1],
