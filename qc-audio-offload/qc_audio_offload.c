@@ -175,6 +175,7 @@ static void __exit uob_qc_exit(void)
 	unregister_pm_notifier(&uob_qc_pm_nb);
 	uob_qc_stop_streams(NULL, false, "module unload");
 	uob_qc_unwatch_bus();
+	uob_qc_release_all_parked();
 	uob_qc_pcm_exit();
 	uob_qc_usage_exit();
 	uob_qc_dsp_exit();

@@ -10,9 +10,27 @@
  * of it in the response.  A stream ends only through uob_qc_stream_stop()
  * (from the teardown, teardown.c, or a disable request).
  *
+ * The order a stream ends in is mainline's, against a DSP that has TRBs
+ * queued: first the endpoint is stopped and dropped, then what it could
+ * reach is unmapped and freed (rings' DSP mappings, the transfer buffer),
+ * then the interrupter is removed (its event ring freed), then the usage
+ * put.  6.12 has no xhci_stop_endpoint_sync(), so the sideband cannot stop
+ * an endpoint; what stops it is the altsetting change snd-usb-audio makes
+ * when the PCM is closed: usb_set_interface(intf, 0) drops the endpoint
+ * with a Configure Endpoint command, which the controller completes only
+ * once the endpoint is stopped.  When usbcore refuses that (the interface
+ * is being unregistered: unplug, authorized=0, unbind of the whole device,
+ * controller removal), usbcore drops every endpoint itself a little later,
+ * still under the udev lock it holds now.  The stream is then *parked*:
+ * off the list of streams, told and closed, but what the endpoint can
+ * reach is kept until usbcore's endpoint table no longer holds the
+ * endpoint -- checked once the udev lock is free again (a work item takes
+ * it), when the device is deleted (before xhci-hcd frees its slot or the
+ * controller goes), and at module unload.
+ *
  * Locking: a stream is set up and given back with its udev device lock
- * held.  uob_qc.lock protects the list of streams and the sleep flag; a
- * leaf lock, never held across a call.
+ * held.  uob_qc.lock protects the lists of streams and parked streams and
+ * the sleep flag; a leaf lock, never held across a call.
  */
 #include <linux/dma-mapping.h>
 #include <linux/mutex.h>
@@ -21,6 +39,7 @@
 #include <linux/slab.h>
 #include <linux/usb.h>
 #include <linux/usb/audio.h>
+#include <linux/workqueue.h>
 #include <sound/core.h>
 #include <kunit/static_stub.h>
 #include <kunit/visibility.h>
@@ -34,14 +53,20 @@
 
 struct uob_qc_counters uob_qc_counters;
 
+static void uob_qc_release_work_fn(struct work_struct *work);
+
 static struct {
-	struct mutex lock;		/* leaf: streams, sleeping */
+	struct mutex lock;		/* leaf: streams, parked, sleeping */
 	struct list_head streams;
+	struct list_head parked;	/* stopped, endpoint not dropped yet */
 	/* written under .lock; read without it only as an early refusal */
 	bool sleeping;			/* system sleep: no new stream */
+	struct work_struct release_work; /* looks at the parked streams */
 } uob_qc = {
 	.lock = __MUTEX_INITIALIZER(uob_qc.lock),
 	.streams = LIST_HEAD_INIT(uob_qc.streams),
+	.parked = LIST_HEAD_INIT(uob_qc.parked),
+	.release_work = __WORK_INITIALIZER(uob_qc.release_work, uob_qc_release_work_fn),
 };
 
 /* DSP format enum -> ALSA format */
@@ -230,6 +255,7 @@ static int uob_qc_add_ep(struct uob_qc_dev *d, struct usb_host_endpoint *ep,
 	return ret;
 }
 
+/* Enable's error path: the DSP was never told of the ring. */
 static void uob_qc_remove_ep(struct uob_qc_dev *d, struct usb_host_endpoint *ep,
 			     struct uob_qc_map *m)
 {
@@ -360,11 +386,60 @@ free:
 	return ret;
 }
 
+/*
+ * Does usbcore still have @ep enabled on @udev?  usbcore clears its
+ * endpoint table only after the host controller has dropped the endpoint
+ * (usb_set_interface(), usb_disable_device()), so "no" means the
+ * controller can no longer run it.
+ */
+static bool uob_qc_ep_enabled(struct usb_device *udev, struct usb_host_endpoint *ep)
+{
+	unsigned int n;
+
+	if (!ep)
+		return false;
+	n = usb_endpoint_num(&ep->desc);
+	return (usb_endpoint_dir_in(&ep->desc) ? udev->ep_in[n] : udev->ep_out[n]) == ep;
+}
+
+static bool uob_qc_stream_quiet(struct uob_qc_stream *s)
+{
+	struct usb_device *udev = s->dev->udev;
+
+	return !uob_qc_ep_enabled(udev, s->data_ep) && !uob_qc_ep_enabled(udev, s->sync_ep);
+}
+
+/*
+ * What the stream's endpoints could reach, given back once they are
+ * dropped: the DSP's view of the rings (xhci-hcd has freed the rings with
+ * the drop), the transfer buffer, then the device's share -- the
+ * interrupter, whose event ring the controller wrote, and the usage.
+ */
+static void uob_qc_stream_release(struct uob_qc_stream *s)
+	__must_hold(&s->dev->udev->dev.mutex)
+{
+	struct uob_qc_dev *d = s->dev;
+
+	device_lock_assert(&d->udev->dev);
+	if (s->sync_ep)
+		uob_qc_dsp_unmap(&s->sync_ring);
+	uob_qc_dsp_unmap(&s->data_ring);
+	uob_qc_xfer_free(s, d->udev);
+	uob_qc_dev_put(d);
+	atomic_dec(&uob_qc_counters.streams);
+	kfree(s);
+}
+
 /**
  * uob_qc_stream_stop() - end one stream
  * @s: a listed stream
  * @in_disconnect: in snd_pcm_notify's disconnect (ALSA holds the PCM's
  *	open_mutex)
+ *
+ * In mainline's order (see the top of this file): the endpoints are given
+ * back and dropped (the PCM's close makes snd-usb-audio select altsetting
+ * 0), then what they could reach is released -- now if usbcore has
+ * dropped them, else once it has (the stream is parked).
  *
  * Context: the caller holds the stream's udev lock (or usbcore does).
  */
@@ -376,14 +451,132 @@ void uob_qc_stream_stop(struct uob_qc_stream *s, bool in_disconnect)
 	device_lock_assert(&d->udev->dev);
 	scoped_guard(mutex, &uob_qc.lock)
 		list_del(&s->node);
-	/* what uob_qc_enable() took, in reverse order */
-	uob_qc_xfer_free(s, d->udev);
-	uob_qc_remove_ep(d, s->sync_ep, &s->sync_ring);
-	uob_qc_remove_ep(d, s->data_ep, &s->data_ring);
-	uob_qc_dev_put(d);
+	/* stopped here where xhci_stop_endpoint_sync() exists (6.13+) */
+	if (s->sync_ep)
+		xhci_sideband_remove_endpoint(d->sb, s->sync_ep);
+	xhci_sideband_remove_endpoint(d->sb, s->data_ep);
+	/* altsetting 0: the controller stops and drops the endpoints */
 	uob_qc_pcm_close(&s->alsa, in_disconnect);
-	atomic_dec(&uob_qc_counters.streams);
-	kfree(s);
+
+	if (uob_qc_stream_quiet(s)) {
+		uob_qc_stream_release(s);
+		return;
+	}
+	dev_dbg(&d->udev->dev, "offload stream %06x parked until its endpoint is dropped\n",
+		s->token);
+	scoped_guard(mutex, &uob_qc.lock)
+		list_add_tail(&s->node, &uob_qc.parked);
+	schedule_work(&uob_qc.release_work);
+}
+
+/**
+ * uob_qc_release_parked() - release the parked streams of a device
+ * @udev: the device, whose lock the caller holds
+ * @force: release them even if an endpoint is still enabled (module
+ *	unload: nothing else will)
+ *
+ * Context: the caller holds @udev's lock.
+ *
+ * Return: the number of streams released.
+ */
+unsigned int uob_qc_release_parked(struct usb_device *udev, bool force)
+	__must_hold(&udev->dev.mutex)
+{
+	struct uob_qc_stream *s, *tmp;
+	LIST_HEAD(done);
+	unsigned int n = 0;
+
+	device_lock_assert(&udev->dev);
+	scoped_guard(mutex, &uob_qc.lock) {
+		list_for_each_entry_safe(s, tmp, &uob_qc.parked, node) {
+			if (s->dev->udev != udev)
+				continue;
+			s->park_seen = true;
+			if (!uob_qc_stream_quiet(s)) {
+				if (!force)
+					continue;
+				dev_warn(&udev->dev, "offload stream %06x: endpoint still enabled, released anyway\n",
+					 s->token);
+			}
+			list_move_tail(&s->node, &done);
+		}
+	}
+	list_for_each_entry_safe(s, tmp, &done, node) {
+		list_del(&s->node);
+		uob_qc_stream_release(s);
+		n++;
+	}
+	return n;
+}
+
+/* A device with parked streams not looked at yet, referenced; or NULL. */
+static struct usb_device *uob_qc_parked_udev_get(bool all)
+{
+	struct uob_qc_stream *s;
+
+	guard(mutex)(&uob_qc.lock);
+	list_for_each_entry(s, &uob_qc.parked, node)
+		if (all || !s->park_seen)
+			return usb_get_dev(s->dev->udev);
+	return NULL;
+}
+
+/*
+ * A parked stream waits for usbcore, which drops the endpoints under the
+ * udev lock it holds while the stream is parked: by the time this gets the
+ * lock, it has.  A stream whose endpoint is still enabled then (a device
+ * whose altsetting snd-usb-audio keeps on close, QUIRK_FLAG_IFACE_SKIP_CLOSE,
+ * or a failed usb_set_interface()) stays parked, looked at again when the
+ * device is deleted and at module unload.
+ */
+static void uob_qc_release_work_fn(struct work_struct *work)
+{
+	struct usb_device *udev;
+
+	while ((udev = uob_qc_parked_udev_get(false))) {
+		usb_lock_device(udev);
+		uob_qc_release_parked(udev, false);
+		usb_unlock_device(udev);
+		usb_put_dev(udev);
+	}
+}
+
+/**
+ * uob_qc_parked_udev() - the device @dev is, if it has parked streams
+ * @dev: a device of the USB bus
+ *
+ * Context: process context; takes uob_qc.lock.
+ *
+ * Return: the USB device (not referenced: the caller's @dev is), or NULL.
+ */
+struct usb_device *uob_qc_parked_udev(struct device *dev)
+{
+	struct uob_qc_stream *s;
+
+	guard(mutex)(&uob_qc.lock);
+	list_for_each_entry(s, &uob_qc.parked, node)
+		if (&s->dev->udev->dev == dev)
+			return s->dev->udev;
+	return NULL;
+}
+
+/**
+ * uob_qc_release_all_parked() - module unload: release every parked stream
+ *
+ * Context: process context; the caller holds no udev lock and has stopped
+ * every stream (nothing parks any more).
+ */
+void uob_qc_release_all_parked(void)
+{
+	struct usb_device *udev;
+
+	flush_work(&uob_qc.release_work);
+	while ((udev = uob_qc_parked_udev_get(true))) {
+		usb_lock_device(udev);
+		uob_qc_release_parked(udev, true);
+		usb_unlock_device(udev);
+		usb_put_dev(udev);
+	}
 }
 
 /*
@@ -510,6 +703,9 @@ void uob_qc_stream_show(struct seq_file *m)
 	struct uob_qc_stream *s;
 
 	guard(mutex)(&uob_qc.lock);
+	list_for_each_entry(s, &uob_qc.parked, node)
+		seq_printf(m, "parked %06x ep=%02x\n", s->token,
+			   s->data_ep->desc.bEndpointAddress);
 	list_for_each_entry(s, &uob_qc.streams, node)
 		seq_printf(m, "stream %06x card=%u pcm=%u dir=%u client=%u:%u intf=%u alt=%u ep=%02x data_iova=%#llx data_dma=%pad xfer_iova=%#llx xfer_dma=%pad xfer_size=%u\n",
 			   s->token, UOB_TOKEN_CARD(s->token), UOB_TOKEN_PCM(s->token),

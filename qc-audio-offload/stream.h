@@ -39,6 +39,7 @@ struct xhci_sideband;
  * @xfer_size: its size
  * @client: the QMI client that enabled it
  * @resp: the response it was enabled with (debugfs)
+ * @park_seen: parked, and looked at once by the release work
  */
 struct uob_qc_stream {
 	struct list_head node;
@@ -56,6 +57,7 @@ struct uob_qc_stream {
 	u32 xfer_size;
 	struct sockaddr_qrtr client;
 	struct uob_uaudio_resp resp;
+	bool park_seen;
 };
 
 /* Counters of what streams hold: must return to 0. */
@@ -71,6 +73,9 @@ int uob_qc_enable(const struct uob_uaudio_req *req, struct snd_pcm *pcm,
 		  struct usb_device *udev, const struct sockaddr_qrtr *client,
 		  struct uob_uaudio_resp *resp);
 void uob_qc_stream_stop(struct uob_qc_stream *s, bool in_disconnect);
+unsigned int uob_qc_release_parked(struct usb_device *udev, bool force);
+struct usb_device *uob_qc_parked_udev(struct device *dev);
+void uob_qc_release_all_parked(void);
 struct uob_qc_stream *uob_qc_find_stream(u32 token);
 struct uob_qc_stream *uob_qc_find_match(struct usb_device *udev, struct snd_pcm *pcm,
 					const struct sockaddr_qrtr *client);

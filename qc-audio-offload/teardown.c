@@ -4,8 +4,9 @@
  *
  * Every event that ends or disturbs a stream goes into one teardown,
  * uob_qc_teardown(): tell the DSP if asked (a DISCONNECT indication), then
- * give back rings, mappings, interrupter, usage and the PCM -- never
- * waiting for the DSP.  The events: snd-usb-audio's disconnect (pcm.c's
+ * end each stream in mainline's order (stream.c): the endpoint stopped and
+ * dropped, then the mappings and the transfer buffer, then the interrupter
+ * and the usage -- never waiting for the DSP.  The events: snd-usb-audio's disconnect (pcm.c's
  * callback), an unbind on the USB bus (the bus notifier here), the client
  * going away, system sleep and module unload (uob_qc_stop_streams()).
  *
@@ -122,6 +123,26 @@ void uob_qc_stop_streams(const struct sockaddr_qrtr *client, bool tell, const ch
 }
 
 /*
+ * A USB device is deleted (unplug, controller removal): usb_disconnect()
+ * has dropped its endpoints and released its lock; xhci-hcd frees its slot
+ * next, and on controller removal every interrupter soon after.  Streams
+ * parked on it are released now, before either (the release work may not
+ * have had the lock yet).  The driver core holds no lock of the device
+ * here; we take it as usbcore's own paths do.
+ */
+static int uob_qc_device_deleted(struct device *dev)
+{
+	struct usb_device *udev = uob_qc_parked_udev(dev);
+
+	if (!udev)
+		return NOTIFY_DONE;
+	usb_lock_device(udev);
+	uob_qc_release_parked(udev, false);
+	usb_unlock_device(udev);
+	return NOTIFY_OK;
+}
+
+/*
  * The driver core tells a bus's notifiers BUS_NOTIFY_UNBIND_DRIVER before
  * any device of the bus loses its driver, on every path: sysfs unbind,
  * rmmod of the driver, usb_driver_release_interface() (forced unbind before
@@ -139,6 +160,8 @@ static int uob_qc_bus_notify(struct notifier_block *nb, unsigned long action,
 	struct device *dev = data;
 	struct usb_device *udev;
 
+	if (action == BUS_NOTIFY_DEL_DEVICE)
+		return uob_qc_device_deleted(dev);
 	if (action != BUS_NOTIFY_UNBIND_DRIVER)
 		return NOTIFY_DONE;
 	udev = uob_qc_stream_unbinding(dev);
