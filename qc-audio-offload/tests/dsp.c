@@ -217,3 +217,53 @@ void uob_qc_dsp_domain_map_failure_unwinds(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, 0, atomic_read(&f->mapped));
 }
 
+/*
+ * A 4 KiB ring segment inside a larger page (16K, 64K kernels) reaches
+ * the DSP at its own place: the pages around it are mapped and the DSP
+ * gets the IOVA of its first byte; segments one after the other in memory
+ * stay one after the other for the DSP; segments apart in memory cannot
+ * (the DSP reads segment k at k * 4 KiB) and are refused, nothing mapped.
+ * Shown here with sub-page entries of a 4K-page kernel.
+ */
+void uob_qc_dsp_domain_maps_sub_page_segments(struct kunit *test)
+{
+	struct uob_qc_rig *r = uob_qc_rig(test, UOB_KUNIT_ROOT_PORT);
+	struct uob_fake_iommu *f = uob_fake_iommu(test, 3);
+	struct device *sysdev = r->udev->bus->sysdev;
+	const size_t seg = PAGE_SIZE / 4;
+	struct page *page = alloc_page(GFP_KERNEL);
+	struct scatterlist *sg;
+	struct uob_qc_map m;
+	struct sg_table sgt;
+	unsigned long iova;
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	KUNIT_ASSERT_EQ(test, 0, sg_alloc_table(&sgt, 2, GFP_KERNEL));
+	for_each_sgtable_sg(&sgt, sg, i)
+		sg_set_page(sg, page, seg, (1 + i) * seg);
+
+	KUNIT_EXPECT_EQ(test, 0, uob_qc_dsp_map(&m, UOB_QC_MEM_XFER_RING, sysdev, &sgt, 0));
+	iova = lower_32_bits(m.iova);
+	KUNIT_EXPECT_EQ(test, (u64)3, m.iova >> 32);
+	KUNIT_EXPECT_EQ(test, (u32)(2 * seg), m.size);
+	KUNIT_EXPECT_EQ(test, seg, offset_in_page(iova));
+	for (i = 0; i < 2; i++)
+		KUNIT_EXPECT_EQ_MSG(test, page_to_phys(page) + (1 + i) * seg,
+				    iommu_iova_to_phys(&f->domain, iova + i * seg),
+				    "segment %u", i);
+	KUNIT_EXPECT_EQ(test, 1, atomic_read(&f->mapped));
+	uob_qc_dsp_unmap(&m);
+	KUNIT_EXPECT_EQ(test, 0, atomic_read(&f->mapped));
+	KUNIT_EXPECT_EQ(test, 0U, uob_qc_dsp_in_use());
+
+	/* apart in memory: refused, nothing mapped */
+	sg_set_page(sg_next(sgt.sgl), page, seg, 3 * seg);
+	KUNIT_EXPECT_EQ(test, -EINVAL,
+			uob_qc_dsp_map(&m, UOB_QC_MEM_XFER_RING, sysdev, &sgt, 0));
+	KUNIT_EXPECT_EQ(test, 0, atomic_read(&f->mapped));
+	KUNIT_EXPECT_EQ(test, 0U, uob_qc_dsp_in_use());
+
+	sg_free_table(&sgt);
+	__free_page(page);
+}

@@ -95,6 +95,7 @@ void uob_qc_client_gone_stops_session(struct kunit *test);
 
 void uob_qc_dsp_domain_maps_every_region(struct kunit *test);
 void uob_qc_dsp_domain_map_failure_unwinds(struct kunit *test);
+void uob_qc_dsp_domain_maps_sub_page_segments(struct kunit *test);
 
 void uob_qc_forced_unbind_while_streaming(struct kunit *test);
 void uob_qc_reset_while_streaming(struct kunit *test);

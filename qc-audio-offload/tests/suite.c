@@ -287,6 +287,7 @@ static struct kunit_case uob_qc_cases[] = {
 	KUNIT_CASE(uob_qc_two_cards_balance),
 	KUNIT_CASE(uob_qc_dsp_domain_maps_every_region),
 	KUNIT_CASE(uob_qc_dsp_domain_map_failure_unwinds),
+	KUNIT_CASE(uob_qc_dsp_domain_maps_sub_page_segments),
 	KUNIT_CASE(uob_qc_local_client_refused_by_default),
 	KUNIT_CASE(uob_qc_two_clients_one_wins),
 	KUNIT_CASE(uob_qc_client_gone_stops_session),
