@@ -267,15 +267,55 @@ u16 uob_qc_dsp_intr_num(void)
 	return uob_dsp.intr_num;
 }
 
+/*
+ * An IOMMU maps whole pages.  A ring segment (4 KiB) may sit inside a
+ * larger page on a 16K- or 64K-page kernel, at the offset the sideband's
+ * sg entry gives.  The DSP reads a region's entries one after the other
+ * from the IOVA it is given (upstream's layout: segment k at k * 4 KiB),
+ * which sub-page entries can give only when they are physically
+ * contiguous: then the pages around them are mapped, and the DSP gets the
+ * IOVA of the first byte.  Entries of whole pages are mapped as they come.
+ */
+static bool uob_dsp_sub_page(struct sg_table *sgt)
+{
+	struct scatterlist *sg;
+	unsigned int i;
+
+	for_each_sgtable_sg(sgt, sg, i)
+		if (!PAGE_ALIGNED(sg->offset) || !PAGE_ALIGNED(sg->length))
+			return true;
+	return false;
+}
+
+/* The physical span of @sgt's entries, which must be contiguous. */
+static int uob_dsp_span(struct sg_table *sgt, phys_addr_t *start)
+{
+	struct scatterlist *sg;
+	phys_addr_t end;
+	unsigned int i;
+
+	*start = sg_phys(sgt->sgl);
+	end = *start;
+	for_each_sgtable_sg(sgt, sg, i) {
+		if (sg_phys(sg) != end)
+			return -EINVAL;
+		end += sg->length;
+	}
+	return 0;
+}
+
 /* Map @sgt into the DSP's domain, if there is one.  Fills @m. */
 static int __uob_qc_dsp_map(struct uob_qc_map *m, enum uob_qc_mem type,
 			    struct device *sysdev, struct sg_table *sgt,
 			    dma_addr_t dma, size_t size)
 	__must_hold(&uob_dsp.lock)
 {
+	bool span = uob_dsp_sub_page(sgt);
+	phys_addr_t start = 0;
 	unsigned long iova;
+	size_t off = 0, len;
 	ssize_t mapped;
-	int prot;
+	int prot, ret;
 
 	lockdep_assert_held(&uob_dsp.lock);
 	uob_dsp_resolve();
@@ -285,20 +325,32 @@ static int __uob_qc_dsp_map(struct uob_qc_map *m, enum uob_qc_mem type,
 		return 0;
 	}
 
-	iova = uob_iova_get(type, PAGE_ALIGN(size), sysdev, dma);
-	if (!iova)
-		return -ENOMEM;
 	prot = IOMMU_READ | IOMMU_WRITE;
 	if (dev_is_dma_coherent(sysdev))
 		prot |= IOMMU_CACHE;
-	mapped = iommu_map_sgtable(uob_dsp.domain, iova, sgt, prot);
-	if (mapped != PAGE_ALIGN(size)) {
-		/* iommu_map_sg() undoes a partial mapping itself */
+	if (span) {
+		ret = uob_dsp_span(sgt, &start);
+		if (ret)
+			return ret;
+		off = offset_in_page(start);
+	}
+	len = PAGE_ALIGN(off + size);
+	iova = uob_iova_get(type, len, sysdev, dma);
+	if (!iova)
+		return -ENOMEM;
+	if (span) {
+		ret = iommu_map(uob_dsp.domain, iova, start - off, len, prot, GFP_KERNEL);
+		mapped = ret ? ret : len;
+	} else {
+		mapped = iommu_map_sgtable(uob_dsp.domain, iova, sgt, prot);
+	}
+	if (mapped != len) {
+		/* iommu_map() and iommu_map_sg() undo a partial mapping themselves */
 		uob_iova_put(type, iova);
 		return mapped < 0 ? mapped : -ENOMEM;
 	}
 	m->domain = uob_dsp.domain;
-	m->iova = (u64)uob_dsp.sid << 32 | iova;
+	m->iova = (u64)uob_dsp.sid << 32 | (iova + off);
 	return 0;
 }
 
@@ -348,8 +400,10 @@ VISIBLE_IF_KUNIT void __uob_qc_dsp_unmap(struct uob_qc_map *m)
 		return;
 	scoped_guard(mutex, &uob_dsp.lock) {
 		if (m->domain) {
-			size_t len = PAGE_ALIGN(m->size);
+			/* the whole pages mapped, from the page of the first byte */
+			size_t len = PAGE_ALIGN(offset_in_page(iova) + m->size);
 
+			iova &= PAGE_MASK;
 			WARN_ON(iommu_unmap(m->domain, iova, len) != len);
 			uob_iova_put(m->type, iova);
 		} else {
