@@ -26,7 +26,6 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/debugfs.h>
-#include <linux/dma-mapping.h>
 #include <linux/kref.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
@@ -35,6 +34,7 @@
 #include <linux/string.h>
 #include <linux/usb.h>
 #include <linux/usb/hcd.h>
+#include <linux/vmalloc.h>
 
 #include <uob_xhci_compat.h>
 #include <uob/usb_offload.h>
@@ -73,14 +73,27 @@ static struct xhci_sideband *uob_sb_find(struct usb_device *udev)
 	return NULL;
 }
 
+/*
+ * The page a ring segment's memory is in.  Segments come from xhci-hcd's
+ * dma_pool, so a segment is usually not the start of a coherent
+ * allocation: dma_get_sgtable() describes the allocation (from its first
+ * page, at offset 0), not the segment.  The CPU address tells both the
+ * page (linear map, or the vmalloc area of a remapped allocation) and the
+ * offset in it, which is not 0 for a 4 KiB segment inside a 16K or 64K
+ * page.
+ */
+static struct page *uob_sb_segment_page(const void *trbs)
+{
+	return is_vmalloc_addr(trbs) ? vmalloc_to_page(trbs) : virt_to_page(trbs);
+}
+
 /* sideband internal helpers */
 static struct sg_table *
 xhci_ring_to_sgtable(struct xhci_sideband *sb, struct xhci_ring *ring)
 {
-	struct device *dev = xhci_to_hcd(sb->xhci)->self.sysdev;
 	struct xhci_segment *seg = ring->first_seg;
-	struct sg_table *sgt, tmp;
 	struct scatterlist *sg;
+	struct sg_table *sgt;
 	unsigned int i;
 
 	if (!seg)
@@ -89,32 +102,25 @@ xhci_ring_to_sgtable(struct xhci_sideband *sb, struct xhci_ring *ring)
 	sgt = kzalloc_obj(*sgt, GFP_KERNEL);
 	if (!sgt)
 		return NULL;
-	if (sg_alloc_table(sgt, ring->num_segs, GFP_KERNEL))
-		goto free_sgt;
+	if (sg_alloc_table(sgt, ring->num_segs, GFP_KERNEL)) {
+		kfree(sgt);
+		return NULL;
+	}
 
 	/*
-	 * One sg entry per ring segment; the page comes from dma_get_sgtable()
-	 * (the segments are coherent DMA memory, possibly remapped), the DMA
-	 * address of each entry is the segment's, so a client sees the ring as
-	 * the controller does.  The first entry's DMA address is the ring's
-	 * first segment, as the upstream API promises.
+	 * One sg entry per ring segment, at the segment's page and offset; the
+	 * DMA address of each entry is the segment's, so a client sees the
+	 * ring as the controller does.  The first entry's DMA address is the
+	 * ring's first segment, as the upstream API promises.
 	 */
 	for_each_sgtable_sg(sgt, sg, i) {
-		if (dma_get_sgtable(dev, &tmp, seg->trbs, seg->dma, TRB_SEGMENT_SIZE))
-			goto free_table;
-		sg_set_page(sg, sg_page(tmp.sgl), TRB_SEGMENT_SIZE, tmp.sgl->offset);
-		sg_free_table(&tmp);
+		sg_set_page(sg, uob_sb_segment_page(seg->trbs), TRB_SEGMENT_SIZE,
+			    offset_in_page(seg->trbs));
 		sg_dma_address(sg) = seg->dma;
 		sg_dma_len(sg) = TRB_SEGMENT_SIZE;
 		seg = seg->next;
 	}
 	return sgt;
-
-free_table:
-	sg_free_table(sgt);
-free_sgt:
-	kfree(sgt);
-	return NULL;
 }
 
 /* Caller must hold sb->mutex */
