@@ -217,7 +217,7 @@ void uob_qc_request_waits_without_card_ref(struct kunit *test)
 
 	bg = uob_qc_bg_new(test, uob_qc_bg_request);
 	uob_qc_req_disable(&bg->req, r->card);	/* of nothing: -EINVAL, nothing changes */
-	bg->sq = r->cli->qmi.sq;
+	bg->sq = r->cli->addr;
 
 	usb_lock_device(r->udev);	/* snd-usb-audio's probe */
 	/* the card stays while the case holds the lock: only a disconnect ends it */

@@ -38,6 +38,8 @@ struct xhci_hcd;
 /* an in-kernel QMI client of the service, as the DSP is */
 struct uob_cli {
 	struct qmi_handle qmi;
+	/* its own address (qmi.sq has port 0: it is read before the bind) */
+	struct sockaddr_qrtr addr;
 	struct sockaddr_qrtr svc;
 	struct completion found;
 	struct completion ind;

@@ -100,6 +100,9 @@ struct uob_cli *uob_cli_start(struct kunit *test)
 						UOB_UAUDIO_SERVICE_VERS, 0));
 	KUNIT_ASSERT_NE_MSG(test, 0UL, wait_for_completion_timeout(&c->found, UOB_QC_WAIT),
 			    "service 0x41d not found through the QRTR name service");
+	/* bound by the lookup it sent: the address the service sees */
+	KUNIT_ASSERT_GT(test, kernel_getsockname(c->qmi.sock, (struct sockaddr *)&c->addr), 0);
+	KUNIT_ASSERT_NE(test, 0U, c->addr.sq_port);
 	return c;
 }
 
@@ -324,7 +327,7 @@ int uob_qc_call(struct uob_qc_rig *r, struct uob_uaudio_req *req,
 	ret = qmi_txn_init(&r->cli->qmi, &txn, uob_uaudio_resp_ei, resp);
 	if (ret < 0)
 		return ret;
-	uob_qc_serve(&r->cli->qmi.sq, txn.id, req);
+	uob_qc_serve(&r->cli->addr, txn.id, req);
 	ret = qmi_txn_wait(&txn, UOB_QC_WAIT);
 	return ret < 0 ? ret : (int)resp->internal_status;
 }
