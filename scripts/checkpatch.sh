@@ -32,8 +32,9 @@ run() {	# run IGNORES FILES...
 		--root="$UOB_REF_SRC" --strict --terse --show-types --ignore "$ign" \
 		-f "${@/#/$UOB_TOP/}" 2>&1)
 }
-# shellcheck disable=SC2046 # one file name per line, no blanks (git ls-files)
+# the userspace test tools (the test rig's module is kernel code)
 user=$(echo "$files" | grep '^tests/' | grep -v '^tests/dsp-emu/')
+# shellcheck disable=SC2046 # one file name per line, no blanks (git ls-files)
 out=$(run MACRO_ARG_REUSE $(echo "$files" | grep -vxF "$user")
       # userspace test tools: kernel style, but C99 types, and messages and
       # table macros as userspace writes them

@@ -33,6 +33,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -551,11 +552,11 @@ static int poll_ind(int ms, unsigned int *event)
 	return 1;
 }
 
-static volatile sig_atomic_t play_killed;
+static atomic_int play_killed;	/* lock-free: set by a signal handler */
 
 static void play_kill(int sig)
 {
-	play_killed = sig;
+	atomic_store(&play_killed, sig);
 }
 
 static int play(int card, int seconds, int out)
@@ -606,7 +607,7 @@ static int play(int card, int seconds, int out)
 			break;
 		}
 		if (play_killed) {
-			printf("killed by signal %d\n", (int)play_killed);
+			printf("killed by signal %d\n", atomic_load(&play_killed));
 			break;
 		}
 		r = poll_ind(100, &event);
