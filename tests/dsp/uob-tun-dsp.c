@@ -34,6 +34,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,14 +99,13 @@ static int tun = -1;
 static uint32_t svc_port;
 static unsigned int txn_id = 0x100;
 static int confirm_rx = 1;	/* a well-behaved DSP confirms */
-static volatile sig_atomic_t got_usr1, got_term;
+static atomic_int got_usr1, got_term;	/* lock-free: set by a signal handler */
 
 /* what came in while reading: counted for the report */
 static struct {
 	int data, confirm_asked, indications, disconnects, responses;
 } seen;
 
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void say(const char *fmt, ...)
 {
 	va_list ap;
@@ -217,8 +217,9 @@ static int lookup(void)
 
 			if (pkt->server.service == SVC_ID && pkt->server.node == LOCAL_NODE) {
 				svc_port = pkt->server.port;
-				say("node %u: service 0x41d v%u found at node %u port %u (NEW_SERVER after HELLO)",
-				    DSP_NODE, pkt->server.instance & 0xff, pkt->server.node, svc_port);
+				say("node %u: service 0x41d v%u at node %u port %u %s",
+				    DSP_NODE, pkt->server.instance & 0xff, pkt->server.node,
+				    svc_port, "(NEW_SERVER after HELLO)");
 				return 0;
 			}
 		}
