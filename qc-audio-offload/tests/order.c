@@ -299,7 +299,6 @@ void uob_qc_pcm_found_on_request(struct kunit *test)
  * here on the descriptors of such a device, with usbcore's current
  * altsettings set as the host and snd-usb-audio would leave them.
  */
-#define UOB_FAKE_IFS	3	/* control, playback A (1), playback B (2) */
 
 struct uob_fake_dev {
 	struct usb_device udev;
@@ -352,39 +351,6 @@ static void uob_fake_set(struct uob_fake_dev *f, const u8 *alts)
 
 	for (i = 1; i < UOB_FAKE_IFS; i++)
 		WRITE_ONCE(f->intf[i].cur_altsetting, &f->alt[i][alts[i - 1]]);
-}
-
-struct uob_qc_pick {
-	const char *name;
-	u8 before[UOB_FAKE_IFS - 1];	/* altsettings of interfaces 1, 2 before the open */
-	u8 after[UOB_FAKE_IFS - 1];	/* and after HW_PARAMS + PREPARE */
-	int dir;
-	int err;
-	int want;			/* the interface the stream gets */
-};
-
-static const struct uob_qc_pick uob_qc_picks[] = {
-	{ "host plays on interface 1, this PCM opens 2", { 1, 0 }, { 1, 1 }, 0, 0, 2 },
-	{ "host plays on interface 2, this PCM opens 1", { 0, 1 }, { 1, 1 }, 0, 0, 1 },
-	{ "only this PCM's interface is active", { 0, 0 }, { 0, 1 }, 0, 0, 2 },
-	{ "left at its altsetting by the last close, host idle", { 1, 0 }, { 1, 0 }, 0, 0, 1 },
-	{ "both interfaces changed during the open", { 0, 0 }, { 1, 1 }, 0, -EBUSY, 0 },
-	{ "host plays on both, nothing changed", { 1, 1 }, { 1, 1 }, 0, -EBUSY, 0 },
-	{ "no streaming interface active", { 0, 0 }, { 0, 0 }, 0, -ENODEV, 0 },
-	{ "capture, the device has none", { 0, 0 }, { 1, 0 }, 1, -ENODEV, 0 },
-};
-
-static void uob_qc_pick_desc(const struct uob_qc_pick *p, char *desc)
-{
-	strscpy(desc, p->name, KUNIT_PARAM_DESC_SIZE);
-}
-
-KUNIT_ARRAY_PARAM(uob_qc_pick, uob_qc_picks, uob_qc_pick_desc);
-
-/* for suite.c, which lists the cases */
-const void *uob_qc_pick_params(const void *prev, char *desc)
-{
-	return uob_qc_pick_gen_params(prev, desc);
 }
 
 void uob_qc_stream_intf_is_this_pcms(struct kunit *test)

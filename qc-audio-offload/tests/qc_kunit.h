@@ -93,6 +93,17 @@ void uob_qc_enable_here(struct kunit *test, struct uob_qc_rig *r,
 void uob_qc_disable_ok(struct kunit *test, struct uob_qc_rig *r);
 bool uob_qc_wait_count(atomic_t *count, int want, unsigned int ms);
 
+/* order.c: which streaming interface a stream gets (a param table in suite.c) */
+#define UOB_FAKE_IFS	3	/* control, playback A (1), playback B (2) */
+struct uob_qc_pick {
+	const char *name;
+	u8 before[UOB_FAKE_IFS - 1];	/* altsettings of interfaces 1, 2 before the open */
+	u8 after[UOB_FAKE_IFS - 1];	/* and after HW_PARAMS + PREPARE */
+	int dir;
+	int err;
+	int want;			/* the interface the stream gets */
+};
+
 /* the cases, by file */
 void uob_qc_enable_reports_what_the_kernel_holds(struct kunit *test);
 void uob_qc_second_enable_refused(struct kunit *test);
@@ -120,7 +131,6 @@ void uob_qc_sleep_notifier_takes_no_udev_lock(struct kunit *test);
 void uob_qc_request_waits_without_card_ref(struct kunit *test);
 void uob_qc_pcm_found_on_request(struct kunit *test);
 void uob_qc_stream_intf_is_this_pcms(struct kunit *test);
-const void *uob_qc_pick_params(const void *prev, char *desc);
 
 void uob_qc_duplicate_tlv_malformed(struct kunit *test);
 void uob_qc_oversized_datagram_malformed(struct kunit *test);

@@ -277,6 +277,24 @@ static void uob_qc_suite_exit(struct kunit_suite *suite)
 	WRITE_ONCE(uob_qc_allow_local, uob_qc_allow_local_was);
 }
 
+static const struct uob_qc_pick uob_qc_picks[] = {
+	{ "host plays on interface 1, this PCM opens 2", { 1, 0 }, { 1, 1 }, 0, 0, 2 },
+	{ "host plays on interface 2, this PCM opens 1", { 0, 1 }, { 1, 1 }, 0, 0, 1 },
+	{ "only this PCM's interface is active", { 0, 0 }, { 0, 1 }, 0, 0, 2 },
+	{ "left at its altsetting by the last close, host idle", { 1, 0 }, { 1, 0 }, 0, 0, 1 },
+	{ "both interfaces changed during the open", { 0, 0 }, { 1, 1 }, 0, -EBUSY, 0 },
+	{ "host plays on both, nothing changed", { 1, 1 }, { 1, 1 }, 0, -EBUSY, 0 },
+	{ "no streaming interface active", { 0, 0 }, { 0, 0 }, 0, -ENODEV, 0 },
+	{ "capture, the device has none", { 0, 0 }, { 1, 0 }, 1, -ENODEV, 0 },
+};
+
+static void uob_qc_pick_desc(const struct uob_qc_pick *p, char *desc)
+{
+	strscpy(desc, p->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(uob_qc_pick, uob_qc_picks, uob_qc_pick_desc);
+
 static struct kunit_case uob_qc_cases[] = {
 	KUNIT_CASE(uob_qc_enable_reports_what_the_kernel_holds),
 	KUNIT_CASE(uob_qc_second_enable_refused),
@@ -302,7 +320,7 @@ static struct kunit_case uob_qc_cases[] = {
 	KUNIT_CASE(uob_qc_sleep_notifier_takes_no_udev_lock),
 	KUNIT_CASE(uob_qc_request_waits_without_card_ref),
 	KUNIT_CASE(uob_qc_pcm_found_on_request),
-	KUNIT_CASE_PARAM(uob_qc_stream_intf_is_this_pcms, uob_qc_pick_params),
+	KUNIT_CASE_PARAM(uob_qc_stream_intf_is_this_pcms, uob_qc_pick_gen_params),
 	KUNIT_CASE(uob_qc_duplicate_tlv_malformed),
 	KUNIT_CASE(uob_qc_oversized_datagram_malformed),
 	KUNIT_CASE(uob_qc_parse_property),
