@@ -207,7 +207,7 @@ static int __init uob_qc_init(void)
 	struct dentry *dir;
 	int ret;
 
-	uob_qc_sleep_wq = alloc_workqueue("uob_qc_sleep", WQ_FREEZABLE, 0);
+	uob_qc_sleep_wq = alloc_workqueue("uob_qc_sleep", WQ_FREEZABLE | WQ_UNBOUND, 0);
 	if (!uob_qc_sleep_wq)
 		return -ENOMEM;
 	ret = register_pm_notifier(&uob_qc_pm_nb);
