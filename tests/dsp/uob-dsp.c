@@ -46,48 +46,6 @@
 
 #define MSG_STREAM	0x0001
 
-struct req {
-	uint8_t enable;
-	uint32_t token;
-	uint8_t fmt_valid; uint32_t fmt;
-	uint8_t ch_valid; uint32_t ch;
-	uint8_t rate_valid; uint32_t rate;
-	uint8_t buf_valid; uint32_t buf;
-	uint8_t si_valid; uint32_t si;
-};
-
-struct ind {
-	uint32_t event;
-	uint32_t slot;
-	uint8_t token_valid; uint32_t token;
-	uint8_t ctrl_valid; uint8_t ctrl;
-};
-
-static struct qmi_elem_info req_ei[] = {
-	E(QMI_UNSIGNED_1_BYTE, 0x01, struct req, enable),
-	E(QMI_UNSIGNED_4_BYTE, 0x02, struct req, token),
-	E(QMI_OPT_FLAG, 0x10, struct req, fmt_valid),
-	E(QMI_UNSIGNED_4_BYTE, 0x10, struct req, fmt),
-	E(QMI_OPT_FLAG, 0x11, struct req, ch_valid),
-	E(QMI_UNSIGNED_4_BYTE, 0x11, struct req, ch),
-	E(QMI_OPT_FLAG, 0x12, struct req, rate_valid),
-	E(QMI_UNSIGNED_4_BYTE, 0x12, struct req, rate),
-	E(QMI_OPT_FLAG, 0x13, struct req, buf_valid),
-	E(QMI_UNSIGNED_4_BYTE, 0x13, struct req, buf),
-	E(QMI_OPT_FLAG, 0x14, struct req, si_valid),
-	E(QMI_UNSIGNED_4_BYTE, 0x14, struct req, si),
-	END };
-
-/* the indication's other optional TLVs are skipped by the decoder */
-static struct qmi_elem_info ind_ei[] = {
-	E(QMI_SIGNED_4_BYTE_ENUM, 0x01, struct ind, event),
-	E(QMI_UNSIGNED_4_BYTE, 0x02, struct ind, slot),
-	E(QMI_OPT_FLAG, 0x10, struct ind, token_valid),
-	E(QMI_UNSIGNED_4_BYTE, 0x10, struct ind, token),
-	E(QMI_OPT_FLAG, 0x19, struct ind, ctrl_valid),
-	E(QMI_UNSIGNED_1_BYTE, 0x19, struct ind, ctrl),
-	END };
-
 static int sock = -1;
 /* the transfer buffer asked for (play: room for what the emulator queues) */
 static uint32_t xfer_size = 8192;
@@ -117,31 +75,7 @@ static void check(const char *what, unsigned long long got, unsigned long long w
 
 static int lookup(void)
 {
-	struct sockaddr_qrtr sq = { .sq_family = AF_QIPCRTR };
-	char buf[256];
-	struct qrtr_packet pkt;
-	uint32_t node, port;
-	int n;
-
-	if (qrtr_new_lookup(sock, SVC_ID, SVC_VERS, 0) < 0)
-		return -1;
-	while (qrtr_poll(sock, 5000) > 0) {
-		n = qrtr_recvfrom(sock, buf, sizeof(buf), &node, &port);
-		if (n < 0 || port != QRTR_PORT_CTRL)
-			continue;
-		sq.sq_node = node;
-		sq.sq_port = port;
-		if (qrtr_decode(&pkt, buf, n, &sq) < 0 || pkt.type != QRTR_TYPE_NEW_SERVER)
-			continue;
-		if (pkt.service == SVC_ID && pkt.node) {
-			svc_node = pkt.node;
-			svc_port = pkt.port;
-			svc_vers = pkt.version;
-			svc_inst = pkt.instance;
-			return 0;
-		}
-	}
-	return -1;
+	return uob_lookup(sock, &svc_node, &svc_port, &svc_vers, &svc_inst);
 }
 
 /* send a request, wait for its response (indications seen meanwhile are printed) */

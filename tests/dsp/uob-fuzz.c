@@ -49,7 +49,7 @@ static const char *const vname[V_COUNT] = {
 	"tlv_type", "tlv_len", "duplicate", "missing",
 };
 
-struct req {
+struct model_req {
 	int enable;
 	uint32_t token;
 	int fmt_v, ch_v, rate_v, buf_v, si_v;
@@ -60,7 +60,7 @@ static unsigned int le16(const uint8_t *p) { return p[0] | p[1] << 8; }
 static uint32_t le32(const uint8_t *p) { return le16(p) | (uint32_t)le16(p + 2) << 16; }
 
 /* Rules: header, then each TLV a request field of its exact size, once. */
-static enum verdict model_parse(const uint8_t *m, size_t len, struct req *r, unsigned int *txn)
+static enum verdict model_parse(const uint8_t *m, size_t len, struct model_req *r, unsigned int *txn)
 {
 	unsigned int seen = 0, bit, tl;
 	size_t left, off;
@@ -124,7 +124,7 @@ static int si_form_ok(uint32_t si)
 }
 
 /* Mainline's answer to a well-formed request, in its order; our additions noted. */
-static int model_errno(const struct req *r)
+static int model_errno(const struct model_req *r)
 {
 	unsigned int card = r->token >> 16 & 0xff, pcm = r->token >> 8 & 0xff;
 	unsigned int dir = r->token & 0xff;
@@ -390,29 +390,7 @@ static unsigned long long errno_cnt[200], sent, mismatches;
 
 static int lookup(void)
 {
-	struct sockaddr_qrtr sq = { .sq_family = AF_QIPCRTR };
-	char buf[256];
-	struct qrtr_packet pkt;
-	uint32_t node, port;
-	int n;
-
-	if (qrtr_new_lookup(sock, SVC_ID, SVC_VERS, 0) < 0)
-		return -1;
-	while (qrtr_poll(sock, 5000) > 0) {
-		n = qrtr_recvfrom(sock, buf, sizeof(buf), &node, &port);
-		if (n < 0 || port != QRTR_PORT_CTRL)
-			continue;
-		sq.sq_node = node;
-		sq.sq_port = port;
-		if (qrtr_decode(&pkt, buf, n, &sq) < 0 || pkt.type != QRTR_TYPE_NEW_SERVER)
-			continue;
-		if (pkt.service == SVC_ID && pkt.node) {
-			svc_node = pkt.node;
-			svc_port = pkt.port;
-			return 0;
-		}
-	}
-	return -1;
+	return uob_lookup(sock, &svc_node, &svc_port, NULL, NULL);
 }
 
 /* plain sendto(): libqrtr's qrtr_sendto() logs every ENOSPC to stderr */
@@ -487,7 +465,7 @@ static int expect(int ok, const char *cond, const uint8_t *m, size_t len, const 
 
 static void one(const uint8_t *m, size_t len, const char *what)
 {
-	struct req r;
+	struct model_req r;
 	struct resp rs;
 	unsigned int txn = 0;
 	enum verdict v = model_parse(m, len, &r, &txn);

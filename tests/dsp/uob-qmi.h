@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The UAUDIO stream service as the userspace DSP tools (uob-dsp, uob-fuzz)
- * see it: service id, the response and its element tables for libqrtr's
- * QMI decoder, written from mainline's usb_audio_qmi_v01 definitions.
+ * The UAUDIO stream service as the userspace DSP tools (uob-dsp, uob-fuzz,
+ * uob-tun-dsp) see it: service id, the request, response and indication and
+ * their element tables for libqrtr's QMI decoder, written from mainline's
+ * usb_audio_qmi_v01 definitions, and the service lookup.
  * One translation unit per tool includes it.
  */
 #ifndef UOB_QMI_H
@@ -113,5 +114,83 @@ static struct qmi_elem_info resp_ei[] = {
 	E(QMI_OPT_FLAG, 0x1D, struct resp, ctrl_valid),
 	E(QMI_UNSIGNED_1_BYTE, 0x1D, struct resp, ctrl),
 	END };
+
+/* the stream request and the indication (its other optional TLVs skipped) */
+struct req {
+	uint8_t enable;
+	uint32_t token;
+	uint8_t fmt_valid; uint32_t fmt;
+	uint8_t ch_valid; uint32_t ch;
+	uint8_t rate_valid; uint32_t rate;
+	uint8_t buf_valid; uint32_t buf;
+	uint8_t si_valid; uint32_t si;
+};
+
+struct ind {
+	uint32_t event;
+	uint32_t slot;
+	uint8_t token_valid; uint32_t token;
+	uint8_t ctrl_valid; uint8_t ctrl;
+};
+
+static struct qmi_elem_info __attribute__((unused)) req_ei[] = {
+	E(QMI_UNSIGNED_1_BYTE, 0x01, struct req, enable),
+	E(QMI_UNSIGNED_4_BYTE, 0x02, struct req, token),
+	E(QMI_OPT_FLAG, 0x10, struct req, fmt_valid),
+	E(QMI_UNSIGNED_4_BYTE, 0x10, struct req, fmt),
+	E(QMI_OPT_FLAG, 0x11, struct req, ch_valid),
+	E(QMI_UNSIGNED_4_BYTE, 0x11, struct req, ch),
+	E(QMI_OPT_FLAG, 0x12, struct req, rate_valid),
+	E(QMI_UNSIGNED_4_BYTE, 0x12, struct req, rate),
+	E(QMI_OPT_FLAG, 0x13, struct req, buf_valid),
+	E(QMI_UNSIGNED_4_BYTE, 0x13, struct req, buf),
+	E(QMI_OPT_FLAG, 0x14, struct req, si_valid),
+	E(QMI_UNSIGNED_4_BYTE, 0x14, struct req, si),
+	END };
+
+static struct qmi_elem_info __attribute__((unused)) ind_ei[] = {
+	E(QMI_SIGNED_4_BYTE_ENUM, 0x01, struct ind, event),
+	E(QMI_UNSIGNED_4_BYTE, 0x02, struct ind, slot),
+	E(QMI_OPT_FLAG, 0x10, struct ind, token_valid),
+	E(QMI_UNSIGNED_4_BYTE, 0x10, struct ind, token),
+	E(QMI_OPT_FLAG, 0x19, struct ind, ctrl_valid),
+	E(QMI_UNSIGNED_1_BYTE, 0x19, struct ind, ctrl),
+	END };
+
+/*
+ * uob_lookup(): ask the name service for 0x41D v1 and wait (5 s) for the
+ * first server on a node; its address (and version, instance) out.
+ */
+static inline int uob_lookup(int sock, uint32_t *node_out, uint32_t *port_out,
+			     uint32_t *vers_out, uint32_t *inst_out)
+{
+	struct sockaddr_qrtr sq = { .sq_family = AF_QIPCRTR };
+	char buf[256];
+	struct qrtr_packet pkt;
+	uint32_t node, port;
+	int n;
+
+	if (qrtr_new_lookup(sock, SVC_ID, SVC_VERS, 0) < 0)
+		return -1;
+	while (qrtr_poll(sock, 5000) > 0) {
+		n = qrtr_recvfrom(sock, buf, sizeof(buf), &node, &port);
+		if (n < 0 || port != QRTR_PORT_CTRL)
+			continue;
+		sq.sq_node = node;
+		sq.sq_port = port;
+		if (qrtr_decode(&pkt, buf, n, &sq) < 0 || pkt.type != QRTR_TYPE_NEW_SERVER)
+			continue;
+		if (pkt.service == SVC_ID && pkt.node) {
+			*node_out = pkt.node;
+			*port_out = pkt.port;
+			if (vers_out)
+				*vers_out = pkt.version;
+			if (inst_out)
+				*inst_out = pkt.instance;
+			return 0;
+		}
+	}
+	return -1;
+}
 
 #endif /* UOB_QMI_H */

@@ -59,42 +59,6 @@ struct hdr_v1 {		/* net/qrtr/af_qrtr.c's struct qrtr_hdr_v1, little endian */
 	uint32_t version, type, src_node, src_port, confirm_rx, size, dst_node, dst_port;
 };
 
-struct req {
-	uint8_t enable;
-	uint32_t token;
-	uint8_t fmt_valid; uint32_t fmt;
-	uint8_t ch_valid; uint32_t ch;
-	uint8_t rate_valid; uint32_t rate;
-	uint8_t buf_valid; uint32_t buf;
-	uint8_t si_valid; uint32_t si;
-};
-
-struct ind {
-	uint32_t event;
-	uint32_t slot;
-};
-
-static struct qmi_elem_info req_ei[] = {
-	E(QMI_UNSIGNED_1_BYTE, 0x01, struct req, enable),
-	E(QMI_UNSIGNED_4_BYTE, 0x02, struct req, token),
-	E(QMI_OPT_FLAG, 0x10, struct req, fmt_valid),
-	E(QMI_UNSIGNED_4_BYTE, 0x10, struct req, fmt),
-	E(QMI_OPT_FLAG, 0x11, struct req, ch_valid),
-	E(QMI_UNSIGNED_4_BYTE, 0x11, struct req, ch),
-	E(QMI_OPT_FLAG, 0x12, struct req, rate_valid),
-	E(QMI_UNSIGNED_4_BYTE, 0x12, struct req, rate),
-	E(QMI_OPT_FLAG, 0x13, struct req, buf_valid),
-	E(QMI_UNSIGNED_4_BYTE, 0x13, struct req, buf),
-	E(QMI_OPT_FLAG, 0x14, struct req, si_valid),
-	E(QMI_UNSIGNED_4_BYTE, 0x14, struct req, si),
-	END };
-
-/* the indication's optional TLVs are skipped by the decoder */
-static struct qmi_elem_info ind_ei[] = {
-	E(QMI_SIGNED_4_BYTE_ENUM, 0x01, struct ind, event),
-	E(QMI_UNSIGNED_4_BYTE, 0x02, struct ind, slot),
-	END };
-
 static int tun = -1;
 static uint32_t svc_port;
 static unsigned int txn_id = 0x100;
