@@ -276,6 +276,19 @@ xhci_sideband_add_endpoint(struct xhci_sideband *sb,
 }
 EXPORT_SYMBOL_GPL(xhci_sideband_add_endpoint);
 
+/*
+ * The sideband's own endpoint for @host_ep, or NULL if @sb does not own it.
+ * sb->eps[] changes under sb->mutex only.
+ */
+static struct xhci_virt_ep *uob_sb_owned_ep(struct xhci_sideband *sb,
+					    struct usb_host_endpoint *host_ep)
+{
+	unsigned int ep_index = xhci_get_endpoint_index(&host_ep->desc);
+
+	lockdep_assert_held(&sb->mutex);
+	return ep_index < UOB_EP_CTX_PER_DEV ? sb->eps[ep_index] : NULL;
+}
+
 /**
  * xhci_sideband_remove_endpoint() - take an endpoint back from the client
  * @sb: the sideband
@@ -294,12 +307,10 @@ xhci_sideband_remove_endpoint(struct xhci_sideband *sb,
 			      struct usb_host_endpoint *host_ep)
 {
 	struct xhci_virt_ep *ep;
-	unsigned int ep_index;
 
 	guard(mutex)(&sb->mutex);
 
-	ep_index = xhci_get_endpoint_index(&host_ep->desc);
-	ep = ep_index < UOB_EP_CTX_PER_DEV ? sb->eps[ep_index] : NULL;
+	ep = uob_sb_owned_ep(sb, host_ep);
 
 	if (!ep)
 		return -ENODEV;
@@ -326,12 +337,10 @@ xhci_sideband_stop_endpoint(struct xhci_sideband *sb,
 			    struct usb_host_endpoint *host_ep)
 {
 	struct xhci_virt_ep *ep;
-	unsigned int ep_index;
 
 	guard(mutex)(&sb->mutex);
 
-	ep_index = xhci_get_endpoint_index(&host_ep->desc);
-	ep = ep_index < UOB_EP_CTX_PER_DEV ? sb->eps[ep_index] : NULL;
+	ep = uob_sb_owned_ep(sb, host_ep);
 
 	if (!ep)
 		return -EINVAL;
@@ -360,12 +369,10 @@ xhci_sideband_get_endpoint_buffer(struct xhci_sideband *sb,
 				  struct usb_host_endpoint *host_ep)
 {
 	struct xhci_virt_ep *ep;
-	unsigned int ep_index;
 
 	guard(mutex)(&sb->mutex);
 
-	ep_index = xhci_get_endpoint_index(&host_ep->desc);
-	ep = ep_index < UOB_EP_CTX_PER_DEV ? sb->eps[ep_index] : NULL;
+	ep = uob_sb_owned_ep(sb, host_ep);
 
 	if (!sb->vdev || !ep || !ep->ring)
 		return NULL;
