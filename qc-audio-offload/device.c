@@ -28,7 +28,8 @@
 
 static int intr_num;
 module_param(intr_num, int, 0444);
-MODULE_PARM_DESC(intr_num, "xHCI interrupter to use for the DSP; 0: first free (default)");
+MODULE_PARM_DESC(intr_num,
+		 "xHCI interrupter for the DSP; 0 (default): q6usb's where loaded, else the first free");
 
 atomic_t uob_qc_devs;
 
