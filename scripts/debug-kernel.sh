@@ -7,9 +7,10 @@
 # hung-task detection), bzImage and modules in $UOB_DEBUG_OBJ, the modules
 # installed (and depmod'ed) into $UOB_DEBUG_MODROOT for the guest.
 #
-# Cached: the build is keyed by the fragment's content and the source's
-# Debian version; when neither changed, nothing is run at all.  A changed
-# fragment configures afresh; an interrupted build resumes (kbuild).
+# Cached: the build directory is named by the fragment's options and the
+# source's Debian version (scripts/lib.sh, UOB_DEBUG_KEY); when it holds a
+# finished build, nothing is run at all; an interrupted build resumes
+# (kbuild).  Builds of other fragments of this source are removed.
 set -euo pipefail
 UOB_STEP=debug-kernel
 . "$(dirname "$0")/lib.sh"
@@ -18,14 +19,18 @@ uob_provision base
 
 frag=$UOB_TOP/tests/debug-kernel.config
 obj=$UOB_DEBUG_OBJ
-key=$( (cat "$frag"; echo "$UOB_REF_DEBVER") | sha256sum | cut -d' ' -f1)
+key=$UOB_DEBUG_KEY
 if [ "$(cat "$obj/.uob-built" 2>/dev/null)" = "$key" ] && [ -f "$UOB_DEBUG_IMAGE" ]; then
 	uob_log "debug kernel $(cat "$obj/include/config/kernel.release"): cached"
 	exit 0
 fi
 
-# objects of another source version must not survive into this build
+# objects of another source version must not survive into this build;
+# builds of other fragments are not kept (1.5 GB each)
 [ "$(cat "$obj/.uob-src" 2>/dev/null)" = "$UOB_REF_DEBVER" ] || rm -rf "$obj"
+for old in "$UOB_CACHE/debug-build-$UOB_REF_UPSTREAM"-*; do
+	[ "$old" = "$obj" ] || rm -rf "$old"
+done
 start=$(date +%s)
 uob_prepare_tree "$UOB_REF_SRC" "$obj" "$frag" defconfig
 echo "$UOB_REF_DEBVER" >"$obj/.uob-src"

@@ -21,8 +21,13 @@ UOB_ARM64_IMAGE=$UOB_ARM64_ROOT/boot/vmlinuz-$UOB_ARM64_KVER
 
 # The debug kernel of make e2e-debug: the same source, x86_64 defconfig +
 # tests/debug-kernel.config (KASAN, lockdep, kmemleak, ...), built once by
-# scripts/debug-kernel.sh; its modules installed into a staging root.
-UOB_DEBUG_OBJ=$UOB_CACHE/debug-build-$UOB_REF_UPSTREAM
+# scripts/debug-kernel.sh; its modules installed into a staging root.  The
+# build directory is named by the fragment's options (its comments do not
+# count) and the source version, so checkouts with different fragments
+# each keep their own build instead of rebuilding the other's.
+UOB_DEBUG_KEY=$( (grep -E '^(CONFIG_|# CONFIG_.* is not set)' "$UOB_TOP/tests/debug-kernel.config"
+	echo "$UOB_REF_DEBVER") | sha256sum | cut -c1-12)
+UOB_DEBUG_OBJ=$UOB_CACHE/debug-build-$UOB_REF_UPSTREAM-$UOB_DEBUG_KEY
 UOB_DEBUG_IMAGE=$UOB_DEBUG_OBJ/arch/x86/boot/bzImage
 UOB_DEBUG_MODROOT=$UOB_DEBUG_OBJ/staging
 
