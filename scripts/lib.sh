@@ -113,6 +113,12 @@ UOB_DEBIAN_SECURITY_MIRROR=${UOB_DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/d
 # fails the check, which is the point: review it, then add a column).
 UOB_NEW_COLUMN=7.2
 
+# The kernels of the package test's Debian 13 chroot (scripts/deb-chroot.sh
+# trixie): trixie's own 6.12 and trixie-backports' 7.2 and 7.3, image and
+# headers.  Pinned; a version the archive has dropped is replaced by the
+# newest of its series there (the test says which it used).
+UOB_TRIXIE_KVERS="6.12.117+deb13-amd64 7.2.12+deb13-amd64 7.3.4+deb13-amd64"
+
 # uob_prepare_tree SRC OBJ FRAGMENT DEFCONFIG [MAKE ARGS...]: configure a
 # kernel source for out-of-tree builds in OBJ (DEFCONFIG + FRAGMENT, every
 # option of FRAGMENT must stick) and run modules_prepare -- once per
