@@ -7,9 +7,10 @@
 # hung-task detection), bzImage and modules in $UOB_DEBUG_OBJ, the modules
 # installed (and depmod'ed) into $UOB_DEBUG_MODROOT for the guest.
 #
-# Cached: the build is keyed by the fragment's content and the source's
-# Debian version; when neither changed, nothing is run at all.  A changed
-# fragment configures afresh; an interrupted build resumes (kbuild).
+# Cached: the build is keyed by the fragment's settings (not its comments)
+# and the source's Debian version; when neither changed, nothing is run at
+# all.  A changed fragment configures the tree again in place, and kbuild
+# rebuilds what the new .config changes; an interrupted build resumes.
 set -euo pipefail
 UOB_STEP=debug-kernel
 . "$(dirname "$0")/lib.sh"
@@ -18,7 +19,7 @@ uob_provision base
 
 frag=$UOB_TOP/tests/debug-kernel.config
 obj=$UOB_DEBUG_OBJ
-key=$( (cat "$frag"; echo "$UOB_REF_DEBVER") | sha256sum | cut -d' ' -f1)
+key=$( (uob_config_sum "$frag"; echo "$UOB_REF_DEBVER") | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$obj/.uob-built" 2>/dev/null)" = "$key" ] && [ -f "$UOB_DEBUG_IMAGE" ]; then
 	uob_log "debug kernel $(cat "$obj/include/config/kernel.release"): cached"
 	exit 0

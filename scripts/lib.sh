@@ -119,17 +119,23 @@ UOB_NEW_COLUMN=7.2
 # newest of its series there (the test says which it used).
 UOB_TRIXIE_KVERS="6.12.117+deb13-amd64 7.2.12+deb13-amd64 7.3.4+deb13-amd64"
 
+# uob_config_sum FRAGMENT: the checksum of a config fragment's settings
+# (comments and blank lines do not count: editing a comment rebuilds nothing)
+uob_config_sum() { grep -v -e '^[[:space:]]*#' -e '^[[:space:]]*$' "$1" | sha256sum | cut -d' ' -f1; }
+
 # uob_prepare_tree SRC OBJ FRAGMENT DEFCONFIG [MAKE ARGS...]: configure a
 # kernel source for out-of-tree builds in OBJ (DEFCONFIG + FRAGMENT, every
 # option of FRAGMENT must stick) and run modules_prepare -- once per
-# FRAGMENT content.  Used by the arm64 and newer-kernel compile checks.
+# FRAGMENT settings.  Configured again in place when they change (kbuild
+# rebuilds what the new .config changes).  Used by the arm64 and
+# newer-kernel compile checks and the debug kernel.
 uob_prepare_tree() {
 	local src=$1 obj=$2 frag=$3 defcfg=$4; shift 4
 	local sum o
-	sum=$(cat "$frag" | sha256sum | cut -d' ' -f1)
+	sum=$(uob_config_sum "$frag")
 	[ "$(cat "$obj/.uob-config" 2>/dev/null)" = "$sum" ] && return 0
 	uob_log "configuring and preparing $src in $obj (once)"
-	rm -rf "$obj"; mkdir -p "$obj"
+	rm -f "$obj/.uob-config"; mkdir -p "$obj"
 	make -s -C "$src" O="$obj" "$@" "$defcfg" >/dev/null
 	"$src/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" "$frag" >/dev/null
 	make -s -C "$src" O="$obj" "$@" olddefconfig >/dev/null
