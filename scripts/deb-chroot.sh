@@ -10,10 +10,11 @@
 # $UOB_CACHE/deb-chroot-trixie/root, with what a user of the package has:
 #   bookworm  the reference kernel's image and headers (pinned version),
 #             the newest 6.1 headers (linux-headers-amd64);
-#   trixie    a minimal Debian 13: the image and headers of its own 6.12
-#             and of trixie-backports' 7.2 and 7.3 (pinned versions,
-#             UOB_TRIXIE_KVERS in scripts/lib.sh; apt-cache madison in
-#             the chroot lists what the archive has now);
+#   trixie    a minimal Debian 13: the image and headers of its current
+#             kernel (linux-image-amd64, from trixie-security), of the
+#             point release's 6.12 and of trixie-backports' 7.2 and 7.3
+#             (pinned versions, UOB_TRIXIE_KVERS in scripts/lib.sh;
+#             apt-cache madison in the chroot lists what the archive has);
 # and in both gcc, make, dkms, bpftool, no kernel source -- and no
 # openssl: the package must bring what DKMS needs to make its signing
 # key.  Rebuilt when this list or the mirror changes.  Prints the
@@ -38,7 +39,10 @@ bookworm)
 	;;
 trixie)
 	dir=$UOB_CACHE/deb-chroot-trixie
-	pkgs+=("kernels: $UOB_TRIXIE_KVERS")	# resolved below, after apt-get update
+	# a Debian 13 user's kernel (linux-image-amd64: trixie-security's 6.12
+	# now, which the package's Recommends would pull the headers of), and
+	# the pinned ones, resolved below after apt-get update
+	pkgs+=(linux-image-amd64 linux-headers-amd64 "kernels: $UOB_TRIXIE_KVERS")
 	;;
 *) uob_die "deb-chroot.sh: unknown suite '$suite' (bookworm, trixie)" ;;
 esac

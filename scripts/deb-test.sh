@@ -70,11 +70,14 @@ for suite in bookworm trixie; do
 	if [ "$suite" = bookworm ]; then
 		kvers=$UOB_REF_KVER old=1
 	else
-		# every kernel of the chroot (scripts/deb-chroot.sh: 6.12, 7.2, 7.3)
+		# every kernel of the chroot (scripts/deb-chroot.sh: trixie's
+		# current 6.12, the pinned 6.12, 7.2 and 7.3)
 		kvers=$(cd "$base/lib/modules" && ls -d -- */build | sed 's|/build||' | sort -V | tr '\n' ' ')
 		old=0
-		[ "$(echo "$kvers" | wc -w)" -eq "$(echo "$UOB_TRIXIE_KVERS" | wc -w)" ] ||
-			{ echo "not ok - deb ($suite): the chroot's kernels are '$kvers'"; rc=1; }
+		for k in 6.12 7.2 7.3; do
+			[[ " $kvers" = *" $k."* ]] ||
+				{ echo "not ok - deb ($suite): no $k kernel in the chroot ($kvers)"; rc=1; }
+		done
 	fi
 	chroot "$root" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LC_ALL=C \
 		DEBIAN_FRONTEND=noninteractive KVERS="$kvers" OLD_KVERS="$old" VER="$ver" \

@@ -17,7 +17,9 @@ uob_provision guest deb
 name=usb-offload-backport
 ver=$(cat "$UOB_TOP/VERSION")
 base=$("$UOB_TOP/scripts/deb-chroot.sh" trixie)
-kver=$(cd "$base/lib/modules" && ls -d 6.12.* | sort -V | tail -1)
+# the point release's 6.12 (the first of UOB_TRIXIE_KVERS), else the newest
+kver=${UOB_TRIXIE_KVERS%% *}
+[ -d "$base/lib/modules/$kver/kernel" ] || kver=$(cd "$base/lib/modules" && ls -d 6.12.* | sort -V | tail -1)
 [ -n "$kver" ] && [ -f "$base/boot/vmlinuz-$kver" ] || uob_die "no 6.12 kernel in $base"
 out=$UOB_CACHE/e2e-trixie
 rm -rf "$out"
