@@ -67,7 +67,7 @@ KBUILD_ARGS := -C $(KDIR) M=$(PROJECT_DIR) $(UOB_KCONFIG)
 
 .PHONY: all modules clean install help check kunit kunit-newer run run-arm64 e2e e2e-arm64 fuzz \
 	e2e-debug bench soak deb-test sign patches check-patches provision headers-check checkpatch \
-	dsp-emu dsp-stream
+	dsp-emu dsp-stream e2e-trixie
 
 all: modules
 
@@ -98,6 +98,8 @@ help:
 	@echo "  make e2e-debug         the e2e on a KASAN/lockdep/kmemleak 6.12.111 (built once)"
 	@echo "  make e2e-arm64         make run's session, e2e and IOMMU (SMMUv3) scenarios on arm64"
 	@echo "  make deb-test          build the Debian -dkms package, install and purge it in a chroot"
+	@echo "                         (bookworm; trixie with its 6.12 and backports' 7.2 and 7.3)"
+	@echo "  make e2e-trixie        the e2e on Debian 13's own 6.12 image, modules built by its dkms"
 	@echo "  make bench             round trips vs floor, get/put cost, dkms time, sizes (not in check)"
 	@echo "  make soak              100 enable/unplug/replug + 100 load/unload cycles (not in check)"
 	@echo "  make patches [O=DIR]   the in-tree series (patches/ + the sources) into DIR"
@@ -176,6 +178,9 @@ soak:
 
 deb-test:
 	scripts/check.sh debian-package
+
+e2e-trixie:
+	scripts/check.sh e2e-trixie
 
 # the test rig's emulated DSP (test-only, never in the package): its own
 # Kbuild; the reference kernel unless KVER= or KDIR= is given

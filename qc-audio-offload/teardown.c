@@ -36,8 +36,10 @@
  *     register a PM notifier under its udev lock;
  *   - the bus notifier chain (its rwsem, held for reading): on an unbind
  *     it runs under the udev lock the USB core holds and takes only leaf
- *     mutexes; on BUS_NOTIFY_DEL_DEVICE it takes the deleted device's lock
- *     to release parked streams (no other path holds that lock then).
+ *     mutexes; on BUS_NOTIFY_DEL_DEVICE, and only for a device with parked
+ *     streams, it takes the deleted device's lock to release them
+ *     (uob_qc_device_deleted() below says why that cannot deadlock, and
+ *     the one window left, at module unload).
  *
  * The udev lock serialises everything that changes a device's streams:
  * requests and stop-session take it; the USB core holds it around the
@@ -156,6 +158,31 @@ void uob_qc_stop_streams(const struct sockaddr_qrtr *client, bool tell, const ch
  * parked on it are released now, before either (the release work may not
  * have had the lock yet).  The driver core holds no lock of the device
  * here; we take it as usbcore's own paths do.
+ *
+ * Taking a udev lock inside the USB bus notifier chain: why it cannot
+ * deadlock.  device_del() of a usb_device runs the chain (its rwsem held
+ * for reading) from usb_disconnect(), with the device itself unlocked and
+ * its ancestors locked (hub_wq, hub_disconnect_children(), the port's
+ * "disable" attribute), or usb_bus_idr_lock held (usb_remove_hcd(): the
+ * root hub), or the controller's PCI device lock (its removal); the
+ * usb_new_device() error path deletes a device that never streamed, so
+ * no lock is taken there.  Whoever holds the deleted device's lock while
+ * we wait for it (a request of ours, usbfs, a sysfs attribute, the
+ * release work) must not wait for any of those:
+ *   - an ancestor's udev lock: usbcore's order is parent before child,
+ *     and no path takes a parent's lock under a child's;
+ *   - usb_bus_idr_lock, the PCI device lock: taken before udev locks
+ *     (usb_device_dump(), the PCI core), never under one;
+ *   - the chain's rwsem: a reader under the device's lock (an unbind or
+ *     device_add() on the USB bus) waits only if a writer is queued, and
+ *     the USB bus chain has two writers: usbcore's registration at init
+ *     (before any device) and ours, uob_qc_watch_bus() (with no udev
+ *     lock held, before any stream exists on the bus, so before this can
+ *     wait) and uob_qc_unwatch_bus() at module exit.
+ * The window left is that exit: rmmod racing the deletion of a device
+ * with a parked stream while a third task holds that device's lock and
+ * unbinds it through sysfs.  That needs root doing both at once on a
+ * device being unplugged; it is not closed.
  */
 static int uob_qc_device_deleted(struct device *dev)
 {

@@ -19,13 +19,19 @@ UOB_ARM64_ROOT=$UOB_CACHE/arm64-root
 UOB_ARM64_KDIR=$UOB_ARM64_ROOT/usr/src/linux-headers-$UOB_ARM64_KVER
 UOB_ARM64_IMAGE=$UOB_ARM64_ROOT/boot/vmlinuz-$UOB_ARM64_KVER
 
+# uob_config_settings FRAGMENT: a config fragment's settings, CONFIG_X=...
+# and "# CONFIG_X is not set" (other comments and blank lines do not count:
+# editing a comment rebuilds nothing); uob_config_sum FRAGMENT: their checksum
+uob_config_settings() { grep -E '^(CONFIG_|# CONFIG_[A-Za-z0-9_]+ is not set)' "$1"; }
+uob_config_sum() { uob_config_settings "$1" | sha256sum | cut -d' ' -f1; }
+
 # The debug kernel of make e2e-debug: the same source, x86_64 defconfig +
 # tests/debug-kernel.config (KASAN, lockdep, kmemleak, ...), built once by
 # scripts/debug-kernel.sh; its modules installed into a staging root.  The
 # build directory is named by the fragment's options (its comments do not
 # count) and the source version, so checkouts with different fragments
 # each keep their own build instead of rebuilding the other's.
-UOB_DEBUG_KEY=$( (grep -E '^(CONFIG_|# CONFIG_.* is not set)' "$UOB_TOP/tests/debug-kernel.config"
+UOB_DEBUG_KEY=$( (uob_config_settings "$UOB_TOP/tests/debug-kernel.config"
 	echo "$UOB_REF_DEBVER") | sha256sum | cut -c1-12)
 UOB_DEBUG_OBJ=$UOB_CACHE/debug-build-$UOB_REF_UPSTREAM-$UOB_DEBUG_KEY
 UOB_DEBUG_IMAGE=$UOB_DEBUG_OBJ/arch/x86/boot/bzImage
@@ -118,17 +124,25 @@ UOB_DEBIAN_SECURITY_MIRROR=${UOB_DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/d
 # fails the check, which is the point: review it, then add a column).
 UOB_NEW_COLUMN=7.2
 
+# The kernels of the package test's Debian 13 chroot (scripts/deb-chroot.sh
+# trixie): trixie's own 6.12 and trixie-backports' 7.2 and 7.3, image and
+# headers.  Pinned; a version the archive has dropped is replaced by the
+# newest of its series there (the test says which it used).
+UOB_TRIXIE_KVERS="6.12.117+deb13-amd64 7.2.12+deb13-amd64 7.3.4+deb13-amd64"
+
 # uob_prepare_tree SRC OBJ FRAGMENT DEFCONFIG [MAKE ARGS...]: configure a
 # kernel source for out-of-tree builds in OBJ (DEFCONFIG + FRAGMENT, every
 # option of FRAGMENT must stick) and run modules_prepare -- once per
-# FRAGMENT content.  Used by the arm64 and newer-kernel compile checks.
+# FRAGMENT settings.  Configured again in place when they change (kbuild
+# rebuilds what the new .config changes).  Used by the arm64 and
+# newer-kernel compile checks and the debug kernel.
 uob_prepare_tree() {
 	local src=$1 obj=$2 frag=$3 defcfg=$4; shift 4
 	local sum o
-	sum=$(cat "$frag" | sha256sum | cut -d' ' -f1)
+	sum=$(uob_config_sum "$frag")
 	[ "$(cat "$obj/.uob-config" 2>/dev/null)" = "$sum" ] && return 0
 	uob_log "configuring and preparing $src in $obj (once)"
-	rm -rf "$obj"; mkdir -p "$obj"
+	rm -f "$obj/.uob-config"; mkdir -p "$obj"
 	make -s -C "$src" O="$obj" "$@" "$defcfg" >/dev/null
 	"$src/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" "$frag" >/dev/null
 	make -s -C "$src" O="$obj" "$@" olddefconfig >/dev/null

@@ -205,3 +205,46 @@ lc_s3_inflight() {
 	uob-dsp session 0 >/dev/null 2>&1
 	ok_if "$lc_name: a new session works" [ $? -eq 0 ]
 }
+
+# ---- hibernation, to the pm_test levels ------------------------------------
+# "echo disk > /sys/power/state" with /sys/power/pm_test at a level runs
+# hibernate() up to that level and back, without writing an image (no swap
+# or resume= needed; kernel/power/hibernate.c): PM_HIBERNATION_PREPARE,
+# the freezer (which waits for our stop, qc_audio_offload.c), then at
+#   freezer     back after the kernel threads are frozen;
+#   devices     every device frozen (dpm_suspend(PMSG_FREEZE)), back with
+#               PMSG_RESTORE: xhci-hcd reinitialises the controller;
+#   platform    also the ACPI pre-snapshot;
+#   processors  also the secondary CPUs taken down;
+#   core        also syscore suspend, IRQs off: one step short of the image.
+# Each level waits 5 s ("PM: hibernation: debug: Waiting for 5 seconds.") before
+# it unwinds; that line proves the level was reached.
+lc_pm_waits() { dmesg | grep -c 'hibernation: debug: Waiting for'; }
+lc_pm_level_done() { [ "$lc_pm_rc" = 0 ] && [ "$(lc_pm_waits)" -gt "$lc_pm_w0" ]; }
+lc_hibernate_test() {
+	lc_pm_rc=1
+	if echo "$lc_pm_level" >/sys/power/pm_test &&
+		echo disk >/sys/power/state 2>/tmp/lc.pm.err; then
+		lc_pm_rc=0
+	else
+		say "hibernation (pm_test=$lc_pm_level): $(cat /tmp/lc.pm.err)"
+	fi
+	echo none >/sys/power/pm_test
+}
+
+# lc_hibernate_levels "LEVEL...": one lc_event per level with a stream
+# active, and the level reached and left without an error
+lc_hibernate_levels() {
+	if ! grep -qs disk /sys/power/state; then
+		say "SKIP ${LC_PFX}hibernation: no 'disk' in /sys/power/state"
+		return
+	fi
+	for lc_pm_level in $1; do
+		lc_pm_w0=$(lc_pm_waits)
+		lc_pm_rc=
+		lc_event "hibernation (pm_test=$lc_pm_level)" "system sleep" 300 \
+			lc_hibernate_test lc_nothing
+		ok_if "${LC_PFX}hibernation (pm_test=$lc_pm_level): level reached, disk returned ${lc_pm_rc:-?}" \
+			lc_pm_level_done
+	done
+}
