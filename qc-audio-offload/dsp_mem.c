@@ -67,8 +67,9 @@ static const struct {
 
 struct uob_iova {
 	struct list_head node;
-	unsigned long start;
+	unsigned long start;	/* the mapping: whole pages */
 	size_t size;
+	size_t off;		/* the region's first byte in the first page */
 	struct device *sysdev;	/* the controller, for debugfs */
 	dma_addr_t dma;		/* the same memory as the controller sees it */
 };
@@ -95,7 +96,7 @@ static struct {
 static_assert(UOB_QC_MEM_COUNT == 3, "one IOVA list per kind of memory");
 
 /* First fit in the region; 0 if it is full. */
-static unsigned long uob_iova_get(enum uob_qc_mem type, size_t size,
+static unsigned long uob_iova_get(enum uob_qc_mem type, size_t size, size_t off,
 				  struct device *sysdev, dma_addr_t dma)
 	__must_hold(&uob_dsp.lock)
 {
@@ -116,6 +117,7 @@ static unsigned long uob_iova_get(enum uob_qc_mem type, size_t size,
 		return 0;
 	n->start = start;
 	n->size = size;
+	n->off = off;
 	n->sysdev = sysdev;
 	n->dma = dma;
 	/* before the first range above the hole, or at the end */
@@ -335,7 +337,7 @@ static int __uob_qc_dsp_map(struct uob_qc_map *m, enum uob_qc_mem type,
 		off = offset_in_page(start);
 	}
 	len = PAGE_ALIGN(off + size);
-	iova = uob_iova_get(type, len, sysdev, dma);
+	iova = uob_iova_get(type, len, off, sysdev, dma);
 	if (!iova)
 		return -ENOMEM;
 	if (span) {
@@ -469,11 +471,18 @@ void uob_qc_dsp_show(struct seq_file *m)
 		   uob_dsp.intr_num, uob_dsp.in_use);
 	for (t = 0; t < UOB_QC_MEM_COUNT; t++)
 		list_for_each_entry(a, &uob_dsp.iovas[t], node) {
-			/* both translations walk the IOMMUs' page tables now */
-			phys = iommu_iova_to_phys(uob_dsp.domain, a->start);
+			/*
+			 * The IOVA the DSP was given (its first byte, inside
+			 * the first mapped page) and where that byte lands;
+			 * both translations walk the IOMMUs' page tables now,
+			 * to the byte.
+			 */
+			unsigned long iova = a->start + a->off;
+
+			phys = iommu_iova_to_phys(uob_dsp.domain, iova);
 			ctrl = uob_ctrl_phys(a->sysdev, a->dma);
 			seq_printf(m, "iova %s %#lx+%#zx dma=%pad phys=%pa ctrl_phys=%pa\n",
-				   names[t], a->start, a->size, &a->dma, &phys, &ctrl);
+				   names[t], iova, a->size - a->off, &a->dma, &phys, &ctrl);
 		}
 }
 
