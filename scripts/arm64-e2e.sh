@@ -7,6 +7,7 @@
 # cross-built against Debian's arm64 libqrtr and libasound.
 #
 #   arm64-e2e.sh run [KERNEL...]  make run's session (tests/guest/run-init.sh)
+#   arm64-e2e.sh iommu [KERNEL...]  the IOMMU scenarios alone
 #   arm64-e2e.sh [all [KERNEL...]]
 #                       that, the e2e scenarios (tests/guest/e2e-init.sh)
 #                       and the IOMMU scenarios (tests/guest/iommu-init.sh)
@@ -29,9 +30,9 @@ UOB_STEP=arm64-e2e
 
 what=${1:-all}
 case $what in
-run|all) [ $# -eq 0 ] || shift ;;
+run|all|iommu) [ $# -eq 0 ] || shift ;;
 stock|16k) what=all ;;
-*) uob_die "usage: $0 [run|all] [stock|16k...]" ;;
+*) uob_die "usage: $0 [run|all|iommu] [stock|16k...]" ;;
 esac
 kernels=("$@")
 [ ${#kernels[@]} -gt 0 ] || kernels=(stock)
@@ -56,7 +57,9 @@ run_kernel() (
 	}
 	local pg="uob_page_size=$UOB_ARM64_PAGE_SIZE"
 
+	rm -f "$base"/{run,e2e,iommu}/result
 	# 1. make run's session
+	[ "$what" != iommu ] || { run_iommu; return; }
 	out=$base/run
 	uob_arm64_rig "$base" "$out" "$UOB_TOP/tests/guest/run-init.sh"
 	uob_log "booting $UOB_ARM64_KVER in qemu-system-aarch64 (TCG, -cpu $UOB_ARM64_CPU) with make run's session"
@@ -91,8 +94,15 @@ run_kernel() (
 		"$out/console.log" 600 | name | tee "$out/result" || rc=1
 	uob_log "$pfx e2e took $(( $(date +%s) - start )) s; console log: $out/console.log"
 
-	# 3. the IOMMU scenarios: an SMMUv3 in front of the PCI host bridge, the
-	#    stand-in DSP device bound to pci-stub so that it has a group
+	run_iommu || rc=1
+	return "$rc"
+)
+
+# 3. the IOMMU scenarios: an SMMUv3 in front of the PCI host bridge, the
+#    stand-in DSP device bound to pci-stub so that it has a group
+#    (run_kernel's variables)
+run_iommu() {
+	local rc=0
 	out=$base/iommu
 	uob_arm64_rig "$base" "$out" "$UOB_TOP/tests/guest/iommu-init.sh"
 	uob_log "booting $UOB_ARM64_KVER on virt,iommu=smmuv3 (the DSP's domain)"
@@ -105,11 +115,11 @@ run_kernel() (
 
 	# not run is not passed: say which, and why (the guest's own words)
 	local skipped
-	skipped=$(cat "$base"/{run,e2e,iommu}/result | grep -c '^ok - .* # SKIP' || true)
-	[ "$skipped" -eq 0 ] || uob_log "$pfx: $skipped scenario group(s) not run: $(cat "$base"/{run,e2e,iommu}/result |
+	skipped=$(cat "$base"/{run,e2e,iommu}/result 2>/dev/null | grep -c '^ok - .* # SKIP' || true)
+	[ "$skipped" -eq 0 ] || uob_log "$pfx: $skipped scenario group(s) not run: $(cat "$base"/{run,e2e,iommu}/result 2>/dev/null |
 		sed -n 's/^ok - \(.*\) # SKIP$/\1/p' | sort -u | paste -sd';')"
 	return "$rc"
-)
+}
 
 rc=0
 for k in "${kernels[@]}"; do

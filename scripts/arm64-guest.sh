@@ -59,7 +59,9 @@ uob_arm64_kernel() {
 	stock) ;;
 	16k)
 		UOB_ARM64_KROOT=$UOB_ARM64_16K_ROOT
-		UOB_ARM64_CPU=max
+		# QEMU's own pointer-authentication hash: the architected one
+		# (QARMA) is what makes TCG with "max" slow
+		UOB_ARM64_CPU=max,pauth-impdef=on
 		UOB_ARM64_PAGE_SIZE=16384
 		# the version arm64-fetch.sh picked (unknown before it ran)
 		if [ -f "$UOB_ARM64_KROOT/.uob-kver" ]; then
