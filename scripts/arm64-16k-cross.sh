@@ -29,7 +29,7 @@ pkgs=(make gcc-aarch64-linux-gnu libc6-dev libelf1t64 libssl3t64 zlib1g pahole
 key=$(printf '%s\n' "$suite" "$UOB_DEBIAN_MIRROR" "${pkgs[@]}" | sha256sum | cut -d' ' -f1)
 
 build() {
-	uob_provision deb
+	uob_provision arm64
 	local tmp=$dir/root.tmp
 	uob_log "building the trixie cross-build chroot (once) in $dir/root"
 	rm -rf --one-file-system "$dir/root" "$tmp"

@@ -78,7 +78,6 @@ uob_arm64_prepare() {
 	uob_provision guest arm64
 	"$UOB_TOP/scripts/arm64-fetch.sh"
 	if [ "$UOB_ARM64_FLAVOUR" = 16k ]; then
-		uob_provision deb	# debootstrap
 		"$UOB_TOP/scripts/arm64-fetch.sh" 16k
 		"$UOB_TOP/scripts/arm64-16k-cross.sh" >/dev/null
 		uob_arm64_kernel 16k
