@@ -23,8 +23,9 @@ UOB_STEP=${UOB_STEP:-arm64-16k-cross}
 dir=$UOB_CACHE/arm64-16k-chroot
 suite=$UOB_ARM64_16K_SUITE
 # the cross compiler (trixie: gcc-14), make, what kbuild's programs link
-# (libelf, libssl, zlib; pahole), bpftool and unpackers for the BTF
-pkgs=(make gcc-aarch64-linux-gnu libc6-dev libelf1t64 libssl3t64 zlib1g pahole
+# (libelf, libssl, zlib; pahole), perl (W=1 runs kernel-doc), bpftool and
+# unpackers for the BTF
+pkgs=(make gcc-aarch64-linux-gnu libc6-dev libelf1t64 libssl3t64 zlib1g pahole perl
       bpftool xz-utils zstd kmod)
 key=$(printf '%s\n' "$suite" "$UOB_DEBIAN_MIRROR" "${pkgs[@]}" | sha256sum | cut -d' ' -f1)
 
