@@ -95,12 +95,17 @@ static struct {
 
 static_assert(UOB_QC_MEM_COUNT == 3, "one IOVA list per kind of memory");
 
-/* First fit in the region; 0 if it is full. */
+/*
+ * First fit in the region; 0 if it is full.  Mappings are whole pages at
+ * page-aligned IOVAs: upstream's region bounds (0x1000, ...) are pages of
+ * a 4K-page kernel only, so a region starts at its first page boundary
+ * (the same address with 4K pages; 0x4000 for the event rings with 16K).
+ */
 static unsigned long uob_iova_get(enum uob_qc_mem type, size_t size, size_t off,
 				  struct device *sysdev, dma_addr_t dma)
 	__must_hold(&uob_dsp.lock)
 {
-	unsigned long start = uob_iova_region[type].start;
+	unsigned long start = PAGE_ALIGN(uob_iova_region[type].start);
 	struct uob_iova *a, *n;
 
 	lockdep_assert_held(&uob_dsp.lock);
