@@ -307,6 +307,7 @@ static int enable(int card, int check_fields, struct resp *rs_out)
 	char dev[PATH_MAX], intf[PATH_MAX], epdir[PATH_MAX + 16], *name;
 	unsigned int ep_index, epn;
 	struct resp rs;
+	long pg;
 	double ms;
 
 	if (transact(&rq, &rs, &ms) < 0) {
@@ -356,7 +357,9 @@ static int enable(int card, int check_fields, struct resp *rs_out)
 	check_dsp_view("event ring", &rs.mem.evt);
 	check_dsp_view("data ring", &rs.mem.data);
 	check_dsp_view("transfer buffer", &rs.mem.xfer);
-	check("transfer buffer size", rs.mem.xfer.size, rq.buf);
+	/* the request's size in whole pages of this kernel, as upstream gives */
+	pg = sysconf(_SC_PAGESIZE);
+	check("transfer buffer size (whole pages)", rs.mem.xfer.size, (rq.buf + pg - 1) / pg * pg);
 	check("offload usage of the device", usage_of(name), 1);
 	return 0;
 }
