@@ -8,12 +8,18 @@
 #
 #   arm64-e2e.sh run [KERNEL...]  make run's session (tests/guest/run-init.sh)
 #   arm64-e2e.sh iommu [KERNEL...]  the IOMMU scenarios alone
+#   arm64-e2e.sh dsp [KERNEL...]    the emulated DSP's guests alone
 #   arm64-e2e.sh [all [KERNEL...]]
 #                       that, the e2e scenarios (tests/guest/e2e-init.sh)
 #                       and the IOMMU scenarios (tests/guest/iommu-init.sh)
 #                       on virt,iommu=smmuv3, judged like the x86 ones by
-#                       tests/e2e/e2e.py.  Results are TAP lines, counted
+#                       tests/e2e/e2e.py, then the emulated DSP streaming
+#                       through the SMMUv3 (tests/guest/dsp-stream-init.sh,
+#                       as scripts/dsp-stream.sh's VT-d guests: two plays
+#                       recorded by QEMU and checked on the host, then the
+#                       stream-end events).  Results are TAP lines, counted
 #                       by make check's runner.
+# UOB_ARM64_PLAY_S: seconds per play (default 5).
 #
 # KERNEL (scripts/arm64-guest.sh: uob_arm64_kernel), default stock:
 #   stock   bookworm's linux-image-6.12.111+deb12-arm64 on a Cortex-A57
@@ -30,9 +36,9 @@ UOB_STEP=arm64-e2e
 
 what=${1:-all}
 case $what in
-run|all|iommu) [ $# -eq 0 ] || shift ;;
+run|all|iommu|dsp) [ $# -eq 0 ] || shift ;;
 stock|16k) what=all ;;
-*) uob_die "usage: $0 [run|all|iommu] [stock|16k...]" ;;
+*) uob_die "usage: $0 [run|all|iommu|dsp] [stock|16k...]" ;;
 esac
 kernels=("$@")
 [ ${#kernels[@]} -gt 0 ] || kernels=(stock)
@@ -57,9 +63,10 @@ run_kernel() (
 	}
 	local pg="uob_page_size=$UOB_ARM64_PAGE_SIZE"
 
-	rm -f "$base"/{run,e2e,iommu}/result
+	rm -f "$base"/{run,e2e,iommu}/result "$base"/dsp/*.result
 	# 1. make run's session
 	[ "$what" != iommu ] || { run_iommu; return; }
+	[ "$what" != dsp ] || { run_dsp; return; }
 	out=$base/run
 	uob_arm64_rig "$base" "$out" "$UOB_TOP/tests/guest/run-init.sh"
 	uob_log "booting $UOB_ARM64_KVER in qemu-system-aarch64 (TCG, -cpu $UOB_ARM64_CPU) with make run's session"
@@ -95,6 +102,7 @@ run_kernel() (
 	uob_log "$pfx e2e took $(( $(date +%s) - start )) s; console log: $out/console.log"
 
 	run_iommu || rc=1
+	run_dsp || rc=1
 	return "$rc"
 )
 
@@ -119,6 +127,86 @@ run_iommu() {
 	[ "$skipped" -eq 0 ] || uob_log "$pfx: $skipped scenario group(s) not run: $(cat "$base"/{run,e2e,iommu}/result 2>/dev/null |
 		sed -n 's/^ok - \(.*\) # SKIP$/\1/p' | sort -u | paste -sd';')"
 	return "$rc"
+}
+
+# 4. the emulated DSP (tests/dsp-emu) streaming through the SMMUv3: the
+#    DSP's domain is the stand-in's, as in the IOMMU guest; QEMU's
+#    usb-audio records into a wav (settings: scripts/dsp-stream.sh).  Two
+#    guests: the plays, whose recording must be exactly the emulator's
+#    packets (tests/dsp-emu/wavcheck.py), and the stream-end events while
+#    it streams, after each of which the audio must stop
+#    (run_kernel's variables)
+run_dsp() {
+	local rc=0 g wav res append runs secs=${UOB_ARM64_PLAY_S:-5}
+	out=$base/dsp
+	UOB_GUEST_EXTRA_KO=$base/ko/uob-dsp-emu.ko \
+		uob_arm64_rig "$base" "$out" "$UOB_TOP/tests/guest/dsp-stream-init.sh"
+	for g in plays variants; do
+		wav=$out/$g.wav res=$out/$g.result
+		rm -f "$wav"
+		append="$UOB_ARM64_IOMMU_APPEND $pg uob_dsp_iommu=1 uob_play_s=$secs"
+		[ "$g" = plays ] || append="$append uob_dsp_mode=variants"
+		uob_log "booting $UOB_ARM64_KVER on virt,iommu=smmuv3 with the emulated DSP ($g)"
+		start=$(date +%s)
+		UOB_E2E_QEMU=$(uob_arm64_qemu iommu) UOB_E2E_CONSOLE=ttyAMA0 \
+		UOB_E2E_QEMU_ARGS=$UOB_ARM64_IOMMU_QEMU UOB_E2E_APPEND=$append \
+		UOB_E2E_WAV=$wav UOB_E2E_AUDIODEV="wav,id=snd0,path=$wav,out.mixing-engine=off" \
+		UOB_E2E_AUDIO_PROPS=buffer=$((1024 * 192)) \
+			python3 "$UOB_TOP/tests/e2e/e2e.py" "$UOB_ARM64_IMAGE" "$out/initrd.gz" \
+			"$out/$g.console.log" 600 | name | tee "$res" || rc=1
+		uob_log "$pfx DSP stream ($g) took $(( $(date +%s) - start )) s; console log: $out/$g.console.log"
+		if [ "$g" = variants ]; then
+			dsp_stopped "$res" | name || rc=1
+			continue
+		fi
+		mapfile -t runs < <(sed -n 's/^# wav-run: \([0-9]*\)$/\1/p' "$res")
+		{
+			if [ ${#runs[@]} -ne 2 ]; then
+				echo "not ok - SMMUv3 DSP wav: the guest reported ${#runs[@]} play(s), not 2"
+			elif [ "${runs[0]}" -lt $((secs * 1000)) ]; then
+				echo "not ok - SMMUv3 DSP wav: play 1 queued ${runs[0]} packets, less than $secs s"
+			elif python3 "$UOB_TOP/tests/dsp-emu/wavcheck.py" "$wav" "${runs[@]}" >"$out/wavcheck" 2>&1; then
+				echo "ok - SMMUv3 DSP wav holds exactly the emulator's signal (${runs[0]} + ${runs[1]} packets)"
+			else
+				echo "not ok - SMMUv3 DSP wav holds exactly the emulator's signal (${runs[0]} + ${runs[1]} packets)"
+			fi
+			sed 's/^/# /' "$out/wavcheck" 2>/dev/null || true
+		} | name | tee -a "$res"
+		! grep -q '^not ok - ' "$res" || rc=1
+	done
+	return "$rc"
+}
+
+# dsp_stopped RESULT: for every stream-end event the guest sampled the
+# recording's size around ("# wavsize TAG-before|after1s|after2s BYTES",
+# tests/e2e/e2e.py; 192 bytes a millisecond): at most 250 ms more audio in
+# the second after it (the emulator had 400 packets queued: a teardown that
+# lets the controller play on adds up to 400 ms), then none.
+dsp_stopped() {
+	local res=$1 tag b a1 a2 d1 d2 n=0 bad=0
+	for tag in $(awk '$1 == "#" && $2 == "wavsize" { sub(/-[a-z0-9]*$/, "", $3); print $3 }' "$res" | uniq); do
+		n=$((n + 1))
+		b=$(awk -v l="$tag-before" '$1 == "#" && $2 == "wavsize" && $3 == l { print $4 }' "$res")
+		a1=$(awk -v l="$tag-after1s" '$1 == "#" && $2 == "wavsize" && $3 == l { print $4 }' "$res")
+		a2=$(awk -v l="$tag-after2s" '$1 == "#" && $2 == "wavsize" && $3 == l { print $4 }' "$res")
+		if [ -z "$b" ] || [ -z "$a1" ] || [ -z "$a2" ]; then
+			echo "not ok - IOMMU: $tag while streaming: the audio stopped (no recording sizes)"
+			bad=1
+			continue
+		fi
+		d1=$(( (a1 - b) / 192 )) d2=$(( (a2 - a1) / 192 ))
+		if [ "$d1" -le 250 ] && [ "$d2" -eq 0 ]; then
+			echo "ok - IOMMU: $tag while streaming: the audio stopped ($d1 ms more, then none)"
+		else
+			echo "not ok - IOMMU: $tag while streaming: the audio stopped ($d1 ms more in 1 s, then $d2 ms; at most 250, then 0)"
+			bad=1
+		fi
+	done
+	if [ "$n" -lt 4 ]; then
+		echo "not ok - IOMMU: the stream-end events sampled the recording ($n of at least 4)"
+		bad=1
+	fi
+	return "$bad"
 }
 
 rc=0

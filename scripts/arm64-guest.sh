@@ -15,14 +15,16 @@
 #       (scripts/arm64-fetch.sh); for 16k also trixie's and the trixie
 #       build chroot (scripts/arm64-16k-cross.sh).
 #   uob_arm64_build BASE
-#       the modules cross-built against Debian's arm64 headers (vermagic
-#       and every symbol CRC checked against that kernel) in BASE/ko, the
+#       the modules and the emulated DSP (tests/dsp-emu) cross-built
+#       against Debian's arm64 headers (vermagic and every symbol CRC
+#       checked against that kernel) in BASE/ko, the
 #       DSP client and tools cross-built against Debian's arm64
 #       libqrtr/libasound in BASE.
 #   uob_arm64_rig BASE OUTDIR INIT_SCRIPT
 #       an initramfs OUTDIR/initrd.gz with BASE's modules and tools, the
 #       arm64 busybox, the stock arm64 modules from the unpacked image
-#       (modprobe -d) and INIT_SCRIPT as /init.
+#       (modprobe -d) and INIT_SCRIPT as /init; more modules for /lib/uob/
+#       in UOB_GUEST_EXTRA_KO (BASE/ko/uob-dsp-emu.ko: the emulated DSP).
 #   uob_arm64_qemu [iommu]
 #       prints the QEMU command's start: virt, Cortex-A57 (16k: max, the
 #       CPU QEMU has with the 16K translation granule), single-threaded
@@ -138,7 +140,23 @@ uob_arm64_modules() {
 	if grep -E '(warning|error):|undefined!|skipped' "$out/build.log"; then
 		uob_die "arm64 module build has warnings, unresolved symbols or skipped modules"
 	fi
-	for m in usb-offload/usb-offload xhci-sideband/xhci-sideband qc-audio-offload/qc-audio-offload; do
+	# the emulated DSP (test-only, tests/dsp-emu), the same way
+	uob_log "building the emulated DSP against the same headers"
+	if [ "$UOB_ARM64_FLAVOUR" = 16k ]; then
+		"$UOB_TOP/scripts/arm64-16k-cross.sh" run "$dir" -- \
+			make -C "$UOB_ARM64_KDIR" M="$dir/tests/dsp-emu" W=1 KCFLAGS=-Werror modules \
+			>"$out/build-emu.log" 2>&1 ||
+			{ cat "$out/build-emu.log" >&2; uob_die "arm64 16k emulator build failed"; }
+	else
+		make -C "$UOB_ARM64_KDIR" M="$dir/tests/dsp-emu" W=1 KCFLAGS=-Werror modules \
+			>"$out/build-emu.log" 2>&1 ||
+			{ cat "$out/build-emu.log" >&2; uob_die "arm64 emulator build failed"; }
+	fi
+	if grep -E '(warning|error):|undefined!' "$out/build-emu.log"; then
+		uob_die "arm64 emulator build has warnings or unresolved symbols"
+	fi
+	for m in usb-offload/usb-offload xhci-sideband/xhci-sideband qc-audio-offload/qc-audio-offload \
+		 tests/dsp-emu/uob-dsp-emu; do
 		[ -f "$dir/$m.ko" ] || uob_die "arm64: $m.ko was not built"
 		uob_arm64_check_ko "$dir/$m.ko" "$UOB_ARM64_KDIR/Module.symvers" "$dir/Module.symvers" |
 			tee -a "$out/build.log" >&2
@@ -197,7 +215,8 @@ uob_arm64_build() {
 }
 
 uob_arm64_rig() {
-	local base=$1 out=$2 init=$3 extra
+	local base=$1 out=$2 init=$3 extra more=()
+	read -r -a more <<<"${UOB_GUEST_EXTRA_KO:-}"
 	mkdir -p "$out"
 	mapfile -t extra < <(uob_arm64_binary "$base/uob-dsp" /bin/uob-dsp;
 			     uob_arm64_binary "$base/uob-usbreset" /bin/uob-usbreset;
@@ -210,7 +229,7 @@ uob_arm64_rig() {
 	UOB_GUEST_KVER=$UOB_ARM64_KVER \
 		uob_guest_initramfs "$out/initrd.gz" "$init" \
 		"$base/ko/usb-offload.ko" "$base/ko/xhci-sideband.ko" \
-		"$base/ko/qc-audio-offload.ko" -- "${extra[@]}"
+		"$base/ko/qc-audio-offload.ko" "${more[@]}" -- "${extra[@]}"
 }
 
 uob_arm64_boot() {
