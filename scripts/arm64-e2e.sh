@@ -143,12 +143,15 @@ run_dsp() {
 		uob_arm64_rig "$base" "$out" "$UOB_TOP/tests/guest/dsp-stream-init.sh"
 	for g in plays variants; do
 		wav=$out/$g.wav res=$out/$g.result
-		rm -f "$wav"
+		rm -f "$wav" "$out/wavcheck"
 		append="$UOB_ARM64_IOMMU_APPEND $pg uob_dsp_iommu=1 uob_play_s=$secs"
 		[ "$g" = plays ] || append="$append uob_dsp_mode=variants"
 		uob_log "booting $UOB_ARM64_KVER on virt,iommu=smmuv3 with the emulated DSP ($g)"
 		start=$(date +%s)
-		UOB_E2E_QEMU=$(uob_arm64_qemu iommu) UOB_E2E_CONSOLE=ttyAMA0 \
+		# the DSP keeps 128 ms queued against QEMU's virtual clock: a TCG
+		# vCPU that other work on the machine holds off longer underruns
+		# it (seen here: 4664 packets in 5 s), so QEMU runs ahead of it
+		UOB_E2E_QEMU="nice -n -10 $(uob_arm64_qemu iommu)" UOB_E2E_CONSOLE=ttyAMA0 \
 		UOB_E2E_QEMU_ARGS=$UOB_ARM64_IOMMU_QEMU UOB_E2E_APPEND=$append \
 		UOB_E2E_WAV=$wav UOB_E2E_AUDIODEV="wav,id=snd0,path=$wav,out.mixing-engine=off" \
 		UOB_E2E_AUDIO_PROPS=buffer=$((1024 * 192)) \
@@ -163,14 +166,16 @@ run_dsp() {
 		{
 			if [ ${#runs[@]} -ne 2 ]; then
 				echo "not ok - SMMUv3 DSP wav: the guest reported ${#runs[@]} play(s), not 2"
-			elif [ "${runs[0]}" -lt $((secs * 1000)) ]; then
-				echo "not ok - SMMUv3 DSP wav: play 1 queued ${runs[0]} packets, less than $secs s"
-			elif python3 "$UOB_TOP/tests/dsp-emu/wavcheck.py" "$wav" "${runs[@]}" >"$out/wavcheck" 2>&1; then
-				echo "ok - SMMUv3 DSP wav holds exactly the emulator's signal (${runs[0]} + ${runs[1]} packets)"
 			else
-				echo "not ok - SMMUv3 DSP wav holds exactly the emulator's signal (${runs[0]} + ${runs[1]} packets)"
+				[ "${runs[0]}" -ge $((secs * 1000)) ] ||
+					echo "not ok - SMMUv3 DSP wav: play 1 queued ${runs[0]} packets, less than $secs s"
+				if python3 "$UOB_TOP/tests/dsp-emu/wavcheck.py" "$wav" "${runs[@]}" >"$out/wavcheck" 2>&1; then
+					echo "ok - SMMUv3 DSP wav holds exactly the emulator's signal (${runs[0]} + ${runs[1]} packets)"
+				else
+					echo "not ok - SMMUv3 DSP wav holds exactly the emulator's signal (${runs[0]} + ${runs[1]} packets)"
+				fi
+				sed 's/^/# /' "$out/wavcheck"
 			fi
-			sed 's/^/# /' "$out/wavcheck" 2>/dev/null || true
 		} | name | tee -a "$res"
 		! grep -q '^not ok - ' "$res" || rc=1
 	done
