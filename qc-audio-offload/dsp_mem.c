@@ -67,8 +67,9 @@ static const struct {
 
 struct uob_iova {
 	struct list_head node;
-	unsigned long start;
+	unsigned long start;	/* the mapping: whole pages */
 	size_t size;
+	size_t off;		/* the region's first byte in the first page */
 	struct device *sysdev;	/* the controller, for debugfs */
 	dma_addr_t dma;		/* the same memory as the controller sees it */
 };
@@ -94,12 +95,17 @@ static struct {
 
 static_assert(UOB_QC_MEM_COUNT == 3, "one IOVA list per kind of memory");
 
-/* First fit in the region; 0 if it is full. */
-static unsigned long uob_iova_get(enum uob_qc_mem type, size_t size,
+/*
+ * First fit in the region; 0 if it is full.  Mappings are whole pages at
+ * page-aligned IOVAs: upstream's region bounds (0x1000, ...) are pages of
+ * a 4K-page kernel only, so a region starts at its first page boundary
+ * (the same address with 4K pages; 0x4000 for the event rings with 16K).
+ */
+static unsigned long uob_iova_get(enum uob_qc_mem type, size_t size, size_t off,
 				  struct device *sysdev, dma_addr_t dma)
 	__must_hold(&uob_dsp.lock)
 {
-	unsigned long start = uob_iova_region[type].start;
+	unsigned long start = PAGE_ALIGN(uob_iova_region[type].start);
 	struct uob_iova *a, *n;
 
 	lockdep_assert_held(&uob_dsp.lock);
@@ -116,6 +122,7 @@ static unsigned long uob_iova_get(enum uob_qc_mem type, size_t size,
 		return 0;
 	n->start = start;
 	n->size = size;
+	n->off = off;
 	n->sysdev = sysdev;
 	n->dma = dma;
 	/* before the first range above the hole, or at the end */
@@ -270,11 +277,15 @@ u16 uob_qc_dsp_intr_num(void)
 /*
  * An IOMMU maps whole pages.  A ring segment (4 KiB) may sit inside a
  * larger page on a 16K- or 64K-page kernel, at the offset the sideband's
- * sg entry gives.  The DSP reads a region's entries one after the other
- * from the IOVA it is given (upstream's layout: segment k at k * 4 KiB),
- * which sub-page entries can give only when they are physically
- * contiguous: then the pages around them are mapped, and the DSP gets the
- * IOVA of the first byte.  Entries of whole pages are mapped as they come.
+ * sg entry gives.  The DSP reads a ring's segments one after the other
+ * from the IOVA it is given (segment k at k * 4 KiB), which sub-page
+ * entries can give only while they lie back to back in memory.  The rule
+ * (docs/design.md, "Memory as the DSP sees it"): the DSP gets the run of
+ * segments that are physically contiguous from the first -- the pages
+ * around them are mapped, the DSP gets the IOVA of the first byte and the
+ * run's size -- and at least the first segment, which is what mainline
+ * hands over (one page of the first segment).  Entries of whole pages (a
+ * 4K-page kernel, the transfer buffer) are all mapped as they come.
  */
 static bool uob_dsp_sub_page(struct sg_table *sgt)
 {
@@ -287,8 +298,8 @@ static bool uob_dsp_sub_page(struct sg_table *sgt)
 	return false;
 }
 
-/* The physical span of @sgt's entries, which must be contiguous. */
-static int uob_dsp_span(struct sg_table *sgt, phys_addr_t *start)
+/* The entries of @sgt contiguous in memory from the first: start, bytes. */
+static size_t uob_dsp_span(struct sg_table *sgt, phys_addr_t *start)
 {
 	struct scatterlist *sg;
 	phys_addr_t end;
@@ -298,10 +309,10 @@ static int uob_dsp_span(struct sg_table *sgt, phys_addr_t *start)
 	end = *start;
 	for_each_sgtable_sg(sgt, sg, i) {
 		if (sg_phys(sg) != end)
-			return -EINVAL;
+			break;
 		end += sg->length;
 	}
-	return 0;
+	return end - *start;
 }
 
 /* Map @sgt into the DSP's domain, if there is one.  Fills @m. */
@@ -329,13 +340,13 @@ static int __uob_qc_dsp_map(struct uob_qc_map *m, enum uob_qc_mem type,
 	if (dev_is_dma_coherent(sysdev))
 		prot |= IOMMU_CACHE;
 	if (span) {
-		ret = uob_dsp_span(sgt, &start);
-		if (ret)
-			return ret;
+		/* what the DSP can follow from the first segment on */
+		size = uob_dsp_span(sgt, &start);
 		off = offset_in_page(start);
+		m->size = size;
 	}
 	len = PAGE_ALIGN(off + size);
-	iova = uob_iova_get(type, len, sysdev, dma);
+	iova = uob_iova_get(type, len, off, sysdev, dma);
 	if (!iova)
 		return -ENOMEM;
 	if (span) {
@@ -362,9 +373,12 @@ static int __uob_qc_dsp_map(struct uob_qc_map *m, enum uob_qc_mem type,
  * @sgt: the region's pages (the caller frees it)
  * @dma: the region's DMA address as the controller sees it
  *
- * With a DSP domain, maps every entry of @sgt at consecutive IOVAs;
- * otherwise the DSP gets @dma.  The size handed over is the sum of @sgt's
- * entries (whole ring segments / pages).
+ * With a DSP domain, maps every entry of @sgt at consecutive IOVAs, or,
+ * when the entries are smaller than a page (4 KiB ring segments on a 16K-
+ * or 64K-page kernel), the entries contiguous in memory from the first
+ * (at least the first); otherwise the DSP gets @dma.  The size handed
+ * over (@m->size) is what the DSP can reach from its address: the sum of
+ * the entries mapped, or of all of them without a domain.
  *
  * Context: process context; the caller holds the udev device lock of the
  * device the region belongs to.  Takes uob_dsp.lock (a leaf lock).
@@ -469,11 +483,18 @@ void uob_qc_dsp_show(struct seq_file *m)
 		   uob_dsp.intr_num, uob_dsp.in_use);
 	for (t = 0; t < UOB_QC_MEM_COUNT; t++)
 		list_for_each_entry(a, &uob_dsp.iovas[t], node) {
-			/* both translations walk the IOMMUs' page tables now */
-			phys = iommu_iova_to_phys(uob_dsp.domain, a->start);
+			/*
+			 * The IOVA the DSP was given (its first byte, inside
+			 * the first mapped page) and where that byte lands;
+			 * both translations walk the IOMMUs' page tables now,
+			 * to the byte.
+			 */
+			unsigned long iova = a->start + a->off;
+
+			phys = iommu_iova_to_phys(uob_dsp.domain, iova);
 			ctrl = uob_ctrl_phys(a->sysdev, a->dma);
 			seq_printf(m, "iova %s %#lx+%#zx dma=%pad phys=%pa ctrl_phys=%pa\n",
-				   names[t], a->start, a->size, &a->dma, &phys, &ctrl);
+				   names[t], iova, a->size - a->off, &a->dma, &phys, &ctrl);
 		}
 }
 

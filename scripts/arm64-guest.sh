@@ -5,20 +5,29 @@
 # (the initramfs layout, the /init scripts, the stock module list) comes
 # from scripts/guest.sh; what differs is here:
 #
+#   uob_arm64_kernel stock|16k
+#       which kernel the functions below build for and boot: Debian's stock
+#       arm64 6.12.111 (bookworm; the default), or trixie's 16K-page
+#       linux-image-6.12.*-arm64-16k (UOB_ARM64_KROOT: its unpacked
+#       packages; the guests' userspace stays bookworm's, UOB_ARM64_ROOT).
 #   uob_arm64_prepare
 #       packages, the reference source (xhci.h) and the arm64 .debs
-#       (scripts/arm64-fetch.sh).
+#       (scripts/arm64-fetch.sh); for 16k also trixie's and the trixie
+#       build chroot (scripts/arm64-16k-cross.sh).
 #   uob_arm64_build BASE
-#       the modules cross-built against Debian's arm64 headers (vermagic
-#       and every symbol CRC checked against that kernel) in BASE/ko, the
+#       the modules and the emulated DSP (tests/dsp-emu) cross-built
+#       against Debian's arm64 headers (vermagic and every symbol CRC
+#       checked against that kernel) in BASE/ko, the
 #       DSP client and tools cross-built against Debian's arm64
 #       libqrtr/libasound in BASE.
 #   uob_arm64_rig BASE OUTDIR INIT_SCRIPT
 #       an initramfs OUTDIR/initrd.gz with BASE's modules and tools, the
 #       arm64 busybox, the stock arm64 modules from the unpacked image
-#       (modprobe -d) and INIT_SCRIPT as /init.
+#       (modprobe -d) and INIT_SCRIPT as /init; more modules for /lib/uob/
+#       in UOB_GUEST_EXTRA_KO (BASE/ko/uob-dsp-emu.ko: the emulated DSP).
 #   uob_arm64_qemu [iommu]
-#       prints the QEMU command's start: virt, Cortex-A57, single-threaded
+#       prints the QEMU command's start: virt, Cortex-A57 (16k: max, the
+#       CPU QEMU has with the 16K translation granule), single-threaded
 #       TCG; "iommu" adds an SMMUv3 in front of the PCI host bridge.
 #   uob_arm64_boot INITRAMFS LOG TIMEOUT [QEMU ARGS...]
 #       boots it with qemu-xhci + usb-audio, console to LOG.
@@ -40,9 +49,41 @@ UOB_ARM64_IOMMU_APPEND="iommu.strict=1 uob_iommu_name=SMMUv3 uob_iommu_sysfs=smm
 
 UOB_ARM64_LIBDIRS=("$UOB_ARM64_ROOT/lib/aarch64-linux-gnu" "$UOB_ARM64_ROOT/usr/lib/aarch64-linux-gnu")
 
+# the kernel: stock (lib.sh's UOB_ARM64_KVER, _KDIR, _IMAGE) or 16k
+UOB_ARM64_FLAVOUR=stock
+UOB_ARM64_KROOT=$UOB_ARM64_ROOT
+UOB_ARM64_CPU=cortex-a57
+# the page size the guests must see (tests/guest/lib.sh: uob_page_sizes)
+UOB_ARM64_PAGE_SIZE=4096
+uob_arm64_kernel() {
+	UOB_ARM64_FLAVOUR=$1
+	case $1 in
+	stock) ;;
+	16k)
+		UOB_ARM64_KROOT=$UOB_ARM64_16K_ROOT
+		# QEMU's own pointer-authentication hash: the architected one
+		# (QARMA) is what makes TCG with "max" slow
+		UOB_ARM64_CPU=max,pauth-impdef=on
+		UOB_ARM64_PAGE_SIZE=16384
+		# the version arm64-fetch.sh picked (unknown before it ran)
+		if [ -f "$UOB_ARM64_KROOT/.uob-kver" ]; then
+			UOB_ARM64_KVER=$(cat "$UOB_ARM64_KROOT/.uob-kver")
+			UOB_ARM64_KDIR=$UOB_ARM64_KROOT/usr/src/linux-headers-$UOB_ARM64_KVER
+			UOB_ARM64_IMAGE=$UOB_ARM64_KROOT/boot/vmlinuz-$UOB_ARM64_KVER
+		fi
+		;;
+	*) uob_die "arm64 kernel '$1': stock or 16k" ;;
+	esac
+}
+
 uob_arm64_prepare() {
 	uob_provision guest arm64
 	"$UOB_TOP/scripts/arm64-fetch.sh"
+	if [ "$UOB_ARM64_FLAVOUR" = 16k ]; then
+		"$UOB_TOP/scripts/arm64-fetch.sh" 16k
+		"$UOB_TOP/scripts/arm64-16k-cross.sh" >/dev/null
+		uob_arm64_kernel 16k
+	fi
 }
 
 # shellcheck disable=SC2120 # called with "iommu" from scripts/arm64-e2e.sh
@@ -50,7 +91,7 @@ uob_arm64_qemu() {
 	local m=virt
 	[ "${1:-}" = iommu ] && m=virt,iommu=smmuv3
 	# thread=single: see scripts/guest.sh
-	echo "qemu-system-aarch64 -machine $m -cpu cortex-a57 -accel tcg,thread=single"
+	echo "qemu-system-aarch64 -machine $m -cpu $UOB_ARM64_CPU -accel tcg,thread=single"
 }
 
 # uob_arm64_check_ko KO SYMVERS...: built for the arm64 kernel: its vermagic
@@ -59,7 +100,7 @@ uob_arm64_qemu() {
 uob_arm64_check_ko() {
 	local ko=$1; shift
 	local want got bad
-	want=$(modinfo -F vermagic "$UOB_ARM64_ROOT/lib/modules/$UOB_ARM64_KVER/kernel/sound/usb/snd-usb-audio.ko.xz")
+	want=$(modinfo -F vermagic "$UOB_ARM64_KROOT/lib/modules/$UOB_ARM64_KVER/kernel/sound/usb/snd-usb-audio.ko.xz")
 	got=$(modinfo -F vermagic "$ko")
 	[ "$got" = "$want" ] || uob_die "$(basename "$ko"): vermagic '$got', the kernel's modules have '$want'"
 	bad=$(/sbin/modprobe --dump-modversions "$ko" | awk '
@@ -74,18 +115,48 @@ uob_arm64_check_ko() {
 # Debian's arm64 headers (their .kernelvariables set ARCH and
 # CROSS_COMPILE) with xhci.h from the reference source; modpost resolves
 # every symbol (no KBUILD_MODPOST_WARN).  Copies them to OUTDIR/ko.
+# 16k: no source of that kernel here, so the xHCI layouts come from its
+# BTF (the image's vmlinuz and xhci-hcd.ko, scripts/xhci-btf.sh), and the
+# build runs in the trixie chroot (its gcc-14 and kbuild).
 uob_arm64_modules() {
-	local out=$1 dir=$UOB_CACHE/scratch/arm64-guest m
+	local out=$1 dir=$UOB_CACHE/scratch/arm64-guest-$UOB_ARM64_FLAVOUR m
 	rm -rf "$dir"; mkdir -p "$dir" "$out/ko"
 	uob_copy_tree "$dir"
 	uob_log "building the modules against Debian's $UOB_ARM64_KVER headers"
-	make -C "$dir" KDIR="$UOB_ARM64_KDIR" KSRC="$UOB_REF_SRC" W=1 KCFLAGS=-Werror \
-		modules >"$out/build.log" 2>&1 ||
-		{ cat "$out/build.log" >&2; uob_die "arm64 module build failed"; }
+	if [ "$UOB_ARM64_FLAVOUR" = 16k ]; then
+		UOB_BTF_VMLINUX=$UOB_ARM64_IMAGE \
+		UOB_BTF_XHCI=$UOB_ARM64_KROOT/lib/modules/$UOB_ARM64_KVER/kernel/drivers/usb/host/xhci-hcd.ko.xz \
+			"$UOB_TOP/scripts/arm64-16k-cross.sh" run "$dir" -- \
+			make -C "$dir" KDIR="$UOB_ARM64_KDIR" W=1 KCFLAGS=-Werror modules \
+			>"$out/build.log" 2>&1 ||
+			{ cat "$out/build.log" >&2; uob_die "arm64 16k module build failed"; }
+		grep -q "^xhci-sideband: xHCI layouts from the BTF of .*$UOB_ARM64_KVER" "$out/build.log" ||
+			uob_die "arm64 16k: xhci-sideband's layouts are not from $UOB_ARM64_KVER's BTF"
+	else
+		make -C "$dir" KDIR="$UOB_ARM64_KDIR" KSRC="$UOB_REF_SRC" W=1 KCFLAGS=-Werror \
+			modules >"$out/build.log" 2>&1 ||
+			{ cat "$out/build.log" >&2; uob_die "arm64 module build failed"; }
+	fi
 	if grep -E '(warning|error):|undefined!|skipped' "$out/build.log"; then
 		uob_die "arm64 module build has warnings, unresolved symbols or skipped modules"
 	fi
-	for m in usb-offload/usb-offload xhci-sideband/xhci-sideband qc-audio-offload/qc-audio-offload; do
+	# the emulated DSP (test-only, tests/dsp-emu), the same way
+	uob_log "building the emulated DSP against the same headers"
+	if [ "$UOB_ARM64_FLAVOUR" = 16k ]; then
+		"$UOB_TOP/scripts/arm64-16k-cross.sh" run "$dir" -- \
+			make -C "$UOB_ARM64_KDIR" M="$dir/tests/dsp-emu" W=1 KCFLAGS=-Werror modules \
+			>"$out/build-emu.log" 2>&1 ||
+			{ cat "$out/build-emu.log" >&2; uob_die "arm64 16k emulator build failed"; }
+	else
+		make -C "$UOB_ARM64_KDIR" M="$dir/tests/dsp-emu" W=1 KCFLAGS=-Werror modules \
+			>"$out/build-emu.log" 2>&1 ||
+			{ cat "$out/build-emu.log" >&2; uob_die "arm64 emulator build failed"; }
+	fi
+	if grep -E '(warning|error):|undefined!' "$out/build-emu.log"; then
+		uob_die "arm64 emulator build has warnings or unresolved symbols"
+	fi
+	for m in usb-offload/usb-offload xhci-sideband/xhci-sideband qc-audio-offload/qc-audio-offload \
+		 tests/dsp-emu/uob-dsp-emu; do
 		[ -f "$dir/$m.ko" ] || uob_die "arm64: $m.ko was not built"
 		uob_arm64_check_ko "$dir/$m.ko" "$UOB_ARM64_KDIR/Module.symvers" "$dir/Module.symvers" |
 			tee -a "$out/build.log" >&2
@@ -144,7 +215,8 @@ uob_arm64_build() {
 }
 
 uob_arm64_rig() {
-	local base=$1 out=$2 init=$3 extra
+	local base=$1 out=$2 init=$3 extra more=()
+	read -r -a more <<<"${UOB_GUEST_EXTRA_KO:-}"
 	mkdir -p "$out"
 	mapfile -t extra < <(uob_arm64_binary "$base/uob-dsp" /bin/uob-dsp;
 			     uob_arm64_binary "$base/uob-usbreset" /bin/uob-usbreset;
@@ -153,11 +225,11 @@ uob_arm64_rig() {
 			     uob_arm64_binary "$UOB_ARM64_ROOT/usr/bin/qrtr-lookup" /bin/qrtr-lookup)
 	# the arm64 busybox (its applet list is the machine's busybox-static's:
 	# the same Debian version) and the stock modules of the arm64 image
-	UOB_GUEST_BUSYBOX=$UOB_ARM64_ROOT/bin/busybox UOB_GUEST_MODROOT=$UOB_ARM64_ROOT \
+	UOB_GUEST_BUSYBOX=$UOB_ARM64_ROOT/bin/busybox UOB_GUEST_MODROOT=$UOB_ARM64_KROOT \
 	UOB_GUEST_KVER=$UOB_ARM64_KVER \
 		uob_guest_initramfs "$out/initrd.gz" "$init" \
 		"$base/ko/usb-offload.ko" "$base/ko/xhci-sideband.ko" \
-		"$base/ko/qc-audio-offload.ko" -- "${extra[@]}"
+		"$base/ko/qc-audio-offload.ko" "${more[@]}" -- "${extra[@]}"
 }
 
 uob_arm64_boot() {

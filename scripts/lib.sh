@@ -18,6 +18,12 @@ UOB_ARM64_KVER=6.12.111+deb12-arm64
 UOB_ARM64_ROOT=$UOB_CACHE/arm64-root
 UOB_ARM64_KDIR=$UOB_ARM64_ROOT/usr/src/linux-headers-$UOB_ARM64_KVER
 UOB_ARM64_IMAGE=$UOB_ARM64_ROOT/boot/vmlinuz-$UOB_ARM64_KVER
+# Debian's 16K-page arm64 kernel (trixie's linux-image-6.12.*-arm64-16k;
+# the version is picked from trixie's lists by scripts/arm64-fetch.sh 16k
+# and kept in $UOB_ARM64_16K_ROOT/.uob-kver), its modules cross-built in a
+# trixie chroot (scripts/arm64-16k-cross.sh: its gcc-14 and kbuild).
+UOB_ARM64_16K_SUITE=trixie
+UOB_ARM64_16K_ROOT=$UOB_CACHE/arm64-16k-root
 
 # uob_config_settings FRAGMENT: a config fragment's settings, CONFIG_X=...
 # and "# CONFIG_X is not set" (other comments and blank lines do not count:

@@ -12,6 +12,7 @@
 #          the same kernel
 #   guest  QEMU, busybox and the libraries of the guests' DSP client
 #   arm64  the arm64 QEMU, cross compilers and what arm64-fetch.sh needs
+#          (and debootstrap: the 16K kernel's trixie build chroot)
 #   newer  what fetching and checking Debian's newer kernel source needs
 #   deb    dpkg-buildpackage, debhelper, dh-dkms, debootstrap (deb-test)
 #   all    every group (make check's runner, scripts/check.sh)
@@ -26,7 +27,8 @@ base=(make gcc bc flex bison libelf-dev libssl-dev cpio xz-utils zstd python3 pe
       rsync patch git kmod sparse dkms bpftool shellcheck linux-headers-amd64)
 guest=(cpio busybox-static qemu-system-x86 xz-utils libqrtr-dev qrtr-tools libasound2-dev)
 arm64=(qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross binutils-aarch64-linux-gnu
-       libasound2-data apt dpkg debian-archive-keyring "linux-kbuild-${UOB_REF_UPSTREAM}+deb12")
+       libasound2-data apt dpkg debian-archive-keyring "linux-kbuild-${UOB_REF_UPSTREAM}+deb12"
+       debootstrap)
 newer=(curl gpgv debian-archive-keyring xz-utils bpftool)
 deb=(dpkg-dev debhelper dh-dkms dkms debootstrap)
 

@@ -23,7 +23,8 @@
 # UOB_BTF_XHCI=builtin for an xhci-hcd inside vmlinux); else a full build
 # tree's KDIR/vmlinux and KDIR/drivers/usb/host/xhci-hcd.ko; else
 # /sys/kernel/btf/vmlinux for the running kernel or the vmlinux inside
-# /boot/vmlinuz-KVER (found by its compression magic), and xhci-hcd.ko
+# /boot/vmlinuz-KVER (found by its compression magic, or the raw .BTF of
+# an uncompressed arm64 Image by its header), and xhci-hcd.ko
 # under /lib/modules/KVER.  Tools: bpftool, and zstd/xz/gzip to unpack.
 # Results are kept while the inputs and LIST are unchanged.
 set -u
@@ -94,11 +95,31 @@ if ! bpftool btf dump file "$vml" format raw >"$tmp/base.raw" 2>/dev/null; then
 			[ -s "$tmp/vmlinux" ] && break
 		done
 	fi
-	[ -s "$tmp/vmlinux" ] ||
-		say "none=cannot unpack vmlinux from $vml (zstd, xz or gzip image expected)"
-	bpftool btf dump file "$tmp/vmlinux" format raw >"$tmp/base.raw" 2>/dev/null ||
-		say "none=$vml_desc has no BTF (CONFIG_DEBUG_INFO_BTF)"
-	vml=$tmp/vmlinux
+	if [ -s "$tmp/vmlinux" ] &&
+	   bpftool btf dump file "$tmp/vmlinux" format raw >"$tmp/base.raw" 2>/dev/null; then
+		vml=$tmp/vmlinux
+	else
+		# An uncompressed image (arm64's Image: Debian's arm64 vmlinuz)
+		# has no ELF headers, but its .BTF is in it as it is in vmlinux:
+		# the BTF header (magic 0xeb9f, version 1, flags 0, hdr_len 24),
+		# then type_off, type_len, str_off, str_len; the strings end it.
+		for off in $(LC_ALL=C grep -obUaP '\x9f\xeb\x01\x00\x18\x00\x00\x00' "$vml" 2>/dev/null |
+			     cut -d: -f1 | head -4); do
+			# shellcheck disable=SC2046 # five numbers
+			set -- $(od -An -tu4 -j $((off + 4)) -N 20 "$vml")
+			[ $# -eq 5 ] && [ "$2" -le "$4" ] && [ $(($2 + $3)) -le $(($4 + $5)) ] || continue
+			tail -c +$((off + 1)) "$vml" | head -c $(($1 + $4 + $5)) >"$tmp/vmlinux.btf"
+			bpftool btf dump file "$tmp/vmlinux.btf" format raw >"$tmp/base.raw" 2>/dev/null &&
+				break
+			rm -f "$tmp/vmlinux.btf"
+		done
+		if ! [ -s "$tmp/vmlinux.btf" ]; then
+			[ ! -s "$tmp/vmlinux" ] ||
+				say "none=$vml_desc has no BTF (CONFIG_DEBUG_INFO_BTF)"
+			say "none=cannot unpack vmlinux from $vml (zstd, xz or gzip image expected)"
+		fi
+		vml=$tmp/vmlinux.btf
+	fi
 fi
 : >"$tmp/split.raw"
 if [ "$xko" != builtin ]; then

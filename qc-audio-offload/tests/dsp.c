@@ -224,8 +224,10 @@ void uob_qc_dsp_domain_map_failure_unwinds(struct kunit *test)
  * the DSP at its own place: the pages around it are mapped and the DSP
  * gets the IOVA of its first byte; segments one after the other in memory
  * stay one after the other for the DSP; segments apart in memory cannot
- * (the DSP reads segment k at k * 4 KiB) and are refused, nothing mapped.
- * Shown here with sub-page entries of a 4K-page kernel.
+ * (the DSP reads segment k at k * 4 KiB): the DSP gets the run from the
+ * first segment that lies back to back -- the first alone when the second
+ * is elsewhere, as mainline hands over -- and its size says so.  Shown
+ * here with sub-page entries of a 4K-page kernel.
  */
 void uob_qc_dsp_domain_maps_sub_page_segments(struct kunit *test)
 {
@@ -259,10 +261,32 @@ void uob_qc_dsp_domain_maps_sub_page_segments(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, 0, atomic_read(&f->mapped));
 	KUNIT_EXPECT_EQ(test, 0U, uob_qc_dsp_in_use());
 
-	/* apart in memory: refused, nothing mapped */
-	sg_set_page(sg_next(sgt.sgl), page, seg, 3 * seg);
-	KUNIT_EXPECT_EQ(test, -EINVAL,
-			uob_qc_dsp_map(&m, UOB_QC_MEM_XFER_RING, sysdev, &sgt, 0));
+	/* apart in memory (the second before the first): the first alone */
+	sg_set_page(sg_next(sgt.sgl), page, seg, 0);
+	KUNIT_EXPECT_EQ(test, 0, uob_qc_dsp_map(&m, UOB_QC_MEM_XFER_RING, sysdev, &sgt, 0));
+	iova = lower_32_bits(m.iova);
+	KUNIT_EXPECT_EQ(test, (u32)seg, m.size);
+	KUNIT_EXPECT_EQ(test, seg, offset_in_page(iova));
+	KUNIT_EXPECT_EQ(test, page_to_phys(page) + seg, iommu_iova_to_phys(&f->domain, iova));
+	KUNIT_EXPECT_EQ(test, 1, atomic_read(&f->mapped));
+	KUNIT_EXPECT_EQ(test, 1U, uob_qc_dsp_in_use());
+	uob_qc_dsp_unmap(&m);
+	KUNIT_EXPECT_EQ(test, 0, atomic_read(&f->mapped));
+	KUNIT_EXPECT_EQ(test, 0U, uob_qc_dsp_in_use());
+
+	/* three segments, the first two back to back: those two */
+	sg_free_table(&sgt);
+	KUNIT_ASSERT_EQ(test, 0, sg_alloc_table(&sgt, 3, GFP_KERNEL));
+	for_each_sgtable_sg(&sgt, sg, i)
+		sg_set_page(sg, page, seg, (i == 2 ? 0 : 2 + i) * seg);
+	KUNIT_EXPECT_EQ(test, 0, uob_qc_dsp_map(&m, UOB_QC_MEM_XFER_RING, sysdev, &sgt, 0));
+	iova = lower_32_bits(m.iova);
+	KUNIT_EXPECT_EQ(test, (u32)(2 * seg), m.size);
+	KUNIT_EXPECT_EQ(test, 2 * seg, offset_in_page(iova));
+	KUNIT_EXPECT_EQ(test, page_to_phys(page) + 3 * seg,
+			iommu_iova_to_phys(&f->domain, iova + seg));
+	KUNIT_EXPECT_EQ(test, 1, atomic_read(&f->mapped));
+	uob_qc_dsp_unmap(&m);
 	KUNIT_EXPECT_EQ(test, 0, atomic_read(&f->mapped));
 	KUNIT_EXPECT_EQ(test, 0U, uob_qc_dsp_in_use());
 

@@ -22,8 +22,18 @@
  * dequeue pointer (ERDP) -- are the response's "dma" fields: the DSP writes
  * the rings through its own view, the controller reads them through its.
  * The data ring's segments are found by following its link TRBs: in the
- * DSP's view they are consecutive pages of the region, in the controller's
- * each link names the next one; the link with toggle-cycle closes the ring.
+ * DSP's view they are consecutive 4 KiB steps of the region, in the
+ * controller's each link names the next one; the link with toggle-cycle
+ * closes the ring.  A segment may start inside a larger page (16K- or
+ * 64K-page kernels): the DSP reaches its first byte, not the page's.
+ * When the region holds fewer segments than the ring has (mainline hands
+ * over the first segment only; qc-audio-offload does when the segments
+ * are apart in memory on pages larger than a segment, docs/design.md
+ * "Memory as the DSP sees it"), the DSP makes a ring of what it was given:
+ * it points the last reachable segment's link TRB back to the first
+ * segment (the response's DMA address) with toggle-cycle.  The ring is
+ * fresh (xhci-hcd queues nothing on an offloaded endpoint) and is freed
+ * when the endpoint is dropped.
  *
  * The controller's registers are those of the USB device's host
  * controller (hcd->regs): the slot's doorbell (DBOFF) and the interrupter's
@@ -179,6 +189,7 @@ static struct {
 	struct device *dspdev;		/* referenced, or NULL */
 	bool had_domain;		/* the last stream's, for ctl */
 	unsigned int had_segs;
+	bool closed;			/* the region ended before the ring */
 	u32 slot, intr, dci, ioc, lead;
 	struct uob_emu_region evt, data, xfer;
 
@@ -212,8 +223,12 @@ static struct {
 
 /* ---- the DSP's view of memory ---- */
 
-/* The page at @off of @r, as the DSP reaches it; memremap()ed. */
-static void *uob_emu_map(const struct uob_emu_region *r, u64 off)
+/*
+ * The @len bytes at @off of @r, as the DSP reaches them; memremap()ed.
+ * They must start at a multiple of @len (a ring segment, a page of the
+ * buffer) and so lie in one page of the DSP's view.
+ */
+static void *uob_emu_map(const struct uob_emu_region *r, u64 off, size_t len)
 {
 	phys_addr_t phys;
 	void *va;
@@ -228,11 +243,11 @@ static void *uob_emu_map(const struct uob_emu_region *r, u64 off)
 	} else {
 		phys = r->dma + off;	/* no IOMMU on the rigs: DMA = physical */
 	}
-	if (offset_in_page(phys)) {
-		snprintf(emu.why, sizeof(emu.why), "page %pap is not page aligned", &phys);
+	if (!IS_ALIGNED(phys, len)) {
+		snprintf(emu.why, sizeof(emu.why), "%pap is not %zu-byte aligned", &phys, len);
 		return ERR_PTR(-EPROTO);
 	}
-	va = memremap(phys, PAGE_SIZE, MEMREMAP_WB);
+	va = memremap(phys, len, MEMREMAP_WB);
 	if (!va) {
 		snprintf(emu.why, sizeof(emu.why), "cannot map %pap", &phys);
 		return ERR_PTR(-ENOMEM);
@@ -256,6 +271,25 @@ static void uob_emu_unmap_all(void)
 }
 
 /*
+ * The region ends before the ring does: segment @last's link leads back to
+ * segment 0, with toggle-cycle; the DSP's ring is what it was given.
+ */
+static int uob_emu_close_ring(unsigned int last)
+{
+	struct uob_emu_trb *link = &emu.seg[last][EMU_SEG_TRBS - 1];
+	u32 ctrl = le32_to_cpu(link->control);
+
+	if (ctrl & EMU_TRB_CYCLE) {
+		snprintf(emu.why, sizeof(emu.why), "data ring: not a fresh ring");
+		return -EPROTO;
+	}
+	WRITE_ONCE(link->param, cpu_to_le64(emu.data.dma));
+	WRITE_ONCE(link->control, cpu_to_le32(ctrl | EMU_TRB_TC));
+	emu.closed = true;
+	return 0;
+}
+
+/*
  * The data ring: segment 0 at the response's address, then along the link
  * TRBs until the one with toggle-cycle, which must lead back to segment 0.
  */
@@ -272,14 +306,18 @@ static int uob_emu_map_ring(void)
 		void *va;
 
 		if ((u64)(k + 1) * EMU_SEG_SIZE > r->size) {
-			snprintf(emu.why, sizeof(emu.why),
-				 "data ring: segment %u is beyond its %u bytes", k, r->size);
-			return -EPROTO;
+			if (!k) {
+				snprintf(emu.why, sizeof(emu.why),
+					 "data ring of %u bytes, not a segment", r->size);
+				return -EPROTO;
+			}
+			return uob_emu_close_ring(k - 1);
 		}
 		if (emu.domain || !k)
-			va = uob_emu_map(r, (u64)k * EMU_SEG_SIZE);
-		else	/* without a domain the link's address is the page */
-			va = uob_emu_map(&(struct uob_emu_region){ .dma = next_phys }, 0);
+			va = uob_emu_map(r, (u64)k * EMU_SEG_SIZE, EMU_SEG_SIZE);
+		else	/* without a domain the link's address is the segment */
+			va = uob_emu_map(&(struct uob_emu_region){ .dma = next_phys }, 0,
+					 EMU_SEG_SIZE);
 		if (IS_ERR(va))
 			return PTR_ERR(va);
 		emu.seg[k] = va;
@@ -320,7 +358,7 @@ static int uob_emu_map_memory(void)
 			 emu.evt.size);
 		return -EPROTO;
 	}
-	va = uob_emu_map(&emu.evt, 0);
+	va = uob_emu_map(&emu.evt, 0, EMU_SEG_SIZE);
 	if (IS_ERR(va))
 		return PTR_ERR(va);
 	emu.evt_ring = va;
@@ -339,7 +377,7 @@ static int uob_emu_map_memory(void)
 		return -EINVAL;
 	}
 	for (i = 0; i < DIV_ROUND_UP(emu.xfer.size, PAGE_SIZE); i++) {
-		va = uob_emu_map(&emu.xfer, (u64)i * PAGE_SIZE);
+		va = uob_emu_map(&emu.xfer, (u64)i * PAGE_SIZE, PAGE_SIZE);
 		if (IS_ERR(va))
 			return PTR_ERR(va);
 		emu.page[i] = va;
@@ -775,6 +813,7 @@ static int uob_emu_start(char *args)
 	ret = uob_emu_regs();
 	if (ret)
 		goto fail;
+	emu.closed = false;
 	ret = uob_emu_map_memory();
 	if (ret)
 		goto fail;
@@ -820,9 +859,10 @@ static int uob_emu_start(char *args)
 	}
 	emu.state = EMU_RUNNING;
 	snprintf(emu.why, sizeof(emu.why), "streaming");
-	pr_info("streaming to %u:%u slot %u ep %u interrupter %u: %s domain, %u ring segment(s), %u slots, %u queued, event every %u\n",
+	pr_info("streaming to %u:%u slot %u ep %u interrupter %u: %s domain, %u ring segment(s)%s, %u slots, %u queued, event every %u\n",
 		f.bus, f.dev, emu.slot, emu.dci, emu.intr, emu.domain ? "DSP" : "no",
-		emu.nsegs, emu.nslots, emu.lead, emu.ioc);
+		emu.nsegs, emu.closed ? " (ring closed in the region)" : "", emu.nslots,
+		emu.lead, emu.ioc);
 	return 0;
 
 fail:
@@ -871,12 +911,13 @@ static int uob_emu_ctl_show(struct seq_file *m, void *unused)
 
 	if (emu.task && emu.thread_err)
 		state = EMU_FAILED;
-	seq_printf(m, "state=%s frames=%llu completed=%llu events=%llu errors=%llu last_cc=%u bad_events=%llu underruns=%llu other_events=%llu domain=%s segs=%u slots=%u lead=%u ioc=%u why=%s\n",
+	seq_printf(m, "state=%s frames=%llu completed=%llu events=%llu errors=%llu last_cc=%u bad_events=%llu underruns=%llu other_events=%llu domain=%s segs=%u closed=%d slots=%u lead=%u ioc=%u why=%s\n",
 		   uob_emu_state_name[state], READ_ONCE(emu.frames),
 		   READ_ONCE(emu.completed), READ_ONCE(emu.events), READ_ONCE(emu.errors),
 		   READ_ONCE(emu.last_cc), READ_ONCE(emu.bad_events),
 		   READ_ONCE(emu.underruns), READ_ONCE(emu.others),
-		   emu.had_domain ? "yes" : "no", emu.had_segs, emu.nslots, emu.lead, emu.ioc,
+		   emu.had_domain ? "yes" : "no", emu.had_segs, emu.closed, emu.nslots,
+		   emu.lead, emu.ioc,
 		   emu.task && emu.thread_err ? emu.thread_err : emu.why);
 	return 0;
 }

@@ -150,7 +150,9 @@ static int usage_of(const char *usbname)
  * domain=no") the DSP must get the DMA address.  With one, it must get
  * sid << 32 | IOVA, and the driver's debugfs must list that IOVA with the
  * same DMA address, translating (through the DSP's domain) to the same
- * physical page as the DMA address does through the controller's domain.
+ * physical byte as the DMA address does through the controller's domain:
+ * on a 16K- or 64K-page kernel a 4 KiB ring segment may start inside a
+ * page, and the DSP must reach its first byte, not the page's.
  */
 static void check_dsp_view(const char *what, const struct mem_info *m)
 {
@@ -181,8 +183,10 @@ static void check_dsp_view(const char *what, const struct mem_info *m)
 	check("iova listed by the driver", found, 1);
 	if (!found)
 		return;
+	printf("  %s: iova %#llx -> phys %#llx; dma %#llx -> phys %#llx (offset %#llx in a %ld-byte page)\n",
+	       what, iova, phys, dma, ctrl, ctrl % sysconf(_SC_PAGESIZE), sysconf(_SC_PAGESIZE));
 	check("  its dma = the response's dma", dma, m->dma);
-	check("  DSP phys = controller phys", phys, ctrl);
+	check("  DSP phys = controller phys (byte)", phys, ctrl);
 	check("  phys is mapped (not 0)", !!phys, 1);
 }
 
@@ -237,6 +241,7 @@ static int enable(int card, int check_fields, struct resp *rs_out)
 	char dev[PATH_MAX], intf[PATH_MAX], epdir[PATH_MAX + 16], *name;
 	unsigned int ep_index, epn;
 	struct resp rs;
+	long pg;
 	double ms;
 
 	if (transact(&rq, &rs, &ms) < 0) {
@@ -286,7 +291,9 @@ static int enable(int card, int check_fields, struct resp *rs_out)
 	check_dsp_view("event ring", &rs.mem.evt);
 	check_dsp_view("data ring", &rs.mem.data);
 	check_dsp_view("transfer buffer", &rs.mem.xfer);
-	check("transfer buffer size", rs.mem.xfer.size, rq.buf);
+	/* the request's size in whole pages of this kernel, as upstream gives */
+	pg = sysconf(_SC_PAGESIZE);
+	check("transfer buffer size (whole pages)", rs.mem.xfer.size, (rq.buf + pg - 1) / pg * pg);
 	check("offload usage of the device", usage_of(name), 1);
 	return 0;
 }
@@ -1054,8 +1061,13 @@ int main(int argc, char **argv)
 	int card, ret = 0, out = -1;
 
 	if (argc < 2) {
-		fprintf(stderr, "usage: uob-dsp session|enable|disable CARD | enable-wait CARD MS | play CARD SECONDS | malformed\n");
+		fprintf(stderr, "usage: uob-dsp session|enable|disable CARD | enable-wait CARD MS | play CARD SECONDS | malformed | pagesize\n");
 		return 2;
+	}
+	/* what getconf PAGESIZE prints (the guests' busybox has no getconf) */
+	if (!strcmp(argv[1], "pagesize")) {
+		printf("%ld\n", sysconf(_SC_PAGESIZE));
+		return 0;
 	}
 	if (!strcmp(argv[1], "play")) {
 		/* its one line goes to the real stdout, everything else to stderr */

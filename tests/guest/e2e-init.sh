@@ -9,6 +9,7 @@ wait_for() { uob_wait_for "$@"; }
 have_card() { uob_have_card; }
 
 uob_load_stock
+uob_page_sizes ""
 uob_load_ours
 wait_for 300 have_card || fail "card: no USB-Audio card"
 

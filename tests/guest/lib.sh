@@ -56,6 +56,19 @@ usb_node() {
 	printf '/dev/bus/usb/%03d/%03d' "$(cat /sys/bus/usb/devices/1-1/busnum)" \
 		"$(cat /sys/bus/usb/devices/1-1/devnum)"
 }
+# uob_page_sizes PREFIX: where the kernel command line names the page size
+# the guest must have (uob_page_size=, scripts/arm64-guest.sh), print and
+# check it as userspace sees it (sysconf: what getconf PAGESIZE prints;
+# busybox has no getconf) and as the kernel maps (KernelPageSize, smaps).
+uob_page_sizes() {
+	[ -n "${uob_page_size:-}" ] || return 0
+	pg_user=$(uob-dsp pagesize)
+	pg_kernel=$(awk '/^KernelPageSize:/ { print $2 * 1024; exit }' /proc/self/smaps)
+	say "page size: getconf PAGESIZE $pg_user, kernel $pg_kernel (want $uob_page_size)"
+	ok_if "${1}page size $uob_page_size" uob_page_sizes_are "$uob_page_size"
+}
+uob_page_sizes_are() { [ "$pg_user" = "$1" ] && [ "$pg_kernel" = "$1" ]; }
+
 # Kernel reports, any of which fails a guest (the host's tests/e2e/e2e.py
 # judges the console with the same list): WARN (lockdep and RCU report as
 # WARNINGs), BUG (KASAN, sleeping in atomic context, ...), SLUB's
