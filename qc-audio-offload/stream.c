@@ -550,7 +550,7 @@ void uob_qc_stream_stop(struct uob_qc_stream *s)
 		s->token);
 	scoped_guard(mutex, &uob_qc.lock)
 		list_add_tail(&s->node, &uob_qc.parked);
-	schedule_work(&uob_qc.release_work);
+	queue_work(system_dfl_wq, &uob_qc.release_work);
 }
 
 /**
