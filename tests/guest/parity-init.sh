@@ -105,6 +105,11 @@ P after-usb-reset en dis
 
 ctl_unbind() { echo 1-1:1.0 >/sys/bus/usb/drivers/snd-usb-audio/unbind; }
 S unbind-control ctl_unbind
+# the old card's chip still claims the streaming interface: release it, as
+# a whole unbind would, so that the new card gets it (else it has no PCM)
+for i in /sys/bus/usb/drivers/snd-usb-audio/1-1:1.*; do
+	[ -e "$i" ] && echo "${i##*/}" >/sys/bus/usb/drivers/snd-usb-audio/unbind
+done
 echo 1-1:1.0 >/sys/bus/usb/drivers/snd-usb-audio/bind
 card_back unbind-control
 P after-unbind-control en dis
