@@ -41,6 +41,14 @@ S() {
 	uob-dsp run "$scn" en mark:streaming ind:15000 dis >/tmp/s.log 2>&1 &
 	pid=$!
 	wait_for 200 grep -q 'uob-parity-mark: streaming' /tmp/s.log || say "$scn: stream not started"
+	# the enable's answer is in: if it failed, what the device looked like
+	if ! grep '"step": 1,' /tmp/s.log | grep -q '"internal_status": 0,'; then
+		say "$scn: enable refused; 1-1 $(cat /sys/bus/usb/devices/1-1/power/runtime_status \
+			2>/dev/null), 1-1:1.1 alt $(cat /sys/bus/usb/devices/1-1:1.1/bAlternateSetting \
+			2>/dev/null), driver $(basename "$(readlink /sys/bus/usb/devices/1-1:1.1/driver)"); \
+			cards: $(tr -s ' \n' ' ' </proc/asound/cards)"
+		[ "$impl" = ours ] && sed "s/^/uob-e2e:   $scn: /" $QC_STATE
+	fi
 	"$@"
 	wait $pid
 	grep '^uob-parity' /tmp/s.log
