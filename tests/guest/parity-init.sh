@@ -38,7 +38,11 @@ P() {
 # indication and disables, as the DSP does on DISCONNECT
 S() {
 	scn=$1; shift
-	uob-dsp run "$scn" en mark:streaming ind:15000 dis >/tmp/s.log 2>&1 &
+	# emptied here, not by the background job's redirection: the wait
+	# below must not find the previous scenario's mark (it did, and CMD
+	# then ran before the enable: -ENODEV after an unbind, both drivers)
+	: >/tmp/s.log
+	uob-dsp run "$scn" en mark:streaming ind:15000 dis >>/tmp/s.log 2>&1 &
 	pid=$!
 	wait_for 200 grep -q 'uob-parity-mark: streaming' /tmp/s.log || say "$scn: stream not started"
 	# the enable's answer is in: if it failed, what the device looked like
