@@ -56,6 +56,16 @@ static inline struct device *uob_pci_find_dev(const char *name)
 #endif
 
 /*
+ * system_dfl_wq: v6.17, 128ea9f6ccfb "workqueue: Add system_percpu_wq and
+ * system_dfl_wq" (and 6.12.y stable).  7.2 warns on work queued on
+ * system_wq or system_unbound_wq; before system_dfl_wq existed,
+ * system_unbound_wq was the same unbound workqueue.
+ */
+#ifndef UOB_HAVE_SYSTEM_DFL_WQ
+#define system_dfl_wq		system_unbound_wq
+#endif
+
+/*
  * Offload state kept in struct usb_device (usb-offload's state_udev.c).
  *  - v7.0-rc7 / 6.18.22, bd3d245b0fef "usb: core: use dedicated spinlock for
  *    offload state": offload_usage is written under udev->offload_lock, and

@@ -248,6 +248,8 @@ VISIBLE_IF_KUNIT void uob_qc_shutdown(void)
 	uob_qc_set_sleeping(true);
 	uob_qc_stop_streams(NULL, true, "module unload");
 	uob_qc_qmi_stop();
+	/* no disable can come any more: the DSP's next client is new */
+	uob_qc_ended_forget(NULL);
 }
 
 static void __exit uob_qc_exit(void)

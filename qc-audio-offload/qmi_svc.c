@@ -175,6 +175,8 @@ VISIBLE_IF_KUNIT void uob_qc_req_unlocked(struct usb_device *udev)
  * errnos follow mainline's order: required TLVs, card, format (-EINVAL);
  * no such stream (-ENODEV); already enabled (-EBUSY); service interval
  * (-EINVAL); then the enable itself, or a disable of nothing (-EINVAL).
+ * A disable of a stream the driver ended and told the client of is
+ * answered right after the first three checks (uob_qc_ended_disable()).
  * @a->resp gets the stream's fields on a successful enable.  A request
  * that got as far as the udev lock is answered here, under it; otherwise
  * @a->sent stays false and the caller answers with the errno returned.
@@ -193,6 +195,17 @@ static int uob_qc_handle_req(struct uob_uaudio_req *req, struct uob_qc_answer *a
 	ret = uob_qc_check_req(req);
 	if (ret)
 		return ret;
+
+	/*
+	 * The disable that follows a DISCONNECT of ours: answered as mainline,
+	 * whose disconnect waits for it, answers it (stream.c), whether the
+	 * system is going to sleep or the card is gone.
+	 */
+	if (!req->enable) {
+		ret = uob_qc_ended_disable(req, sq);
+		if (ret != -ENOENT)
+			return ret;
+	}
 
 	/*
 	 * An early refusal only: the sleep notifier may set ->sleeping right
@@ -233,7 +246,8 @@ static int uob_qc_handle_req(struct uob_uaudio_req *req, struct uob_qc_answer *a
 	if (req->enable && s)
 		goto put_pcm;
 	ret = -EINVAL;
-	if (req->service_interval_valid && uob_qc_data_interval(udev, req->service_interval) < 0)
+	if (req->service_interval_valid &&
+	    uob_qc_data_interval(udev->speed, req->service_interval) < 0)
 		goto put_pcm;
 
 	if (req->enable) {
@@ -249,7 +263,7 @@ static int uob_qc_handle_req(struct uob_uaudio_req *req, struct uob_qc_answer *a
 			req->xfer_buff_size = PAGE_ALIGN(req->xfer_buff_size);
 		ret = uob_qc_enable(req, pcm, udev, sq, resp);
 	} else if (s) {
-		uob_qc_stream_stop(s);
+		uob_qc_stream_stop(s, false);
 		ret = 0;
 	}
 put_pcm:
@@ -385,6 +399,7 @@ static void uob_qc_unbind(unsigned int node, unsigned int port)
 	}
 	if (was)
 		pr_info_ratelimited("QMI client %u:%u gone: stopping its streams\n", node, port);
+	uob_qc_ended_forget(&sq);
 	uob_qc_stop_streams(&sq, false, "client gone");
 }
 

@@ -15,7 +15,7 @@
 
 /**
  * uob_qc_data_interval() - service interval (us) -> bInterval of the data endpoint
- * @udev: the device (its speed decides the unit)
+ * @speed: the device's speed (it decides the unit)
  * @si: the DSP's service interval in microseconds
  *
  * Context: any.
@@ -23,9 +23,9 @@
  * Return: the bInterval a device of this speed uses for @si, or -EINVAL
  * if @si is no such interval.
  */
-int uob_qc_data_interval(struct usb_device *udev, u32 si)
+int uob_qc_data_interval(enum usb_device_speed speed, u32 si)
 {
-	unsigned int unit = udev->speed >= USB_SPEED_HIGH ? 125 : 1000;
+	unsigned int unit = speed >= USB_SPEED_HIGH ? 125 : 1000;
 	unsigned int frames = si / unit;
 
 	if (!si || si % unit || !is_power_of_2(frames) || frames > 1U << 15)

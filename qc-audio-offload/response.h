@@ -9,6 +9,7 @@
 #define _UOB_QC_RESPONSE_H
 
 #include <linux/types.h>
+#include <linux/usb/ch9.h>
 
 #include "usb_audio_qmi_v01.h"
 
@@ -19,7 +20,7 @@ struct usb_host_interface;
 void uob_qc_resp_usb(struct uob_uaudio_resp *r, struct usb_device *udev,
 		     struct usb_host_interface *alt, struct usb_host_endpoint *data_ep,
 		     struct usb_host_endpoint *sync_ep);
-int uob_qc_data_interval(struct usb_device *udev, u32 si);
+int uob_qc_data_interval(enum usb_device_speed speed, u32 si);
 int uob_qc_controller_id(struct usb_device *udev);
 
 #endif /* _UOB_QC_RESPONSE_H */

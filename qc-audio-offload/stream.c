@@ -28,9 +28,25 @@
  * it), when the device is deleted (before xhci-hcd frees its slot or the
  * controller goes), and at module unload.
  *
+ * A stream the driver ends itself and tells the DSP of (a DISCONNECT
+ * indication: unbind, reset, unplug, system sleep, module unload) is
+ * remembered as *ended* until its client disables it, as the DSP does
+ * after a DISCONNECT: mainline's disconnect and suspend paths wait (up to
+ * 10 s) for that disable, with the card still there, and answer it
+ * SUCCESS.  This driver never waits for the DSP (its stream is gone
+ * already, and often its card), so it answers that disable from the
+ * record instead, without touching anything: same answer, no wait.  A
+ * record goes with that disable, a new enable of its token, its client
+ * going away, or module unload; at most UOB_QC_ENDED_MAX are kept (the
+ * oldest goes first).
+ *
  * Locking: a stream is set up and given back with its udev device lock
- * held.  uob_qc.lock protects the lists of streams and parked streams and
- * the sleep flag; a leaf lock, never held across a call.
+ * held.  uob_qc.lock protects the lists of streams and parked streams, the
+ * ended records and the sleep flag; a leaf lock, never held across a call.
+ * A token is either listed as a stream or recorded as ended, never both:
+ * a stream leaves the list and its record is made in one uob_qc.lock
+ * section, and an enable's commit drops the record of its token in the
+ * section that lists it.
  */
 #include <linux/dma-mapping.h>
 #include <linux/mutex.h>
@@ -55,10 +71,29 @@ struct uob_qc_counters uob_qc_counters;
 
 static void uob_qc_release_work_fn(struct work_struct *work);
 
+/* ended streams remembered at most: one per card's playback and capture */
+#define UOB_QC_ENDED_MAX	(2 * SNDRV_CARDS)
+
+/**
+ * struct uob_qc_ended - a stream the driver ended, not yet disabled by the DSP
+ * @client: the client that enabled it
+ * @token: its usb_token
+ * @speed: its device's speed (a disable's service interval is checked with it)
+ * @used: the slot holds a record
+ */
+struct uob_qc_ended {
+	struct sockaddr_qrtr client;
+	u32 token;
+	enum usb_device_speed speed;
+	bool used;
+};
+
 static struct {
-	struct mutex lock;		/* leaf (order: teardown.c): streams, parked, sleeping */
+	struct mutex lock;		/* leaf (order: teardown.c): all below */
 	struct list_head streams;
 	struct list_head parked;	/* stopped, endpoint not dropped yet */
+	struct uob_qc_ended ended[UOB_QC_ENDED_MAX];
+	unsigned int ended_next;	/* the slot a full table gives up next */
 	/* written under .lock; read without it only as an early refusal */
 	bool sleeping;			/* system sleep: no new stream */
 	struct work_struct release_work; /* looks at the parked streams */
@@ -137,6 +172,100 @@ struct uob_qc_stream *uob_qc_find_stream(u32 token)
 		if (s->token == token)
 			return s;
 	return NULL;
+}
+
+/* Forget the ended record of @token, if any.  Caller holds uob_qc.lock. */
+static void uob_qc_ended_drop_locked(u32 token)
+{
+	unsigned int i;
+
+	lockdep_assert_held(&uob_qc.lock);
+	for (i = 0; i < UOB_QC_ENDED_MAX; i++)
+		if (uob_qc.ended[i].used && uob_qc.ended[i].token == token)
+			uob_qc.ended[i].used = false;
+}
+
+/* Record @s as ended by the driver.  Caller holds uob_qc.lock. */
+static void uob_qc_ended_add_locked(const struct uob_qc_stream *s)
+{
+	struct uob_qc_ended *e = NULL;
+	unsigned int i;
+
+	lockdep_assert_held(&uob_qc.lock);
+	uob_qc_ended_drop_locked(s->token);
+	for (i = 0; i < UOB_QC_ENDED_MAX && !e; i++)
+		if (!uob_qc.ended[i].used)
+			e = &uob_qc.ended[i];
+	if (!e) {
+		/* full: the oldest record goes (its disable gets today's answer) */
+		e = &uob_qc.ended[uob_qc.ended_next];
+		uob_qc.ended_next = (uob_qc.ended_next + 1) % UOB_QC_ENDED_MAX;
+	}
+	*e = (struct uob_qc_ended){
+		.client = s->client,
+		.token = s->token,
+		.speed = s->dev->udev->speed,
+		.used = true,
+	};
+}
+
+/**
+ * uob_qc_ended_disable() - the DSP's disable of a stream the driver ended
+ * @req: a checked disable request
+ * @client: the client asking
+ *
+ * Answers as mainline answers the disable its disconnect or suspend path
+ * waits for (see the top of this file), from the record alone: nothing is
+ * looked up or touched, so it answers during system sleep and after the
+ * card is gone too.
+ *
+ * Context: any process context; takes uob_qc.lock.
+ *
+ * Return: -ENOENT if @client has no ended stream of this token (the
+ * request goes on as any other); else its answer: 0, the record forgotten,
+ * or -EINVAL for a service interval that is no interval (mainline refuses
+ * that before it disables; the record is kept).
+ */
+int uob_qc_ended_disable(const struct uob_uaudio_req *req, const struct sockaddr_qrtr *client)
+{
+	unsigned int i;
+
+	guard(mutex)(&uob_qc.lock);
+	for (i = 0; i < UOB_QC_ENDED_MAX; i++) {
+		struct uob_qc_ended *e = &uob_qc.ended[i];
+
+		if (!e->used || e->token != req->usb_token ||
+		    e->client.sq_node != client->sq_node || e->client.sq_port != client->sq_port)
+			continue;
+		if (req->service_interval_valid &&
+		    uob_qc_data_interval(e->speed, req->service_interval) < 0)
+			return -EINVAL;
+		e->used = false;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+/**
+ * uob_qc_ended_forget() - forget the ended streams of a client, or all
+ * @client: the client (NULL: every client; port 0: any port of its node)
+ *
+ * The client went away, or the service does (module unload).
+ *
+ * Context: any process context; takes uob_qc.lock.
+ */
+void uob_qc_ended_forget(const struct sockaddr_qrtr *client)
+{
+	unsigned int i;
+
+	guard(mutex)(&uob_qc.lock);
+	for (i = 0; i < UOB_QC_ENDED_MAX; i++) {
+		struct uob_qc_ended *e = &uob_qc.ended[i];
+
+		if (!client || (e->client.sq_node == client->sq_node &&
+				(!client->sq_port || e->client.sq_port == client->sq_port)))
+			e->used = false;
+	}
 }
 
 /* An audio streaming interface's data endpoint in direction @out, or NULL. */
@@ -418,7 +547,8 @@ int uob_qc_enable(const struct uob_uaudio_req *req, struct snd_pcm *pcm,
 	if (ret)
 		goto close;
 	if (req->service_interval_valid &&
-	    uob_qc_data_interval(udev, req->service_interval) != s->data_ep->desc.bInterval) {
+	    uob_qc_data_interval(udev->speed, req->service_interval) !=
+	    s->data_ep->desc.bInterval) {
 		ret = -EINVAL;
 		goto close;
 	}
@@ -444,10 +574,12 @@ int uob_qc_enable(const struct uob_uaudio_req *req, struct snd_pcm *pcm,
 	 * before (and stopped) or refused here.
 	 */
 	scoped_guard(mutex, &uob_qc.lock) {
-		if (!uob_qc.sleeping)
+		if (!uob_qc.sleeping) {
 			list_add_tail(&s->node, &uob_qc.streams);
-		else
+			uob_qc_ended_drop_locked(s->token);
+		} else {
 			ret = -EBUSY;
+		}
 	}
 	if (ret)
 		goto free_xfer;
@@ -519,6 +651,10 @@ static void uob_qc_stream_release(struct uob_qc_stream *s)
 /**
  * uob_qc_stream_stop() - end one stream
  * @s: a listed stream
+ * @told: the driver ends it and has told its client (DISCONNECT): the
+ *	client's disable of it is answered from a record (see the top of
+ *	this file); false for the client's own disable and when the client
+ *	is gone
  *
  * In mainline's order (see the top of this file): the endpoints are given
  * back and dropped (the PCM's close makes snd-usb-audio select altsetting
@@ -527,14 +663,17 @@ static void uob_qc_stream_release(struct uob_qc_stream *s)
  *
  * Context: the caller holds the stream's udev lock (or usbcore does).
  */
-void uob_qc_stream_stop(struct uob_qc_stream *s)
+void uob_qc_stream_stop(struct uob_qc_stream *s, bool told)
 	__must_hold(&s->dev->udev->dev.mutex)
 {
 	struct uob_qc_dev *d = s->dev;
 
 	device_lock_assert(&d->udev->dev);
-	scoped_guard(mutex, &uob_qc.lock)
+	scoped_guard(mutex, &uob_qc.lock) {
 		list_del(&s->node);
+		if (told)
+			uob_qc_ended_add_locked(s);
+	}
 	/* stopped here where xhci_stop_endpoint_sync() exists (6.13+) */
 	if (s->sync_ep)
 		xhci_sideband_remove_endpoint(d->sb, s->sync_ep);
@@ -550,7 +689,7 @@ void uob_qc_stream_stop(struct uob_qc_stream *s)
 		s->token);
 	scoped_guard(mutex, &uob_qc.lock)
 		list_add_tail(&s->node, &uob_qc.parked);
-	schedule_work(&uob_qc.release_work);
+	queue_work(system_dfl_wq, &uob_qc.release_work);
 }
 
 /**
@@ -782,7 +921,14 @@ void uob_qc_stream_show(struct seq_file *m)
 {
 	struct uob_qc_stream *s;
 
+	unsigned int i;
+
 	guard(mutex)(&uob_qc.lock);
+	for (i = 0; i < UOB_QC_ENDED_MAX; i++)
+		if (uob_qc.ended[i].used)
+			seq_printf(m, "ended %06x client=%u:%u (not disabled yet)\n",
+				   uob_qc.ended[i].token, uob_qc.ended[i].client.sq_node,
+				   uob_qc.ended[i].client.sq_port);
 	list_for_each_entry(s, &uob_qc.parked, node)
 		seq_printf(m, "parked %06x ep=%02x\n", s->token,
 			   s->data_ep->desc.bEndpointAddress);

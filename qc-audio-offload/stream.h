@@ -73,7 +73,9 @@ extern struct uob_qc_counters uob_qc_counters;
 int uob_qc_enable(const struct uob_uaudio_req *req, struct snd_pcm *pcm,
 		  struct usb_device *udev, const struct sockaddr_qrtr *client,
 		  struct uob_uaudio_resp *resp);
-void uob_qc_stream_stop(struct uob_qc_stream *s);
+void uob_qc_stream_stop(struct uob_qc_stream *s, bool told);
+int uob_qc_ended_disable(const struct uob_uaudio_req *req, const struct sockaddr_qrtr *client);
+void uob_qc_ended_forget(const struct sockaddr_qrtr *client);
 unsigned int uob_qc_release_parked(struct usb_device *udev, bool force);
 struct usb_device *uob_qc_parked_udev(struct device *dev);
 void uob_qc_release_all_parked(void);

@@ -93,7 +93,8 @@ static void uob_qc_send_disconnect(struct uob_qc_stream *s, struct usb_device *u
  * @udev: the device
  * @client: only that client's streams (NULL: all)
  * @tell: send the DSP a DISCONNECT indication first, as mainline does on
- *	disconnect and on suspend
+ *	disconnect and on suspend (its disable is then answered as mainline
+ *	answers it, see uob_qc_ended_disable())
  * @why: for the log line
  *
  * The one teardown of everything a stream holds (docs/design.md "Every
@@ -116,7 +117,7 @@ unsigned int uob_qc_teardown(struct usb_device *udev, const struct sockaddr_qrtr
 	while ((s = uob_qc_find_match(udev, client))) {
 		if (tell)
 			uob_qc_send_disconnect(s, udev);
-		uob_qc_stream_stop(s);
+		uob_qc_stream_stop(s, tell);
 		n++;
 	}
 	if (n) {

@@ -105,7 +105,7 @@ void uob_qc_usage_put(struct usb_device *udev, struct uob_qc_pending_put **pendi
 		list_add_tail(&p->node, &uob_usage.list);
 	*pending = NULL;
 	atomic_inc(&uob_qc_pending_puts);
-	mod_delayed_work(system_wq, &uob_usage.work, HZ / 10);
+	mod_delayed_work(system_dfl_wq, &uob_usage.work, HZ / 10);
 }
 
 /*
@@ -162,7 +162,7 @@ static void uob_qc_put_pending(bool final)
 	}
 	scoped_guard(mutex, &uob_usage.lock)
 		if (!list_empty(&uob_usage.list) && !final)
-			mod_delayed_work(system_wq, &uob_usage.work, HZ / 10);
+			mod_delayed_work(system_dfl_wq, &uob_usage.work, HZ / 10);
 }
 
 static void uob_qc_put_work_fn(struct work_struct *work)
@@ -187,7 +187,7 @@ void uob_qc_usage_sleep(bool sleeping)
 	scoped_guard(mutex, &uob_usage.lock)
 		uob_usage.sleeping = sleeping;
 	if (!sleeping)
-		mod_delayed_work(system_wq, &uob_usage.work, HZ / 10);
+		mod_delayed_work(system_dfl_wq, &uob_usage.work, HZ / 10);
 }
 
 /**

@@ -275,6 +275,82 @@ void uob_qc_streaming_intf_unbind_while_streaming(struct kunit *test)
 	uob_qc_rebind(test, r, drv);
 }
 
+/*
+ * A request's answer: resp.result SUCCESS and the token echoed, as every
+ * well-formed request gets; status agrees with internal_status, which is
+ * returned.
+ */
+static int uob_qc_status_of(struct kunit *test, struct uob_qc_rig *r,
+			    const struct uob_uaudio_req *req)
+{
+	struct uob_uaudio_resp resp;
+
+	KUNIT_EXPECT_EQ(test, 0, uob_cli_req(r->cli, req, &resp));
+	KUNIT_EXPECT_EQ(test, QMI_RESULT_SUCCESS_V01, resp.resp.result);
+	KUNIT_EXPECT_TRUE(test, resp.usb_token_valid);
+	KUNIT_EXPECT_EQ(test, req->usb_token, resp.usb_token);
+	KUNIT_EXPECT_EQ(test, (u32)(resp.internal_status ? UOB_UAUDIO_FAILURE : UOB_UAUDIO_SUCCESS),
+			resp.status);
+	return (int)resp.internal_status;
+}
+
+/* a disable of the rig's stream, and of a token never enabled (no capture there) */
+static void uob_qc_disables(struct uob_qc_rig *r, struct uob_uaudio_req *dis,
+			    struct uob_uaudio_req *never)
+{
+	uob_qc_req_disable(dis, r->card);
+	uob_qc_req_disable(never, r->card);
+	never->usb_token = UOB_TOKEN(r->card, 0, 1);
+}
+
+/*
+ * The DSP's disable right after the DISCONNECT of a forced unbind (usbfs,
+ * a reset): mainline's disconnect waits for that disable, the card still
+ * there, and answers SUCCESS.  Ours has torn the stream down and the card
+ * is gone; it answers SUCCESS all the same, from what it remembers of the
+ * stream, and touches nothing.  Once: the next disable is one of nothing
+ * again; and a token never enabled gets the answer it always got.
+ */
+void uob_qc_disable_after_unbind_disconnect(struct kunit *test)
+{
+	struct uob_qc_rig *r = uob_qc_rig(test, UOB_KUNIT_ROOT_PORT);
+	struct uob_uaudio_req dis, never;
+	struct uob_uaudio_resp resp;
+	struct usb_driver *drv = NULL;
+	struct usb_interface *ctrl;
+	struct uob_qc_snap snap;
+	int never_before;
+
+	uob_qc_disables(r, &dis, &never);
+	never_before = uob_qc_status_of(test, r, &never);
+	KUNIT_EXPECT_EQ(test, -ENODEV, never_before);
+	uob_qc_snap(r, &snap);
+	uob_qc_enable_ok(test, r, &resp);
+	ctrl = usb_ifnum_to_if(r->udev, 0);
+	KUNIT_ASSERT_NOT_NULL(test, ctrl);
+	reinit_completion(&r->cli->ind);
+
+	usb_lock_device(r->udev);
+	if (ctrl->dev.driver) {
+		drv = to_usb_driver(ctrl->dev.driver);
+		usb_driver_release_interface(drv, ctrl);
+	}
+	usb_unlock_device(r->udev);
+	KUNIT_ASSERT_NOT_NULL(test, drv);
+	KUNIT_EXPECT_NE_MSG(test, 0UL, wait_for_completion_timeout(&r->cli->ind, 2 * HZ),
+			    "no DISCONNECT");
+	uob_qc_expect_same(test, r, &snap);
+
+	KUNIT_EXPECT_EQ(test, never_before, uob_qc_status_of(test, r, &never));
+	KUNIT_EXPECT_EQ_MSG(test, 0, uob_qc_status_of(test, r, &dis),
+			    "the DSP's disable after DISCONNECT is not answered as mainline answers it");
+	uob_qc_expect_same(test, r, &snap);
+	KUNIT_EXPECT_EQ(test, -ENODEV, uob_qc_status_of(test, r, &dis));
+	KUNIT_EXPECT_EQ(test, never_before, uob_qc_status_of(test, r, &never));
+
+	uob_qc_rebind(test, r, drv);
+}
+
 static bool uob_qc_sleep_queued;
 
 static void uob_qc_sleep_queue_here(void)
@@ -324,6 +400,68 @@ void uob_qc_sleep_stops_streams(struct kunit *test)
 	uob_qc_pm_event(PM_POST_SUSPEND);
 	uob_qc_enable_ok(test, r, &resp);
 	uob_qc_disable_ok(test, r);
+	uob_qc_expect_same(test, r, &snap);
+}
+
+/*
+ * A stream, then system sleep up to the stop it queues (see
+ * uob_qc_sleep_stops_streams()): the DSP has been told.  The sleep window
+ * is left open.
+ */
+static void uob_qc_sleep_with_stream(struct kunit *test, struct uob_qc_rig *r)
+{
+	struct uob_uaudio_resp resp;
+
+	uob_qc_enable_ok(test, r, &resp);
+	reinit_completion(&r->cli->ind);
+	kunit_activate_static_stub(test, uob_qc_sleep_queue, uob_qc_sleep_queue_here);
+	uob_qc_pm_event(PM_SUSPEND_PREPARE);
+	kunit_deactivate_static_stub(test, uob_qc_sleep_queue);
+	uob_qc_sleep_stop();
+	KUNIT_EXPECT_NE_MSG(test, 0UL, wait_for_completion_timeout(&r->cli->ind, 2 * HZ),
+			    "no DISCONNECT");
+	KUNIT_EXPECT_EQ(test, 0, atomic_read(&uob_qc_counters.streams));
+}
+
+/*
+ * The DSP's disable right after the DISCONNECT of system sleep: mainline's
+ * suspend waits for it and answers SUCCESS.  Ours answers it SUCCESS too,
+ * inside the sleep window where every other request is refused (-EBUSY),
+ * once.  What it remembers goes with that disable, with a new enable of the
+ * token (whose disable must then stop the new stream) and with the client.
+ */
+void uob_qc_disable_after_sleep_disconnect(struct kunit *test)
+{
+	struct uob_qc_rig *r = uob_qc_rig(test, UOB_KUNIT_ROOT_PORT);
+	struct uob_uaudio_req dis, never;
+	struct uob_uaudio_resp resp;
+	struct uob_qc_snap snap;
+
+	uob_qc_disables(r, &dis, &never);
+	uob_qc_snap(r, &snap);
+
+	uob_qc_sleep_with_stream(test, r);
+	KUNIT_EXPECT_EQ(test, -EBUSY, uob_qc_status_of(test, r, &never));
+	KUNIT_EXPECT_EQ_MSG(test, 0, uob_qc_status_of(test, r, &dis),
+			    "the DSP's disable after the sleep's DISCONNECT is refused");
+	KUNIT_EXPECT_EQ(test, -EBUSY, uob_qc_status_of(test, r, &dis));
+	uob_qc_pm_event(PM_POST_SUSPEND);
+	KUNIT_EXPECT_EQ(test, -EINVAL, uob_qc_status_of(test, r, &dis));
+	uob_qc_expect_same(test, r, &snap);
+
+	/* a new enable of the token: the disable is the new stream's */
+	uob_qc_sleep_with_stream(test, r);
+	uob_qc_pm_event(PM_POST_SUSPEND);
+	uob_qc_enable_ok(test, r, &resp);
+	KUNIT_EXPECT_EQ(test, 0, uob_qc_status_of(test, r, &dis));
+	uob_qc_expect_same(test, r, &snap);
+	KUNIT_EXPECT_EQ(test, -EINVAL, uob_qc_status_of(test, r, &dis));
+
+	/* the client leaves (what the QMI core calls on its DEL_CLIENT) */
+	uob_qc_sleep_with_stream(test, r);
+	uob_qc_pm_event(PM_POST_SUSPEND);
+	uob_qc_svc_ops.del_client(NULL, r->cli->addr.sq_node, r->cli->addr.sq_port);
+	KUNIT_EXPECT_EQ(test, -EINVAL, uob_qc_status_of(test, r, &dis));
 	uob_qc_expect_same(test, r, &snap);
 }
 
@@ -382,6 +520,7 @@ void uob_qc_unload_tells_the_dsp(struct kunit *test)
 {
 	struct uob_qc_rig *r = uob_qc_rig(test, UOB_KUNIT_ROOT_PORT);
 	struct uob_uaudio_resp resp;
+	struct uob_uaudio_req req;
 	struct uob_qc_snap snap;
 
 	uob_qc_snap(r, &snap);
@@ -401,6 +540,9 @@ void uob_qc_unload_tells_the_dsp(struct kunit *test)
 	kunit_release_action(test, uob_qc_service_up_again, test);
 	KUNIT_ASSERT_NE_MSG(test, 0UL, wait_for_completion_timeout(&r->cli->found, UOB_QC_WAIT),
 			    "the service is not found again");
+	/* the unloaded service's DISCONNECT is not answered by the new one */
+	uob_qc_req_disable(&req, r->card);
+	uob_qc_expect_fail(test, r, &req, -EINVAL);
 	uob_qc_enable_ok(test, r, &resp);
 	uob_qc_disable_ok(test, r);
 	uob_qc_expect_same(test, r, &snap);

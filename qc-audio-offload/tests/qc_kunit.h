@@ -123,7 +123,9 @@ void uob_qc_forced_unbind_while_streaming(struct kunit *test);
 void uob_qc_answer_before_disconnect(struct kunit *test);
 void uob_qc_reset_while_streaming(struct kunit *test);
 void uob_qc_streaming_intf_unbind_while_streaming(struct kunit *test);
+void uob_qc_disable_after_unbind_disconnect(struct kunit *test);
 void uob_qc_sleep_stops_streams(struct kunit *test);
+void uob_qc_disable_after_sleep_disconnect(struct kunit *test);
 void uob_qc_refused_put_is_kept(struct kunit *test);
 void uob_qc_unload_tells_the_dsp(struct kunit *test);
 
