@@ -86,10 +86,28 @@ v_modprobe_snd() {
 # hibernation to pm_test's "platform" level: the PM notifiers, the
 # freezer, every device's freeze and the platform's pre-snapshot, then
 # back after 5 s (no image is written: the rig has no swap)
+# (each returns whether the sleep itself succeeded)
 v_hibernate_test() {
-	echo platform >/sys/power/pm_test &&
-		echo disk >/sys/power/state
+	echo platform >/sys/power/pm_test || return 1
+	echo disk >/sys/power/state
+	vs=$?
 	echo none >/sys/power/pm_test
+	return "$vs"
+}
+# s2idle to pm_test's "devices" level, as lifecycle.sh's (nothing wakes
+# it here)
+v_s2idle_test() {
+	echo devices >/sys/power/pm_test || return 1
+	echo freeze >/sys/power/state
+	vs=$?
+	echo none >/sys/power/pm_test
+	return "$vs"
+}
+# S3: the host wakes the guest (system_wakeup) once QEMU says it is
+# suspended (tests/e2e/e2e.py)
+v_s3() {
+	say "host: wake"
+	echo mem >/sys/power/state
 }
 emu_frames() { field frames; }
 # nothing of the stream: no stream, device, mapping or buffer, none parked
@@ -203,10 +221,10 @@ dsp_variants_more() {
 
 dsp_variants_sleep() {
 	if lc_can_s3; then
-		variant s3 "S3" lc_s3 lc_nothing 600
+		variant s3 "S3" v_s3 lc_nothing 600
 	else
 		say "SKIP ${P}S3 while streaming: no S3 on this machine ($(cat /sys/power/mem_sleep 2>/dev/null))"
 	fi
-	variant s2idle "s2idle (pm_test=devices)" lc_s2idle_test lc_nothing 200
+	variant s2idle "s2idle (pm_test=devices)" v_s2idle_test lc_nothing 200
 	variant hibernate "hibernation (pm_test=platform)" v_hibernate_test lc_nothing 200
 }
