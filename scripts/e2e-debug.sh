@@ -130,18 +130,20 @@ UOB_E2E_MEM=2048 UOB_E2E_APPEND="loglevel=5 log_buf_len=4M uob_dsp_mode=debug uo
 	"$sout/console.log" 900 >"$sout/result" || rc=1
 sed 's/^/debug: /;s/^debug: \(not \)\?ok - /\1ok - debug: /' "$sout/result"
 uob_log "debug-kernel streaming guest took $(( $(date +%s) - start )) s; console log: $sout/console.log"
-mapfile -t runs < <(sed -n 's/^# wav-run: \([0-9]*\)$/\1/p' "$sout/result")
-if [ ${#runs[@]} -ne 1 ] || [ "${runs[0]}" -lt 5000 ]; then
-	echo "not ok - debug: wav: the guest reported ${#runs[@]} play(s) (${runs[*]} packets), not one of 5 s or more"
+# the hot-unplug (the last event) started a new recording: the play
+# after it, then the checked one
+mapfile -t runs < <(sed -n 's/^# new-play: unplug \([0-9]*\)$/\1/p;s/^# wav-run: \([0-9]*\)$/\1/p' "$sout/result")
+if [ ${#runs[@]} -ne 2 ] || [ "${runs[1]}" -lt 5000 ]; then
+	echo "not ok - debug: wav: the guest reported ${#runs[@]} play(s) after the unplug (${runs[*]} packets), not 2, the second of 5 s or more"
 	rc=1
 elif python3 "$UOB_TOP/tests/dsp-emu/wavcheck.py" "$wav" "${runs[@]}" >"$sout/wavcheck" 2>&1; then
-	echo "ok - debug: wav holds exactly the emulator's signal (${runs[0]} packets)"
+	echo "ok - debug: wav holds exactly the emulator's signal (${runs[0]} + ${runs[1]} packets)"
 else
-	echo "not ok - debug: wav holds exactly the emulator's signal (${runs[0]} packets)"
+	echo "not ok - debug: wav holds exactly the emulator's signal (${runs[0]} + ${runs[1]} packets)"
 	rc=1
 fi
 sed 's/^/# /' "$sout/wavcheck" 2>/dev/null || true
-uob_dsp_audio_stopped "debug: " "$sout/result" || rc=1
+uob_dsp_audio_stopped "debug: " "$sout/result" told || rc=1
 if grep -qE '^(not )?ok - .*kmemleak' "$sout/result"; then
 	echo "ok - debug: the streaming guest scanned with kmemleak"
 else

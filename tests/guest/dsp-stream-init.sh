@@ -19,8 +19,8 @@
 #                     kernel report, usage back, a new play works; the
 #                     host judges when the audio stopped from the
 #                     recording's size ("host: wavsize").
-#   uob_dsp_mode=debug      the debug kernel (scripts/e2e-debug.sh): one
-#                     checked play, then the first four events
+#   uob_dsp_mode=debug      the debug kernel (scripts/e2e-debug.sh): the
+#                     first four events, then one checked play
 . /lib/uob/guest-lib.sh
 
 SECS=${uob_play_s:-6}
@@ -43,8 +43,10 @@ if [ "${uob_dsp_mode:-plays}" = variants ]; then
 	dsp_variants_more
 	dsp_variants_sleep
 elif [ "${uob_dsp_mode:-plays}" = debug ]; then
-	play_once 1
+	# the checked play last: a hot-unplug (the last of these) starts a
+	# new recording, which then holds the play after it and this one
 	dsp_variants_usb
+	play_once 1
 else
 	play_once 1
 	play_once 2

@@ -18,8 +18,10 @@
 #   dsp_variants_sleep     S3 (where the rig has it), s2idle and
 #                          hibernation at pm_test levels
 # The host judges when the audio stopped from the recording's size at the
-# "host: wavsize TAG-before|after1s|after2s" lines (uob_dsp_audio_stopped,
-# scripts/guest.sh).
+# "host: wavsize TAG-before|told|after1s|after2s" lines (before the event,
+# once the client got the indication, 1 and 2 s later:
+# uob_dsp_audio_stopped, scripts/guest.sh).  "new-play: TAG FRAMES": the
+# packets of the play after each event.
 
 SECS=${SECS:-6}
 P=${P:-}
@@ -151,6 +153,7 @@ variant() {
 	LC_DSP_PID=$vpid
 	lc_wait_client "$vb"; vr=$?
 	tv=$(( $(uptime_ms) - t0 ))
+	say "host: wavsize $vt-told"
 	# the event itself must complete: a teardown that wedges the
 	# controller leaves it hanging, and the rig with it
 	if ! uob_wait_for $((vb > 150 ? vb : 150)) v_done "$vtrig"; then
@@ -202,6 +205,9 @@ variant() {
 	ok_if "$vn: usage back to 0" [ "$(usage_of 1-1)" = 0 ]
 	uob-dsp play 0 1 >/tmp/v2.out 2>/tmp/v2.err
 	ok_if "$vn: a new play works ($(cat /tmp/v2.out))" grep -q 'ended by disable' /tmp/v2.out
+	# (a whole run in the recording: after a hot-unplug QEMU's wav
+	# backend starts a new file, which begins with this play)
+	say "new-play: $vt $(sed -n 's/^play: \([0-9]*\) frames, .*/\1/p' /tmp/v2.out)"
 }
 
 dsp_variants_usb() {
