@@ -9,6 +9,9 @@
 # against that build, W=1 -Werror, xhci.h from the same source (KSRC=),
 # and loaded as modules.  The guest scans kmemleak at the end (any
 # suspected leak fails); the log judges fail on any kernel report.
+# Then a second guest on the same kernel streams with the emulated DSP
+# (tests/dsp-emu, built against the debug build): a checked play and the
+# stream-end events of tests/guest/dsp-stream-lib.sh's dsp_variants_usb.
 #
 # xhci-hcd's reinitialisation on resume sometimes corrupts memory on this
 # kernel with or without our modules (--s3-baseline below;
@@ -20,6 +23,7 @@
 # three times, saying so (seen: it hit 2 of 5 debug runs with the two sleeps).
 #
 #   e2e-debug.sh --build-only    build the modules, no guest
+#   e2e-debug.sh --stream-only   only the streaming guest
 #   e2e-debug.sh --s3-baseline   (not in make check) the same kernel with
 #       Debian's modules only, none of ours, through UOB_S3_N (20) S3
 #       cycles, each after a plain ALSA open of the card: what the kernel
@@ -52,6 +56,15 @@ for m in usb-offload/usb-offload xhci-sideband/xhci-sideband qc-audio-offload/qc
 		uob_die "$m.ko is not built for $rel: $(modinfo -F vermagic "$scratch/$m.ko")"
 	cp "$scratch/$m.ko" "$scratch/ko/"
 done
+# the emulated DSP (tests/dsp-emu) for the streaming guest, the same way
+emu=$scratch/emu
+mkdir -p "$emu"
+cp "$UOB_TOP/tests/dsp-emu/Kbuild" "$UOB_TOP/tests/dsp-emu/uob-dsp-emu.c" "$emu/"
+make -C "$UOB_DEBUG_OBJ" M="$emu" W=1 KCFLAGS=-Werror modules >"$emu/build.log" 2>&1 ||
+	{ tail -40 "$emu/build.log" >&2; uob_die "emulator build failed"; }
+! grep -E '(warning|error):' "$emu/build.log" || uob_die "emulator build has warnings"
+modinfo -F vermagic "$emu/uob-dsp-emu.ko" | grep -q "^$rel " ||
+	uob_die "uob-dsp-emu.ko is not built for $rel"
 [ "${1:-}" != --build-only ] || exit 0
 
 if [ "${1:-}" = --s3-baseline ]; then
@@ -65,6 +78,8 @@ if [ "${1:-}" = --s3-baseline ]; then
 	exit 0
 fi
 
+rc=0
+if [ "${1:-}" != --stream-only ]; then
 out=$UOB_CACHE/e2e-debug
 uob_guest_rig "$out" "$UOB_TOP/tests/guest/e2e-init.sh" "$scratch/ko"
 uob_log "booting the debug kernel $rel with the e2e scenarios"
@@ -72,7 +87,6 @@ uob_log "booting the debug kernel $rel with the e2e scenarios"
 # WARN) on the console too, for the host's judge; a log buffer that holds
 # the whole run (the scenarios count their teardown lines in dmesg)
 start=$(date +%s)
-rc=0
 attempt=1
 while :; do
 	grc=0
@@ -95,5 +109,46 @@ if grep -qE '^(not )?ok - .*kmemleak' "$out/result"; then
 	echo "ok - e2e-debug: the guest scanned with kmemleak"
 else
 	echo "not ok - e2e-debug: no kmemleak scan in the guest"; rc=1
+fi
+fi
+
+# The emulated DSP streams on the debug kernel (tests/guest/dsp-stream-
+# init.sh, uob_dsp_mode=debug): one play of 6 s checked against the wav
+# QEMU's usb-audio records (as scripts/dsp-stream.sh), then USB reset,
+# streaming-interface unbind, rmmod qc-audio-offload and hot-unplug while
+# it streams; KASAN sees the emulator's accesses and slab debugging the
+# frees, kmemleak scans at the end.
+sout=$UOB_CACHE/e2e-debug-stream
+UOB_GUEST_EXTRA_KO="$emu/uob-dsp-emu.ko" \
+	uob_guest_rig "$sout" "$UOB_TOP/tests/guest/dsp-stream-init.sh" "$scratch/ko"
+wav=$sout/stream.wav
+rm -f "$wav"
+uob_log "booting the debug kernel $rel with the emulated DSP streaming"
+start=$(date +%s)
+UOB_E2E_MEM=2048 UOB_E2E_APPEND="loglevel=5 log_buf_len=4M uob_dsp_mode=debug uob_play_s=6" \
+	UOB_E2E_WAV=$wav UOB_E2E_AUDIODEV="wav,id=snd0,path=$wav,out.mixing-engine=off" \
+	UOB_E2E_AUDIO_PROPS=buffer=$((1024 * 192)) \
+	python3 "$UOB_TOP/tests/e2e/e2e.py" "$UOB_DEBUG_IMAGE" "$sout/initrd.gz" \
+	"$sout/console.log" 900 >"$sout/result" || rc=1
+sed 's/^/debug: /;s/^debug: \(not \)\?ok - /\1ok - debug: /' "$sout/result"
+uob_log "debug-kernel streaming guest took $(( $(date +%s) - start )) s; console log: $sout/console.log"
+# the hot-unplug (the last event) started a new recording: the play
+# after it, then the checked one
+mapfile -t runs < <(sed -n 's/^# new-play: unplug \([0-9]*\)$/\1/p;s/^# wav-run: \([0-9]*\)$/\1/p' "$sout/result")
+if [ ${#runs[@]} -ne 2 ] || [ "${runs[1]}" -lt 5000 ]; then
+	echo "not ok - debug: wav: the guest reported ${#runs[@]} play(s) after the unplug (${runs[*]} packets), not 2, the second of 5 s or more"
+	rc=1
+elif python3 "$UOB_TOP/tests/dsp-emu/wavcheck.py" "$wav" "${runs[@]}" >"$sout/wavcheck" 2>&1; then
+	echo "ok - debug: wav holds exactly the emulator's signal (${runs[0]} + ${runs[1]} packets)"
+else
+	echo "not ok - debug: wav holds exactly the emulator's signal (${runs[0]} + ${runs[1]} packets)"
+	rc=1
+fi
+sed 's/^/# /' "$sout/wavcheck" 2>/dev/null || true
+uob_dsp_audio_stopped "debug: " "$sout/result" told || rc=1
+if grep -qE '^(not )?ok - .*kmemleak' "$sout/result"; then
+	echo "ok - debug: the streaming guest scanned with kmemleak"
+else
+	echo "not ok - debug: no kmemleak scan in the streaming guest"; rc=1
 fi
 exit "$rc"

@@ -71,6 +71,7 @@ uob_guest_initramfs() {
 	done
 	cp "$UOB_TOP/tests/guest/lib.sh" "$root/lib/uob/guest-lib.sh"
 	cp "$UOB_TOP/tests/guest/lifecycle.sh" "$root/lib/uob/lifecycle.sh"
+	cp "$UOB_TOP/tests/guest/dsp-stream-lib.sh" "$root/lib/uob/dsp-stream-lib.sh"
 	cp "$init" "$root/init"
 	chmod +x "$root/init"
 	(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$out"
@@ -161,4 +162,44 @@ uob_guest_rig() {
 	uob_guest_initramfs "$out/initrd.gz" "$init" \
 		"$kodir/usb-offload.ko" "$kodir/xhci-sideband.ko" \
 		"$kodir/qc-audio-offload.ko" "$@" "${more[@]}" -- "${extra[@]}" "${UOB_GUEST_RIG_EXTRA[@]}"
+}
+
+# uob_dsp_audio_stopped PREFIX RESULT [FROM]: for each stream-end event the guest
+# drove while the emulated DSP streamed (tests/guest/dsp-stream-lib.sh),
+# how much audio the recording gained after it ("# wavsize
+# TAG-before|after1s|after2s BYTES" lines of tests/e2e/e2e.py; 192 bytes a
+# millisecond).  The emulator had 400 packets queued: a teardown that
+# stops the endpoint ends the audio within what QEMU's usb-audio has
+# buffered and what the wav backend buffers, not 400 ms later; and nothing
+# more after that.  FROM (default "before"): the recording's size the
+# 250 ms count from, sampled just before the event, or "told": once the
+# client got the indication (the debug kernel's teardown itself takes up to
+# a second of guest time).  TAP lines; returns 1 if any event fails or
+# none ran.
+uob_dsp_audio_stopped() {
+	local pfx=$1 res=$2 from=${3:-before} tag b a1 a2 d1 d2 ret=0 tags note=
+	[ "$from" = before ] || note=" once $from"
+	mapfile -t tags < <(awk '$1 == "#" && $2 == "wavsize" && $3 ~ /-before$/ { sub(/-before$/, "", $3); print $3 }' "$res")
+	if [ ${#tags[@]} -eq 0 ]; then
+		echo "not ok - ${pfx}the audio stopped after each event: no event ran"
+		return 1
+	fi
+	for tag in "${tags[@]}"; do
+		b=$(awk -v l="$tag-$from" '$1 == "#" && $2 == "wavsize" && $3 == l { print $4 }' "$res")
+		a1=$(awk -v l="$tag-after1s" '$1 == "#" && $2 == "wavsize" && $3 == l { print $4 }' "$res")
+		a2=$(awk -v l="$tag-after2s" '$1 == "#" && $2 == "wavsize" && $3 == l { print $4 }' "$res")
+		if [ -z "$b" ] || [ -z "$a1" ] || [ -z "$a2" ]; then
+			echo "not ok - ${pfx}$tag while streaming: the audio stopped (no recording sizes)"
+			ret=1
+			continue
+		fi
+		d1=$(( (a1 - b) / 192 )) d2=$(( (a2 - a1) / 192 ))
+		if [ "$d1" -le 250 ] && [ "$d2" -eq 0 ]; then
+			echo "ok - ${pfx}$tag while streaming: the audio stopped ($d1 ms more$note, then none)"
+		else
+			echo "not ok - ${pfx}$tag while streaming: the audio stopped ($d1 ms more$note in 1 s, then $d2 ms; at most 250, then 0)"
+			ret=1
+		fi
+	done
+	return "$ret"
 }

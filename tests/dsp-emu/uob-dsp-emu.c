@@ -78,9 +78,14 @@
  * a USB bus notifier, ahead of qc-audio-offload's (higher priority), when
  * the device or one of its interfaces is about to be unbound (unplug,
  * reset, unbind, rmmod snd-usb-audio, controller removal), so its own CPU
- * accesses stop before that teardown runs (guard=0 turns this off).  What
- * remains is a race: a teardown that does not come through the USB bus
- * (rmmod qc-audio-offload, system sleep, a disable by another client)
+ * accesses stop before that teardown runs (guard=0 turns this off); and
+ * from a PM notifier, ahead of qc-audio-offload's, when a system sleep
+ * begins: qc-audio-offload stops the streams from a freezable work item
+ * while the client (userspace) may already be frozen, before it read the
+ * indication, and this thread is not frozen.  The controller still has
+ * what the emulator queued then: the teardown's order is what is tested.
+ * What remains is a race: a teardown that does not come through the USB
+ * bus or the PM chain (rmmod qc-audio-offload, a disable by another client)
  * tells the DSP with an indication and frees the rings without waiting for
  * it, as mainline does; between the free and the client's abort the
  * emulator may still read the event ring, write TRBs or ERDP into memory
@@ -105,6 +110,7 @@
 #include <linux/pci.h>
 #include <linux/platform_device.h>
 #include <linux/seq_file.h>
+#include <linux/suspend.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
@@ -113,7 +119,7 @@
 
 static bool guard = true;
 module_param(guard, bool, 0644);
-MODULE_PARM_DESC(guard, "abort when the stream's USB device or an interface of it is unbound (default: yes)");
+MODULE_PARM_DESC(guard, "abort when the stream's USB device or an interface of it is unbound, or a system sleep begins (default: yes)");
 
 /* xHCI 1.2: capability (5.3), runtime (5.5) and doorbell (5.6) registers */
 #define EMU_HCSPARAMS1		0x04
@@ -624,6 +630,23 @@ static struct notifier_block uob_emu_nb = {
 	.priority = INT_MAX,	/* ahead of qc-audio-offload's teardown */
 };
 
+static int uob_emu_pm_notify(struct notifier_block *nb, unsigned long action, void *data)
+{
+	if (!guard || (action != PM_SUSPEND_PREPARE && action != PM_HIBERNATION_PREPARE &&
+		       action != PM_RESTORE_PREPARE))
+		return NOTIFY_DONE;
+	atomic_set(&emu.abort, 1);
+	mutex_lock(&emu.lock);
+	uob_emu_halt(false, EMU_ABORTED, "system sleep");
+	mutex_unlock(&emu.lock);
+	return NOTIFY_OK;
+}
+
+static struct notifier_block uob_emu_pm_nb = {
+	.notifier_call = uob_emu_pm_notify,
+	.priority = INT_MAX,	/* ahead of qc-audio-offload's sleep stop */
+};
+
 struct uob_emu_find {
 	unsigned int bus, dev;
 	struct usb_device *udev;
@@ -938,15 +961,21 @@ static const struct file_operations uob_emu_ctl_fops = {
 
 static int __init uob_emu_init(void)
 {
+	int ret;
+
 	init_completion(&emu.drained);
 	strscpy(emu.why, "no stream yet", sizeof(emu.why));
 	emu.dir = debugfs_create_dir("uob-dsp-emu", NULL);
 	debugfs_create_file("ctl", 0600, emu.dir, NULL, &uob_emu_ctl_fops);
-	return 0;
+	ret = register_pm_notifier(&uob_emu_pm_nb);
+	if (ret)
+		debugfs_remove_recursive(emu.dir);
+	return ret;
 }
 
 static void __exit uob_emu_exit(void)
 {
+	unregister_pm_notifier(&uob_emu_pm_nb);
 	debugfs_remove_recursive(emu.dir);
 	mutex_lock(&emu.lock);
 	uob_emu_halt(false, EMU_ABORTED, "module unload");
