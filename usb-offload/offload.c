@@ -33,11 +33,21 @@ static atomic_t uob_lock_violations = ATOMIC_INIT(0);
  * The two helpers below do what usbcore's usb_autoresume_device() and
  * usb_autosuspend_device() do; those are private to usbcore (not exported
  * on any kernel), so we use the runtime-PM calls they are made of.
+ *
+ * The autoresume of an active device (every call of a stream's life: the
+ * precheck has already refused a suspended one) is pm_runtime_get_if_active():
+ * under the PM lock, the device is RPM_ACTIVE and its usage count is taken,
+ * which is what a resume of an active device ends with, without the resume
+ * path (rpm_resume()).  Any other answer (suspending, resuming, suspended,
+ * runtime PM disabled) takes the full resume, whose result is returned.
  */
 static int usb_offload_autoresume(struct usb_device *udev)
 {
-	int ret = pm_runtime_resume_and_get(&udev->dev);
+	int ret;
 
+	if (likely(uob_pm_runtime_get_if_active(&udev->dev) == 1))
+		return 0;
+	ret = pm_runtime_resume_and_get(&udev->dev);
 	return ret < 0 ? ret : 0;
 }
 
