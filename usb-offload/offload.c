@@ -53,8 +53,14 @@ static int usb_offload_autoresume(struct usb_device *udev)
 
 static void usb_offload_autosuspend(struct usb_device *udev)
 {
+	/*
+	 * usb_autosuspend_device(): the mark and pm_runtime_put_sync_autosuspend().
+	 * Since v6.17 that one marks the device busy itself (a second clock
+	 * read); what it is made of, __pm_runtime_suspend() with these flags,
+	 * is the same on every kernel.
+	 */
 	usb_mark_last_busy(udev);
-	pm_runtime_put_sync_autosuspend(&udev->dev);
+	__pm_runtime_suspend(&udev->dev, RPM_GET_PUT | RPM_AUTO);
 }
 
 /**
