@@ -98,7 +98,7 @@ help:
 	@echo "  make e2e-debug         the e2e on a KASAN/lockdep/kmemleak 6.12.111 (built once)"
 	@echo "  make e2e-arm64         make run's session, e2e and IOMMU (SMMUv3) scenarios on arm64"
 	@echo "  make deb-test          build the Debian -dkms package, install and purge it in a chroot"
-	@echo "  make bench             round trips vs floor, get/put cost, dkms time, sizes (not in check)"
+	@echo "  make bench             get/put and round trips vs seed, floors and mainline (6.12, 7.2), dkms, sizes"
 	@echo "  make soak              100 enable/unplug/replug + 100 load/unload cycles (not in check)"
 	@echo "  make patches [O=DIR]   the in-tree series (patches/ + the sources) into DIR"
 	@echo "                         (default ~/.cache/usb-offload-backport/patches)"
