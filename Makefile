@@ -101,7 +101,7 @@ help:
 	@echo "  make deb-test          build the Debian -dkms package, install and purge it in a chroot"
 	@echo "                         (bookworm; trixie with its 6.12 and backports' 7.2 and 7.3)"
 	@echo "  make e2e-trixie        the e2e on Debian 13's own 6.12 image, modules built by its dkms"
-	@echo "  make bench             round trips vs floor, get/put cost, dkms time, sizes (not in check)"
+	@echo "  make bench             get/put and round trips vs seed, floors and mainline (6.12, 7.2), dkms, sizes"
 	@echo "  make soak              100 enable/unplug/replug + 100 load/unload cycles (not in check)"
 	@echo "  make patches [O=DIR]   the in-tree series (patches/ + the sources) into DIR"
 	@echo "                         (default ~/.cache/usb-offload-backport/patches)"

@@ -15,6 +15,7 @@
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/pci.h>
+#include <linux/pm_runtime.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/usb.h>
@@ -63,6 +64,17 @@ static inline struct device *uob_pci_find_dev(const char *name)
  */
 #ifndef UOB_HAVE_SYSTEM_DFL_WQ
 #define system_dfl_wq		system_unbound_wq
+#endif
+
+/*
+ * pm_runtime_get_if_active(dev): one argument since v6.9-rc1, c0ef3df8dbae
+ * "PM: runtime: Simplify pm_runtime_get_if_active() usage"; before, the
+ * second argument ign_usage_count = true meant the same.
+ */
+#ifdef UOB_HAVE_PM_RUNTIME_GET_IF_ACTIVE_1ARG
+#define uob_pm_runtime_get_if_active(dev)	pm_runtime_get_if_active(dev)
+#else
+#define uob_pm_runtime_get_if_active(dev)	pm_runtime_get_if_active(dev, true)
 #endif
 
 /*

@@ -33,18 +33,34 @@ static atomic_t uob_lock_violations = ATOMIC_INIT(0);
  * The two helpers below do what usbcore's usb_autoresume_device() and
  * usb_autosuspend_device() do; those are private to usbcore (not exported
  * on any kernel), so we use the runtime-PM calls they are made of.
+ *
+ * The autoresume of an active device (every call of a stream's life: the
+ * precheck has already refused a suspended one) is pm_runtime_get_if_active():
+ * under the PM lock, the device is RPM_ACTIVE and its usage count is taken,
+ * which is what a resume of an active device ends with, without the resume
+ * path (rpm_resume()).  Any other answer (suspending, resuming, suspended,
+ * runtime PM disabled) takes the full resume, whose result is returned.
  */
 static int usb_offload_autoresume(struct usb_device *udev)
 {
-	int ret = pm_runtime_resume_and_get(&udev->dev);
+	int ret;
 
+	if (likely(uob_pm_runtime_get_if_active(&udev->dev) == 1))
+		return 0;
+	ret = pm_runtime_resume_and_get(&udev->dev);
 	return ret < 0 ? ret : 0;
 }
 
 static void usb_offload_autosuspend(struct usb_device *udev)
 {
+	/*
+	 * usb_autosuspend_device(): the mark and pm_runtime_put_sync_autosuspend().
+	 * Since v6.17 that one marks the device busy itself (a second clock
+	 * read); what it is made of, __pm_runtime_suspend() with these flags,
+	 * is the same on every kernel.
+	 */
 	usb_mark_last_busy(udev);
-	pm_runtime_put_sync_autosuspend(&udev->dev);
+	__pm_runtime_suspend(&udev->dev, RPM_GET_PUT | RPM_AUTO);
 }
 
 /**

@@ -137,20 +137,25 @@ struct uob_state *uob_state_lookup(struct usb_device *udev, bool create)
 	return st;
 }
 
-int uob_state_add(struct usb_device *udev, struct uob_state *st, int delta)
+static __always_inline int __uob_state_add(struct usb_device *udev,
+					   struct uob_state *st, int delta)
 {
 	int old = atomic_read(&st->state);
 	int ret;
 
-	device_lock_assert(&udev->dev);
-
 	do {
 		ret = uob_state_refuse(udev, old & UOB_STATE_AT_SUSPEND);
-		if (ret)
+		if (unlikely(ret))
 			return ret;
 	} while (!atomic_try_cmpxchg(&st->state, &old,
 				     uob_state_next(old, delta)));
 	return 0;
+}
+
+int uob_state_add(struct usb_device *udev, struct uob_state *st, int delta)
+{
+	device_lock_assert(&udev->dev);
+	return __uob_state_add(udev, st, delta);
 }
 
 void uob_state_done(struct usb_device *udev, struct uob_state *st)
@@ -167,15 +172,31 @@ void uob_state_done(struct usb_device *udev, struct uob_state *st)
 	uob_state_free(st);
 }
 
+/*
+ * What uob_state_lookup() + uob_state_add() + uob_state_done() do, with the
+ * path of a device that has its entry (every get/put after its first) in
+ * this one function: no call on it (make bench measures it against the
+ * seed's own work, docs/testing.md "Benchmarks and soak").
+ */
 int uob_state_change(struct usb_device *udev, int delta)
 {
-	struct uob_state *st = uob_state_lookup(udev, delta > 0);
+	struct uob_state *st;
 	int ret;
 
-	if (IS_ERR_OR_NULL(st))
-		return PTR_ERR_OR_ZERO(st);
-	ret = uob_state_add(udev, st, delta);
-	uob_state_done(udev, st);
+	device_lock_assert(&udev->dev);
+
+	/* as in uob_state_lookup(): valid after the RCU section */
+	rcu_read_lock_sched();
+	st = uob_state_find(udev);
+	rcu_read_unlock_sched();
+	if (unlikely(!st)) {
+		st = uob_state_lookup(udev, delta > 0);
+		if (IS_ERR_OR_NULL(st))
+			return PTR_ERR_OR_ZERO(st);
+	}
+	ret = __uob_state_add(udev, st, delta);
+	if (unlikely(!st->lifetime))
+		uob_state_done(udev, st);
 	return ret;
 }
 
