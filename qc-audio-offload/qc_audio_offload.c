@@ -259,9 +259,12 @@ static void __exit uob_qc_exit(void)
 	unregister_pm_notifier(&uob_qc_pm_nb);
 	destroy_workqueue(uob_qc_sleep_wq);	/* runs what system sleep queued */
 	uob_qc_shutdown();
-	/* a teardown from the bus notifier finds nothing left now */
-	uob_qc_unwatch_bus();
+	/*
+	 * Nothing parked before the bus notifier goes: its DEL_DEVICE handler
+	 * then takes no udev lock once it is being unregistered (teardown.c).
+	 */
 	uob_qc_release_all_parked();
+	uob_qc_unwatch_bus();
 	uob_qc_usage_exit();
 	uob_qc_dsp_exit();
 }

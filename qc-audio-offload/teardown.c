@@ -39,7 +39,7 @@
  *     mutexes; on BUS_NOTIFY_DEL_DEVICE, and only for a device with parked
  *     streams, it takes the deleted device's lock to release them
  *     (uob_qc_device_deleted() below says why that cannot deadlock, and
- *     the one window left, at module unload).
+ *     how module unload keeps it so).
  *
  * The udev lock serialises everything that changes a device's streams:
  * requests and stop-session take it; the USB core holds it around the
@@ -48,12 +48,14 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/atomic.h>
 #include <linux/device.h>
 #include <linux/ktime.h>
 #include <linux/minmax.h>
 #include <linux/mutex.h>
 #include <linux/notifier.h>
 #include <linux/usb.h>
+#include <linux/wait_bit.h>
 
 #include "qmi_transport.h"
 #include "response.h"
@@ -64,6 +66,7 @@ static struct {
 	struct mutex lock;		/* leaf (order: above): usb_bus */
 	const struct bus_type *usb_bus;	/* nb registered on it */
 	struct notifier_block nb;
+	atomic_t deleting;		/* DEL_DEVICE handlers running */
 } uob_watch = {
 	.lock = __MUTEX_INITIALIZER(uob_watch.lock),
 };
@@ -180,21 +183,29 @@ void uob_qc_stop_streams(const struct sockaddr_qrtr *client, bool tell, const ch
  *     (before any device) and ours, uob_qc_watch_bus() (with no udev
  *     lock held, before any stream exists on the bus, so before this can
  *     wait) and uob_qc_unwatch_bus() at module exit.
- * The window left is that exit: rmmod racing the deletion of a device
- * with a parked stream while a third task holds that device's lock and
- * unbinds it through sysfs.  That needs root doing both at once on a
- * device being unplugged; it is not closed.
+ * At module exit the writer is queued only when no handler can wait for a
+ * udev lock: every parked stream is released first (and nothing parks any
+ * more), then uob_qc_unwatch_bus() waits for the handlers that are running
+ * (they may still wait for a lock whose holder needs the rwsem, which no
+ * writer holds back yet); a handler that starts after that finds nothing
+ * parked and takes no lock.
  */
 static int uob_qc_device_deleted(struct device *dev)
 {
-	struct usb_device *udev = uob_qc_parked_udev(dev);
+	struct usb_device *udev;
 
-	if (!udev)
-		return NOTIFY_DONE;
-	usb_lock_device(udev);
-	uob_qc_release_parked(udev, false);
-	usb_unlock_device(udev);
-	return NOTIFY_OK;
+	atomic_inc(&uob_watch.deleting);
+	/* counted before the parked list is read: see uob_qc_unwatch_bus() */
+	smp_mb__after_atomic();
+	udev = uob_qc_parked_udev(dev);
+	if (udev) {
+		usb_lock_device(udev);
+		uob_qc_release_parked(udev, false);
+		usb_unlock_device(udev);
+	}
+	if (atomic_dec_and_test(&uob_watch.deleting))
+		wake_up_var(&uob_watch.deleting);
+	return udev ? NOTIFY_OK : NOTIFY_DONE;
 }
 
 /*
@@ -265,10 +276,18 @@ int uob_qc_watch_bus(const struct bus_type *bus)
 /**
  * uob_qc_unwatch_bus() - stop watching the USB bus
  *
- * Context: module exit, after every stream is stopped.
+ * Waits for the BUS_NOTIFY_DEL_DEVICE handlers that are running before it
+ * unregisters: they may wait for a udev lock, and a queued writer of the
+ * chain's rwsem would hold back a reader under that lock (see
+ * uob_qc_device_deleted()).
+ *
+ * Context: module exit, after every stream is stopped and every parked one
+ * released (uob_qc_release_all_parked()).
  */
 void uob_qc_unwatch_bus(void)
 {
-	if (uob_watch.usb_bus)
-		bus_unregister_notifier(uob_watch.usb_bus, &uob_watch.nb);
+	if (!uob_watch.usb_bus)
+		return;
+	wait_var_event(&uob_watch.deleting, !atomic_read(&uob_watch.deleting));
+	bus_unregister_notifier(uob_watch.usb_bus, &uob_watch.nb);
 }
