@@ -21,19 +21,7 @@ if grep -q intel_iommu=on /proc/cmdline; then
 fi
 uob_load_ours
 uob_wait_for 300 uob_have_card
-ctl=/sys/bus/usb/devices/1-1/power/control
-was=$(cat $ctl)
-for mode in on auto; do
-	echo $mode >$ctl
-	dmesg -c >/dev/null
-	if insmod /lib/uob/uob-bench.ko dev=1-1 pairs=${uob_bench_pairs:-20000} rounds=${uob_bench_rounds:-11}; then
-		rmmod uob-bench
-	else
-		echo "uob-bench: getput: insmod failed ($mode)"
-	fi
-	dmesg | grep -o 'uob-bench: .*' | sed 's/^uob-bench: /uob-bench: getput: /'
-done
-echo "$was" >$ctl
+uob_bench_getput
 uob-alsa-floor 0 $N 2>&1 | sed 's/^/uob-bench: /'
 uob-dsp bench 0 $N 2>&1 | grep '^bench:' | sed 's/^/uob-bench: /'
 echo "uob-bench: done"

@@ -112,3 +112,23 @@ log_clean() {
 		pass "$1"
 	fi
 }
+
+# make bench: tests/bench-mod/uob-bench.ko's get/put rounds on device 1-1,
+# power/control "on" then "auto" (restored after); its lines as
+# "uob-bench: getput: ..." on the console
+uob_bench_getput() {
+	ctl=/sys/bus/usb/devices/1-1/power/control
+	was=$(cat $ctl)
+	for mode in on auto; do
+		echo $mode >$ctl
+		dmesg -c >/dev/null
+		if insmod /lib/uob/uob-bench.ko dev=1-1 pairs=${uob_bench_pairs:-20000} \
+			rounds=${uob_bench_rounds:-11}; then
+			rmmod uob-bench
+		else
+			echo "uob-bench: getput: insmod failed ($mode)"
+		fi
+		dmesg | grep -o 'uob-bench: .*' | sed 's/^uob-bench: /uob-bench: getput: /'
+	done
+	echo "$was" >$ctl
+}
