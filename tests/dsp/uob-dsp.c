@@ -565,6 +565,23 @@ static int play(int card, int seconds, int out)
 		if (!strncmp(st, "state=failed", 12)) {
 			printf("emulator: %s\n", st);
 			emu_cmd("abort");
+			/*
+			 * The device went (the emulator saw it first): the
+			 * DISCONNECT may still be on its way, as for a DSP
+			 * whose transfers fail; a debug kernel's teardown
+			 * takes up to a second.
+			 */
+			for (double t1 = now_ms(); now_ms() - t1 < 5000;) {
+				r = poll_ind(100, &event);
+				if (r > 0) {
+					printf("indication: event %u (1 = DISCONNECT) after %.0f ms\n",
+					       event, now_ms() - t0);
+					end = "indication";
+					enabled = 0;
+				}
+				if (r)
+					break;
+			}
 			break;
 		}
 	}
