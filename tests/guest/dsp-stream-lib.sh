@@ -223,7 +223,18 @@ dsp_variants_more() {
 	variant devunbind "unbind of the whole device (1-1 from usb)" \
 		lc_unbind_device lc_bind_device
 	variant rmmodsnd "rmmod snd-usb-audio" lc_rmmod_snd v_modprobe_snd
-	variant hcremove "controller removal (PCI remove)" lc_remove_controller lc_rescan
+	# Known defect (issue 19, open): while a controller is being removed,
+	# 6.12's xhci refuses the endpoint drop (xhci_check_bandwidth():
+	# -ENODEV in XHCI_STATE_REMOVING) and has no xhci_stop_endpoint_sync(),
+	# so the TRBs the DSP queued run until the controller halts, after the
+	# transfer buffer and event ring are freed.  The arm64 SMMUv3 guests
+	# fault on it ("arm-smmu-v3 ...: event 0x10", "Host Controller Error");
+	# the x86 guests' controller halts first, which hides it there.
+	if [ "$(uname -m)" = aarch64 ]; then
+		say "SKIP ${P}controller removal (PCI remove) while streaming: known defect on 6.12 (endpoint runs until the controller halts; issue 19)"
+	else
+		variant hcremove "controller removal (PCI remove)" lc_remove_controller lc_rescan
+	fi
 }
 
 dsp_variants_sleep() {
