@@ -60,7 +60,8 @@ static unsigned int le16(const uint8_t *p) { return p[0] | p[1] << 8; }
 static uint32_t le32(const uint8_t *p) { return le16(p) | (uint32_t)le16(p + 2) << 16; }
 
 /* Rules: header, then each TLV a request field of its exact size, once. */
-static enum verdict model_parse(const uint8_t *m, size_t len, struct model_req *r, unsigned int *txn)
+static enum verdict model_parse(const uint8_t *m, size_t len, struct model_req *r,
+				unsigned int *txn)
 {
 	unsigned int seen = 0, bit, tl;
 	size_t left, off;

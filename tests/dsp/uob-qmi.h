@@ -115,7 +115,10 @@ static struct qmi_elem_info resp_ei[] = {
 	E(QMI_UNSIGNED_1_BYTE, 0x1D, struct resp, ctrl),
 	END };
 
-/* the stream request and the indication (its other optional TLVs skipped) */
+/*
+ * The stream request and the indication (its other optional TLVs skipped).
+ * Not static: uob-fuzz encodes its requests by hand and uses neither.
+ */
 struct req {
 	uint8_t enable;
 	uint32_t token;
@@ -133,7 +136,7 @@ struct ind {
 	uint8_t ctrl_valid; uint8_t ctrl;
 };
 
-static struct qmi_elem_info __attribute__((unused)) req_ei[] = {
+struct qmi_elem_info req_ei[] = {
 	E(QMI_UNSIGNED_1_BYTE, 0x01, struct req, enable),
 	E(QMI_UNSIGNED_4_BYTE, 0x02, struct req, token),
 	E(QMI_OPT_FLAG, 0x10, struct req, fmt_valid),
@@ -148,7 +151,7 @@ static struct qmi_elem_info __attribute__((unused)) req_ei[] = {
 	E(QMI_UNSIGNED_4_BYTE, 0x14, struct req, si),
 	END };
 
-static struct qmi_elem_info __attribute__((unused)) ind_ei[] = {
+struct qmi_elem_info ind_ei[] = {
 	E(QMI_SIGNED_4_BYTE_ENUM, 0x01, struct ind, event),
 	E(QMI_UNSIGNED_4_BYTE, 0x02, struct ind, slot),
 	E(QMI_OPT_FLAG, 0x10, struct ind, token_valid),
