@@ -183,8 +183,9 @@ static void check_dsp_view(const char *what, const struct mem_info *m)
 	check("iova listed by the driver", found, 1);
 	if (!found)
 		return;
-	printf("  %s: iova %#llx -> phys %#llx; dma %#llx -> phys %#llx (offset %#llx in a %ld-byte page)\n",
-	       what, iova, phys, dma, ctrl, ctrl % sysconf(_SC_PAGESIZE), sysconf(_SC_PAGESIZE));
+	printf("  %s: iova %#llx -> phys %#llx; ", what, iova, phys);
+	printf("dma %#llx -> phys %#llx (offset %#llx in a %ld-byte page)\n",
+	       dma, ctrl, ctrl % sysconf(_SC_PAGESIZE), sysconf(_SC_PAGESIZE));
 	check("  its dma = the response's dma", dma, m->dma);
 	check("  DSP phys = controller phys (byte)", phys, ctrl);
 	check("  phys is mapped (not 0)", !!phys, 1);
@@ -245,15 +246,16 @@ static int enable(int card, int check_fields, struct resp *rs_out)
 	double ms;
 
 	if (transact(&rq, &rs, &ms) < 0) {
-		printf("enable: no response\n");
+		printf("%s: no response\n", __func__);
 		return -1;
 	}
-	printf("enable card %d: result %u error %u status %u internal %d (%.1f ms)\n", card,
+	printf("%s card %d: result %u error %u status %u internal %d (%.1f ms)\n", __func__, card,
 	       rs.resp.result, rs.resp.error, rs.status, (int)rs.istatus, ms);
 	if (rs.resp.result || rs.status)
 		return -1;
-	printf("  slot %u token %#x interrupter %u speed %u controller %u rev %#x subslot %u delay %u\n",
-	       rs.slot, rs.token, rs.intr, rs.speed, rs.ctrl, rs.rev, rs.subslot, rs.delay);
+	printf("  slot %u token %#x interrupter %u speed %u controller %u",
+	       rs.slot, rs.token, rs.intr, rs.speed, rs.ctrl);
+	printf(" rev %#x subslot %u delay %u\n", rs.rev, rs.subslot, rs.delay);
 	printf("  intf %u alt %u eps %u; data ep %#x maxp %u interval %u\n",
 	       rs.intf.bInterfaceNumber, rs.intf.bAlternateSetting, rs.intf.bNumEndpoints,
 	       rs.data_ep.bEndpointAddress, rs.data_ep.wMaxPacketSize, rs.data_ep.bInterval);
@@ -308,13 +310,13 @@ static int disable(int card, const char *usbname)
 	double ms;
 
 	if (transact(&rq, &rs, &ms) < 0) {
-		printf("disable: no response\n");
+		printf("%s: no response\n", __func__);
 		return -1;
 	}
-	printf("disable card %d: result %u status %u (%.1f ms)\n", card, rs.resp.result,
+	printf("%s card %d: result %u status %u (%.1f ms)\n", __func__, card, rs.resp.result,
 	       rs.status, ms);
 	if (usbname)
-		check("offload usage after disable", usage_of(usbname), 0);
+		check("offload usage once disabled", usage_of(usbname), 0);
 	return rs.resp.result || rs.status ? -1 : 0;
 }
 
@@ -334,11 +336,11 @@ static int bench(int card, int n)
 
 	for (i = 0; i < n; i++) {
 		if (transact(&en, &rs, &te[i]) < 0 || rs.resp.result || rs.status) {
-			printf("bench: enable %d failed\n", i);
+			printf("%s: enable %d failed\n", __func__, i);
 			return -1;
 		}
 		if (transact(&dis, &rs, &td[i]) < 0 || rs.resp.result || rs.status) {
-			printf("bench: disable %d failed\n", i);
+			printf("%s: disable %d failed\n", __func__, i);
 			return -1;
 		}
 	}
@@ -369,8 +371,9 @@ static int wait_ind(int ms)
 		memset(&ind, 0, sizeof(ind));
 		if (qmi_decode_message(&ind, &txn, &pkt, QMI_INDICATION, MSG_STREAM, ind_ei) < 0)
 			continue;
-		printf("indication: event %u (1 = DISCONNECT) slot %u token %s controller %u%s after %.0f ms\n",
-		       ind.event, ind.slot, ind.token_valid ? "present" : "absent", ind.ctrl,
+		printf("indication: event %u (1 = DISCONNECT) slot %u token %s", ind.event,
+		       ind.slot, ind.token_valid ? "present" : "absent");
+		printf(" controller %u%s after %.0f ms\n", ind.ctrl,
 		       ind.ctrl_valid ? "" : " (absent)", now_ms() - t0);
 		/* mainline's DISCONNECT: dev_event, slot_id, controller_num only */
 		check("indication without usb_token", ind.token_valid, 0);
@@ -574,8 +577,8 @@ static int play(int card, int seconds, int out)
 			for (double t1 = now_ms(); now_ms() - t1 < 5000;) {
 				r = poll_ind(100, &event);
 				if (r > 0) {
-					printf("indication: event %u (1 = DISCONNECT) after %.0f ms\n",
-					       event, now_ms() - t0);
+					printf("indication: event %u (1 = DISCONNECT)", event);
+					printf(" after %.0f ms\n", now_ms() - t0);
 					end = "indication";
 					enabled = 0;
 				}
