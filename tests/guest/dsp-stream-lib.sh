@@ -86,23 +86,16 @@ v_modprobe_snd() {
 	# snd-usb-audio's own dependencies stayed loaded: only it comes back
 	insmod /lib/uob/snd-usb-audio.ko
 }
-# hibernation to pm_test's "platform" level: the PM notifiers, the
-# freezer, every device's freeze and the platform's pre-snapshot, then
-# back after 5 s (no image is written: the rig has no swap)
-# (each returns whether the sleep itself succeeded)
-v_hibernate_test() {
-	echo platform >/sys/power/pm_test || return 1
+# v_pm_test LEVEL STATE: a system sleep (STATE: freeze, disk) to
+# pm_test's LEVEL, then back after 5 s; returns whether the sleep itself
+# succeeded.  s2idle to "devices", as lifecycle.sh's (nothing wakes it
+# here); hibernation to "platform": the PM notifiers, the freezer, every
+# device's freeze and the platform's pre-snapshot (no image is written:
+# the rig has no swap).
+v_pm_test() {
+	echo "$1" >/sys/power/pm_test || return 1
 	vs=0
-	echo disk >/sys/power/state || vs=1
-	echo none >/sys/power/pm_test
-	return "$vs"
-}
-# s2idle to pm_test's "devices" level, as lifecycle.sh's (nothing wakes
-# it here)
-v_s2idle_test() {
-	echo devices >/sys/power/pm_test || return 1
-	vs=0
-	echo freeze >/sys/power/state || vs=1
+	echo "$2" >/sys/power/state || vs=1
 	echo none >/sys/power/pm_test
 	return "$vs"
 }
@@ -243,6 +236,6 @@ dsp_variants_sleep() {
 	else
 		say "SKIP ${P}S3 while streaming: no S3 on this machine ($(cat /sys/power/mem_sleep 2>/dev/null))"
 	fi
-	variant s2idle "s2idle (pm_test=devices)" v_s2idle_test lc_nothing 200
-	variant hibernate "hibernation (pm_test=platform)" v_hibernate_test lc_nothing 200
+	variant s2idle "s2idle (pm_test=devices)" "v_pm_test devices freeze" lc_nothing 200
+	variant hibernate "hibernation (pm_test=platform)" "v_pm_test platform disk" lc_nothing 200
 }
