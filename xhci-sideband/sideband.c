@@ -200,6 +200,19 @@ __xhci_sideband_remove_interrupter(struct xhci_sideband *sb)
 	if (!uob_sb_ir_owned(sb))
 		return;
 
+	/*
+	 * The controller refused to drop the endpoints whose events go here
+	 * and runs them until it halts: leave the event ring to xhci-hcd,
+	 * which frees every interrupter once halted (uob_usb_host_removing()).
+	 */
+	if (uob_usb_host_removing(sb->udev)) {
+		dev_info(&sb->udev->dev,
+			 "xHCI interrupter %u left to the controller being removed: freed once it halts\n",
+			 to_priv(sb)->ir_num);
+		sb->ir = NULL;
+		return;
+	}
+
 	xhci_remove_secondary_interrupter(xhci_to_hcd(sb->xhci), sb->ir);
 	sb->ir = NULL;
 }

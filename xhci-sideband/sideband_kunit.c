@@ -255,6 +255,39 @@ static void uob_sb_controller_reinit_frees_interrupter(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, 1U, priv->ir_lost);
 }
 
+/*
+ * Controller removal: once usb_remove_hcd() has unregistered the root hub,
+ * xhci-hcd refuses every endpoint drop and runs the endpoints until it
+ * halts, so their events may still land in the event ring.  Removing the
+ * interrupter then would free that ring under the controller: the sideband
+ * forgets it instead, and xhci_mem_cleanup() frees it after the halt.
+ */
+static void uob_sb_interrupter_left_to_removed_host(struct kunit *test)
+{
+	struct uob_sb_rig *rig = uob_sb_rig(test, UOB_KUNIT_ROOT_PORT, true, NULL);
+	struct usb_hcd *hcd = bus_to_hcd(rig->udev->bus);
+	struct xhci_interrupter *ir;
+	int id;
+
+	KUNIT_ASSERT_EQ(test, 0, xhci_sideband_create_interrupter(rig->sb, 1, false, 0, 0));
+	id = xhci_sideband_interrupter_id(rig->sb);
+	KUNIT_ASSERT_GE(test, id, 1);
+	ir = rig->sb->ir;
+
+	/* what usb_remove_hcd() does before it disconnects the devices */
+	hcd->rh_registered = 0;
+	xhci_sideband_remove_interrupter(rig->sb);
+	hcd->rh_registered = 1;
+
+	KUNIT_EXPECT_NULL(test, rig->sb->ir);
+	KUNIT_EXPECT_EQ(test, -ENODEV, xhci_sideband_interrupter_id(rig->sb));
+	KUNIT_EXPECT_PTR_EQ(test, ir, rig->xhci->interrupters[id]);
+	/* the controller halted: xhci_mem_cleanup()'s part */
+	if (rig->xhci->interrupters[id] == ir)
+		xhci_remove_secondary_interrupter(hcd, ir);
+	KUNIT_EXPECT_NULL(test, rig->xhci->interrupters[id]);
+}
+
 static void uob_sb_intr_num_honoured_or_refused(struct kunit *test)
 {
 	struct uob_sb_rig *rig = uob_sb_rig(test, UOB_KUNIT_ROOT_PORT, true, NULL);
@@ -512,6 +545,7 @@ static struct kunit_case uob_sideband_cases[] = {
 	KUNIT_CASE(uob_sb_interrupter_slot_reusable),
 	KUNIT_CASE(uob_sb_intr_num_honoured_or_refused),
 	KUNIT_CASE_PARAM(uob_sb_controller_reinit_frees_interrupter, uob_sb_reinit_gen_params),
+	KUNIT_CASE(uob_sb_interrupter_left_to_removed_host),
 	KUNIT_CASE(uob_sb_endpoint_buffer_is_tr_dequeue),
 	KUNIT_CASE(uob_sb_remove_endpoint_gives_it_back),
 	KUNIT_CASE(uob_sb_endpoint_without_ring_is_einval),
