@@ -193,11 +193,12 @@ static int uob_qc_show(struct seq_file *m, void *unused)
 	uob_qc_dev_show(m);
 	uob_qc_stream_show(m);
 	uob_qc_dsp_show(m);
-	seq_printf(m, "counters: streams=%d devs=%d mappings=%u xfer_bufs=%d indications=%d pending_puts=%d teardowns=%d sleeping=%d\n",
+	seq_printf(m, "counters: streams=%d devs=%d mappings=%u xfer_bufs=%d indications=%d pending_puts=%d teardowns=%d sleeping=%d host_kept=%d\n",
 		   atomic_read(&uob_qc_counters.streams), atomic_read(&uob_qc_devs),
 		   uob_qc_dsp_in_use(), atomic_read(&uob_qc_counters.xfer_bufs),
 		   atomic_read(&uob_qc_indications), atomic_read(&uob_qc_pending_puts),
-		   atomic_read(&uob_qc_counters.teardowns), uob_qc_sleeping());
+		   atomic_read(&uob_qc_counters.teardowns), uob_qc_sleeping(),
+		   atomic_read(&uob_qc_counters.host_kept));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(uob_qc);

@@ -28,6 +28,13 @@
  * it), when the device is deleted (before xhci-hcd frees its slot or the
  * controller goes), and at module unload.
  *
+ * Controller removal is the one event where usbcore clears its endpoint
+ * table without the controller having dropped anything: xhci-hcd refuses
+ * the drop once its removal has begun, and the endpoint runs until
+ * remove() halts the controller.  Then the transfer buffer is left to
+ * devres and the event ring to xhci-hcd, each freed after the halt
+ * (uob_usb_host_removing()); everything else is given back as usual.
+ *
  * A stream the driver ends itself and tells the DSP of (a DISCONNECT
  * indication: unbind, reset, unplug, system sleep, module unload) is
  * remembered as *ended* until its client disables it, as the DSP does
@@ -144,12 +151,17 @@ VISIBLE_IF_KUNIT struct sg_table *uob_qc_sb_endpoint_buffer(struct xhci_sideband
 	return xhci_sideband_get_endpoint_buffer(sb, ep);
 }
 
-/* whole pages: nothing else may share a page the DSP can reach */
+/*
+ * Whole pages: nothing else may share a page the DSP can reach.  Managed
+ * (dmam) on the controller's sysdev, whose driver unbinds only after the
+ * controller has halted: a buffer whose endpoint outlives our teardown
+ * (uob_usb_host_removing()) is left to devres, which frees it then.
+ */
 VISIBLE_IF_KUNIT void *uob_qc_xfer_alloc(struct usb_device *udev, size_t size,
 					 dma_addr_t *dma)
 {
 	KUNIT_STATIC_STUB_REDIRECT(uob_qc_xfer_alloc, udev, size, dma);
-	return usb_alloc_coherent(udev, PAGE_ALIGN(size), GFP_KERNEL, dma);
+	return dmam_alloc_coherent(udev->bus->sysdev, PAGE_ALIGN(size), dma, GFP_KERNEL);
 }
 
 /**
@@ -488,18 +500,32 @@ static int uob_qc_xfer_setup(struct uob_qc_stream *s, struct usb_device *udev, u
 	s->xfer_size = size;
 	ret = uob_qc_map_buf(&s->xfer, udev, s->xfer_buf, s->xfer_dma, size);
 	if (ret) {
-		usb_free_coherent(udev, PAGE_ALIGN(size), s->xfer_buf, s->xfer_dma);
+		dmam_free_coherent(udev->bus->sysdev, PAGE_ALIGN(size), s->xfer_buf,
+				   s->xfer_dma);
 		return ret;
 	}
 	atomic_inc(&uob_qc_counters.xfer_bufs);
 	return 0;
 }
 
+/*
+ * The DSP's view goes now; the buffer too, unless the controller is being
+ * removed: then the endpoint may still read it until the controller halts,
+ * and devres frees it after that (uob_qc_xfer_alloc()).
+ */
 static void uob_qc_xfer_free(struct uob_qc_stream *s, struct usb_device *udev)
 {
 	uob_qc_dsp_unmap(&s->xfer);
-	usb_free_coherent(udev, PAGE_ALIGN(s->xfer_size), s->xfer_buf, s->xfer_dma);
 	atomic_dec(&uob_qc_counters.xfer_bufs);
+	if (uob_usb_host_removing(udev)) {
+		dev_info(&udev->dev,
+			 "offload stream %06x: transfer buffer left to the controller being removed: freed once it halts\n",
+			 s->token);
+		atomic_inc(&uob_qc_counters.host_kept);
+		return;
+	}
+	dmam_free_coherent(udev->bus->sysdev, PAGE_ALIGN(s->xfer_size), s->xfer_buf,
+			   s->xfer_dma);
 }
 
 /**

@@ -106,6 +106,13 @@ v_s3() {
 	echo mem >/sys/power/state
 }
 emu_frames() { field frames; }
+# buffers qc-audio-offload left to a controller's removal, and the
+# sideband's line for an interrupter it left to one
+host_kept() { sed -n 's/.* host_kept=\([0-9]*\).*/\1/p' $QC_STATE; }
+V_IR_LEFT='interrupter [0-9]* left to the controller being removed'
+v_left_to_host() {
+	[ "$(host_kept)" -gt "$1" ] && [ "$(dmesg | grep -c "$V_IR_LEFT")" -gt "$2" ]
+}
 # nothing of the stream: no stream, device, mapping or buffer, none parked
 # (after rmmod qc-audio-offload its state went with it)
 v_nothing_left() {
@@ -216,18 +223,15 @@ dsp_variants_more() {
 	variant devunbind "unbind of the whole device (1-1 from usb)" \
 		lc_unbind_device lc_bind_device
 	variant rmmodsnd "rmmod snd-usb-audio" lc_rmmod_snd v_modprobe_snd
-	# Known defect (issue 19, open): while a controller is being removed,
-	# 6.12's xhci refuses the endpoint drop (xhci_check_bandwidth():
-	# -ENODEV in XHCI_STATE_REMOVING) and has no xhci_stop_endpoint_sync(),
-	# so the TRBs the DSP queued run until the controller halts, after the
-	# transfer buffer and event ring are freed.  The arm64 SMMUv3 guests
-	# fault on it ("arm-smmu-v3 ...: event 0x10", "Host Controller Error");
-	# the x86 guests' controller halts first, which hides it there.
-	if [ "$(uname -m)" = aarch64 ]; then
-		say "SKIP ${P}controller removal (PCI remove) while streaming: known defect on 6.12 (endpoint runs until the controller halts; issue 19)"
-	else
-		variant hcremove "controller removal (PCI remove)" lc_remove_controller lc_rescan
-	fi
+	# While a controller is being removed, 6.12's xhci refuses the
+	# endpoint drop (xhci_check_bandwidth(): -ENODEV in
+	# XHCI_STATE_REMOVING) and runs the TRBs the DSP queued until it
+	# halts: the transfer buffer and the event ring must outlive our
+	# teardown (the arm64 SMMUv3 guests faulted on it, "event 0x10").
+	k0=$(host_kept) i0=$(dmesg | grep -c "$V_IR_LEFT")
+	variant hcremove "controller removal (PCI remove)" lc_remove_controller lc_rescan
+	ok_if "${P}controller removal while streaming: transfer buffer and interrupter left to the halt" \
+		v_left_to_host "$k0" "$i0"
 }
 
 dsp_variants_sleep() {
