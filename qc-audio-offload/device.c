@@ -24,6 +24,7 @@
 #include <uob_compat.h>
 
 #include "device.h"
+#include "kept.h"
 #include "usage.h"
 
 static int intr_num;
@@ -176,6 +177,11 @@ struct uob_qc_dev *uob_qc_dev_get(struct usb_device *udev, struct usb_interface 
 		d->streams++;
 		return d;
 	}
+
+	/* a transfer buffer may have to outlive a controller's removal */
+	ret = uob_qc_kept_watch(udev);
+	if (ret)
+		return ERR_PTR(ret);
 
 	d = kzalloc_obj(*d, GFP_KERNEL);
 	if (!d)

@@ -44,6 +44,7 @@
 
 #include "device.h"
 #include "dsp_mem.h"
+#include "kept.h"
 #include "qc_audio_offload.h"
 #include "qmi_parse.h"
 #include "qmi_svc.h"
@@ -189,16 +190,18 @@ static struct notifier_block uob_qc_pm_nb = {
 
 static int uob_qc_show(struct seq_file *m, void *unused)
 {
+	int kept_total, kept = uob_qc_kept_count(&kept_total);
+
 	uob_qc_svc_show(m);
 	uob_qc_dev_show(m);
 	uob_qc_stream_show(m);
 	uob_qc_dsp_show(m);
-	seq_printf(m, "counters: streams=%d devs=%d mappings=%u xfer_bufs=%d indications=%d pending_puts=%d teardowns=%d sleeping=%d host_kept=%d\n",
+	seq_printf(m, "counters: streams=%d devs=%d mappings=%u xfer_bufs=%d indications=%d pending_puts=%d teardowns=%d sleeping=%d kept_bufs=%d kept_since_load=%d\n",
 		   atomic_read(&uob_qc_counters.streams), atomic_read(&uob_qc_devs),
 		   uob_qc_dsp_in_use(), atomic_read(&uob_qc_counters.xfer_bufs),
 		   atomic_read(&uob_qc_indications), atomic_read(&uob_qc_pending_puts),
 		   atomic_read(&uob_qc_counters.teardowns), uob_qc_sleeping(),
-		   atomic_read(&uob_qc_counters.host_kept));
+		   kept, kept_total);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(uob_qc);
@@ -266,6 +269,8 @@ static void __exit uob_qc_exit(void)
 	 */
 	uob_qc_release_all_parked();
 	uob_qc_unwatch_bus();
+	/* a controller still being removed frees its streams' buffers */
+	uob_qc_kept_exit();
 	uob_qc_usage_exit();
 	uob_qc_dsp_exit();
 }

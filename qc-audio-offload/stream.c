@@ -31,9 +31,10 @@
  * Controller removal is the one event where usbcore clears its endpoint
  * table without the controller having dropped anything: xhci-hcd refuses
  * the drop once its removal has begun, and the endpoint runs until
- * remove() halts the controller.  Then the transfer buffer is left to
- * devres and the event ring to xhci-hcd, each freed after the halt
- * (uob_usb_host_removing()); everything else is given back as usual.
+ * remove() halts the controller.  Then the transfer buffer is kept until
+ * the controller's driver has unbound (kept.c) and the event ring is left
+ * to xhci-hcd, which frees it after the halt (uob_usb_host_removing());
+ * everything else is given back as usual.
  *
  * A stream the driver ends itself and tells the DSP of (a DISCONNECT
  * indication: unbind, reset, unplug, system sleep, module unload) is
@@ -71,6 +72,7 @@
 #include <uob_compat.h>
 
 #include "device.h"
+#include "kept.h"
 #include "response.h"
 #include "stream.h"
 
@@ -151,17 +153,12 @@ VISIBLE_IF_KUNIT struct sg_table *uob_qc_sb_endpoint_buffer(struct xhci_sideband
 	return xhci_sideband_get_endpoint_buffer(sb, ep);
 }
 
-/*
- * Whole pages: nothing else may share a page the DSP can reach.  Managed
- * (dmam) on the controller's sysdev, whose driver unbinds only after the
- * controller has halted: a buffer whose endpoint outlives our teardown
- * (uob_usb_host_removing()) is left to devres, which frees it then.
- */
+/* whole pages: nothing else may share a page the DSP can reach */
 VISIBLE_IF_KUNIT void *uob_qc_xfer_alloc(struct usb_device *udev, size_t size,
 					 dma_addr_t *dma)
 {
 	KUNIT_STATIC_STUB_REDIRECT(uob_qc_xfer_alloc, udev, size, dma);
-	return dmam_alloc_coherent(udev->bus->sysdev, PAGE_ALIGN(size), dma, GFP_KERNEL);
+	return dma_alloc_coherent(udev->bus->sysdev, PAGE_ALIGN(size), dma, GFP_KERNEL);
 }
 
 /**
@@ -500,8 +497,8 @@ static int uob_qc_xfer_setup(struct uob_qc_stream *s, struct usb_device *udev, u
 	s->xfer_size = size;
 	ret = uob_qc_map_buf(&s->xfer, udev, s->xfer_buf, s->xfer_dma, size);
 	if (ret) {
-		dmam_free_coherent(udev->bus->sysdev, PAGE_ALIGN(size), s->xfer_buf,
-				   s->xfer_dma);
+		dma_free_coherent(udev->bus->sysdev, PAGE_ALIGN(size), s->xfer_buf,
+				  s->xfer_dma);
 		return ret;
 	}
 	atomic_inc(&uob_qc_counters.xfer_bufs);
@@ -510,22 +507,24 @@ static int uob_qc_xfer_setup(struct uob_qc_stream *s, struct usb_device *udev, u
 
 /*
  * The DSP's view goes now; the buffer too, unless the controller is being
- * removed: then the endpoint may still read it until the controller halts,
- * and devres frees it after that (uob_qc_xfer_alloc()).
+ * removed: then the endpoint may still read it until the controller
+ * halts, and it is freed once the controller's driver has unbound (kept.c).
  */
 static void uob_qc_xfer_free(struct uob_qc_stream *s, struct usb_device *udev)
 {
+	struct device *sysdev = udev->bus->sysdev;
+	size_t size = PAGE_ALIGN(s->xfer_size);
+
 	uob_qc_dsp_unmap(&s->xfer);
 	atomic_dec(&uob_qc_counters.xfer_bufs);
 	if (uob_usb_host_removing(udev)) {
 		dev_info(&udev->dev,
-			 "offload stream %06x: transfer buffer left to the controller being removed: freed once it halts\n",
+			 "offload stream %06x: transfer buffer kept until the controller being removed is gone\n",
 			 s->token);
-		atomic_inc(&uob_qc_counters.host_kept);
+		uob_qc_keep_until_unbound(udev, sysdev, s->xfer_buf, s->xfer_dma, size);
 		return;
 	}
-	dmam_free_coherent(udev->bus->sysdev, PAGE_ALIGN(s->xfer_size), s->xfer_buf,
-			   s->xfer_dma);
+	dma_free_coherent(sysdev, size, s->xfer_buf, s->xfer_dma);
 }
 
 /**

@@ -61,15 +61,11 @@ struct uob_qc_stream {
 	bool park_seen;
 };
 
-/*
- * Counters of what streams hold (xfer_bufs, streams: must return to 0),
- * of teardowns, and of transfer buffers left to a controller's removal.
- */
+/* Counters of what streams hold: must return to 0. */
 struct uob_qc_counters {
 	atomic_t xfer_bufs;
 	atomic_t streams;
 	atomic_t teardowns;
-	atomic_t host_kept;
 };
 
 extern struct uob_qc_counters uob_qc_counters;

@@ -6,10 +6,15 @@
 #include <kunit/static_stub.h>
 #include <kunit/test.h>
 #include <linux/suspend.h>
+#include <linux/usb.h>
+#include <linux/usb/hcd.h>
+
+#include <uob_xhci_compat.h>
 
 #include "../../usb-offload/offload_state.h"	/* its at-suspend marker */
 #include "../device.h"
 #include "../dsp_mem.h"
+#include "../kept.h"
 #include "../qc_audio_offload.h"
 #include "../qmi_svc.h"
 #include "../qmi_transport.h"
@@ -496,6 +501,55 @@ void uob_qc_refused_put_is_kept(struct kunit *test)
 	KUNIT_EXPECT_TRUE_MSG(test, uob_qc_wait_count(&uob_qc_pending_puts, 0, 2000),
 			      "refused put still pending after the window closed");
 	KUNIT_EXPECT_EQ(test, 0, uob_kunit_offload_usage(r->udev));
+}
+
+/*
+ * A stream that ends while its controller is being removed: xhci-hcd would
+ * refuse the endpoint drop and run the DSP's TRBs until it halts, so the
+ * transfer buffer is kept until the controller's driver has unbound, and
+ * the interrupter (its event ring) is left to xhci-hcd.  The removal is
+ * what usb_remove_hcd() does first (rh_registered = 0); its unbind is the
+ * bus notification the buffer waits for.  Everything else goes as usual.
+ */
+void uob_qc_stream_end_during_controller_removal(struct kunit *test)
+{
+	struct uob_qc_rig *r = uob_qc_rig(test, UOB_KUNIT_ROOT_PORT);
+	struct usb_hcd *hcd = bus_to_hcd(r->udev->bus);
+	struct xhci_interrupter *ir;
+	struct uob_uaudio_resp resp;
+	int kept0, total0, total;
+
+	kept0 = uob_qc_kept_count(&total0);
+	uob_qc_enable_ok(test, r, &resp);
+	KUNIT_ASSERT_GE(test, resp.interrupter_num, 1);
+	ir = r->xhci->interrupters[resp.interrupter_num];
+	KUNIT_ASSERT_NOT_NULL(test, ir);
+
+	hcd->rh_registered = 0;
+	uob_qc_disable_ok(test, r);
+	hcd->rh_registered = 1;
+
+	KUNIT_EXPECT_EQ(test, 0, atomic_read(&uob_qc_counters.streams));
+	KUNIT_EXPECT_EQ(test, 0, atomic_read(&uob_qc_counters.xfer_bufs));
+	KUNIT_EXPECT_EQ(test, 0U, uob_qc_dsp_in_use());
+	KUNIT_EXPECT_EQ(test, 0, uob_kunit_offload_usage(r->udev));
+	KUNIT_EXPECT_EQ(test, kept0 + 1, uob_qc_kept_count(&total));
+	KUNIT_EXPECT_EQ(test, total0 + 1, total);
+	KUNIT_EXPECT_PTR_EQ(test, ir, r->xhci->interrupters[resp.interrupter_num]);
+
+	/* not another device's unbind, nor the controller's bind */
+	uob_qc_kept_notify(NULL, BUS_NOTIFY_UNBOUND_DRIVER, &r->udev->dev);
+	uob_qc_kept_notify(NULL, BUS_NOTIFY_BOUND_DRIVER, hcd->self.controller);
+	KUNIT_EXPECT_EQ(test, kept0 + 1, uob_qc_kept_count(&total));
+	/* the controller's driver unbound (it halted): the buffer goes */
+	KUNIT_EXPECT_EQ(test, NOTIFY_OK,
+			uob_qc_kept_notify(NULL, BUS_NOTIFY_UNBOUND_DRIVER,
+					   hcd->self.controller));
+	KUNIT_EXPECT_EQ(test, kept0, uob_qc_kept_count(&total));
+
+	/* xhci_mem_cleanup()'s part, on a controller that really goes on */
+	if (r->xhci->interrupters[resp.interrupter_num] == ir)
+		xhci_remove_secondary_interrupter(hcd, ir);
 }
 
 /* The service as a new load brings it up, for the cases after this one. */

@@ -127,6 +127,7 @@ void uob_qc_disable_after_unbind_disconnect(struct kunit *test);
 void uob_qc_sleep_stops_streams(struct kunit *test);
 void uob_qc_disable_after_sleep_disconnect(struct kunit *test);
 void uob_qc_refused_put_is_kept(struct kunit *test);
+void uob_qc_stream_end_during_controller_removal(struct kunit *test);
 void uob_qc_unload_tells_the_dsp(struct kunit *test);
 
 void uob_qc_sleep_notifier_takes_no_udev_lock(struct kunit *test);

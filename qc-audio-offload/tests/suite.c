@@ -318,6 +318,7 @@ static struct kunit_case uob_qc_cases[] = {
 	KUNIT_CASE(uob_qc_sleep_stops_streams),
 	KUNIT_CASE(uob_qc_disable_after_sleep_disconnect),
 	KUNIT_CASE(uob_qc_refused_put_is_kept),
+	KUNIT_CASE(uob_qc_stream_end_during_controller_removal),
 	KUNIT_CASE(uob_qc_unload_tells_the_dsp),
 	KUNIT_CASE(uob_qc_sleep_notifier_takes_no_udev_lock),
 	KUNIT_CASE(uob_qc_request_waits_without_card_ref),

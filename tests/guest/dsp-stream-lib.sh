@@ -106,12 +106,14 @@ v_s3() {
 	echo mem >/sys/power/state
 }
 emu_frames() { field frames; }
-# buffers qc-audio-offload left to a controller's removal, and the
-# sideband's line for an interrupter it left to one
-host_kept() { sed -n 's/.* host_kept=\([0-9]*\).*/\1/p' $QC_STATE; }
+# transfer buffers qc-audio-offload kept for a controller being removed
+# (since load; and now: freed once the controller unbound), and the
+# sideband's line for an interrupter it left to such a controller
+host_kept() { sed -n 's/.* kept_since_load=\([0-9]*\).*/\1/p' $QC_STATE; }
 V_IR_LEFT='interrupter [0-9]* left to the controller being removed'
 v_left_to_host() {
-	[ "$(host_kept)" -gt "$1" ] && [ "$(dmesg | grep -c "$V_IR_LEFT")" -gt "$2" ]
+	[ "$(host_kept)" -gt "$1" ] && grep -q ' kept_bufs=0 ' $QC_STATE &&
+		[ "$(dmesg | grep -c "$V_IR_LEFT")" -gt "$2" ]
 }
 # nothing of the stream: no stream, device, mapping or buffer, none parked
 # (after rmmod qc-audio-offload its state went with it)
@@ -230,7 +232,7 @@ dsp_variants_more() {
 	# teardown (the arm64 SMMUv3 guests faulted on it, "event 0x10").
 	k0=$(host_kept) i0=$(dmesg | grep -c "$V_IR_LEFT")
 	variant hcremove "controller removal (PCI remove)" lc_remove_controller lc_rescan
-	ok_if "${P}controller removal while streaming: transfer buffer and interrupter left to the halt" \
+	ok_if "${P}controller removal while streaming: buffer kept until the controller unbound, interrupter left to it" \
 		v_left_to_host "$k0" "$i0"
 }
 
