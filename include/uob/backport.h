@@ -33,8 +33,8 @@
  * endpoint table.  What that endpoint can reach (its transfer buffer, the
  * event ring of its interrupter) must then outlive the removal: xhci-hcd
  * frees every interrupter itself once halted (xhci_stop() ->
- * xhci_mem_cleanup()), devres frees a dmam_alloc_coherent() buffer of the
- * controller's sysdev once its driver has unbound.
+ * xhci_mem_cleanup()); qc-audio-offload frees the transfer buffer once
+ * the controller's driver has unbound (qc-audio-offload/kept.c).
  *
  * Context: any.  rh_registered goes from 1 to 0 once, under
  * hcd_root_hub_lock, before usbcore disconnects the devices this is asked
