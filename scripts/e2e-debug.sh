@@ -11,7 +11,8 @@
 # suspected leak fails); the log judges fail on any kernel report.
 # Then a second guest on the same kernel streams with the emulated DSP
 # (tests/dsp-emu, built against the debug build): a checked play and the
-# stream-end events of tests/guest/dsp-stream-lib.sh's dsp_variants_usb.
+# stream-end events of tests/guest/dsp-stream-lib.sh's dsp_variants_usb,
+# after controller removal (dsp_variant_hcremove).
 #
 # xhci-hcd's reinitialisation on resume sometimes corrupts memory on this
 # kernel with or without our modules (--s3-baseline below;

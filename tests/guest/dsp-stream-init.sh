@@ -51,6 +51,7 @@ if [ "${uob_dsp_mode:-plays}" = variants ]; then
 elif [ "${uob_dsp_mode:-plays}" = debug ]; then
 	# the checked play last: a hot-unplug (the last of these) starts a
 	# new recording, which then holds the play after it and this one
+	dsp_variant_hcremove
 	dsp_variants_usb
 	play_once 1
 else

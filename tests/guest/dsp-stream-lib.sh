@@ -225,11 +225,15 @@ dsp_variants_more() {
 	variant devunbind "unbind of the whole device (1-1 from usb)" \
 		lc_unbind_device lc_bind_device
 	variant rmmodsnd "rmmod snd-usb-audio" lc_rmmod_snd v_modprobe_snd
-	# While a controller is being removed, 6.12's xhci refuses the
-	# endpoint drop (xhci_check_bandwidth(): -ENODEV in
-	# XHCI_STATE_REMOVING) and runs the TRBs the DSP queued until it
-	# halts: the transfer buffer and the event ring must outlive our
-	# teardown (the arm64 SMMUv3 guests faulted on it, "event 0x10").
+	dsp_variant_hcremove
+}
+
+# While a controller is being removed, 6.12's xhci refuses the endpoint
+# drop (xhci_check_bandwidth(): -ENODEV in XHCI_STATE_REMOVING) and runs
+# the TRBs the DSP queued until it halts: the transfer buffer and the event
+# ring must outlive our teardown (the arm64 SMMUv3 guests faulted on it,
+# "event 0x10").
+dsp_variant_hcremove() {
 	k0=$(host_kept) i0=$(dmesg | grep -c "$V_IR_LEFT")
 	variant hcremove "controller removal (PCI remove)" lc_remove_controller lc_rescan
 	ok_if "${P}controller removal while streaming: buffer kept until the controller unbound, interrupter left to it" \
