@@ -27,13 +27,13 @@ ok_if "usage back to 0" [ "$(usage_of 1-1)" = 0 ]
 #     between and 0 after (idle_ms=3000 here: the guest's pace cannot matter)
 echo 3000 >/sys/module/qc_audio_offload/parameters/idle_ms
 ok_statuses() { [ "$(grep -c '"result": 0, "error": 0, "status_valid": 1, "status": 0,' "$1")" = 2 ]; }
-intr_of() { grep -o '"interrupter": [0-9]*' "$1" | head -1 | grep -o '[0-9]*$'; }
+intr_of() { grep -o '"interrupter_valid": 1, "interrupter": [0-9]*' "$1" | head -1 | grep -o '[0-9]*$'; }
 usage_is_0() { [ "$(usage_of 1-1)" = 0 ]; }
-uob-dsp run en dis >/tmp/i1.log 2>&1
+uob-dsp run idle-1 en dis >/tmp/i1.log 2>&1
 ok_if "idle share: enable + disable" ok_statuses /tmp/i1.log
 ok_if "idle share: usage still 1 after the disable" [ "$(usage_of 1-1)" = 1 ]
 ok_if "idle share: debugfs says idle" grep -q '^device 1-1 .* streams=0 .* idle left_ms=' $QC_STATE
-uob-dsp run en dis >/tmp/i2.log 2>&1
+uob-dsp run idle-2 en dis >/tmp/i2.log 2>&1
 i1=$(intr_of /tmp/i1.log); i2=$(intr_of /tmp/i2.log)
 ok_if "idle share: the next enable gets the same interrupter (${i1:-?}, ${i2:-?})" \
 	sh -c "[ -n '$i1' ] && [ '$i1' = '$i2' ]"
