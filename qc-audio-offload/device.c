@@ -322,22 +322,23 @@ void uob_qc_dev_release_all_idle(void)
 }
 
 /**
- * uob_qc_dev_idle_udev() - the device @dev is or belongs to, if it has an
+ * uob_qc_dev_idle_udev() - the device @dev is (or belongs to), if it has an
  * idle share
  * @dev: a device of the USB bus: a USB device, or one of its interfaces
+ * @intf: match an interface of the device too
  *
  * Context: process context; takes the list lock.
  *
  * Return: the USB device (not referenced: the caller's @dev keeps it), or
  * NULL.
  */
-struct usb_device *uob_qc_dev_idle_udev(struct device *dev)
+struct usb_device *uob_qc_dev_idle_udev(struct device *dev, bool intf)
 {
 	struct uob_qc_dev *d;
 
 	guard(mutex)(&uob_qc_devs_list.lock);
 	list_for_each_entry(d, &uob_qc_devs_list.list, node)
-		if (d->idle && (dev == &d->udev->dev || dev->parent == &d->udev->dev))
+		if (d->idle && (dev == &d->udev->dev || (intf && dev->parent == &d->udev->dev)))
 			return d->udev;
 	return NULL;
 }

@@ -57,7 +57,7 @@ void uob_qc_dev_put(struct uob_qc_dev *d, bool linger);
 bool uob_qc_dev_release_idle(struct usb_device *udev, bool expired);
 void uob_qc_dev_set_linger(bool linger);
 void uob_qc_dev_release_all_idle(void);
-struct usb_device *uob_qc_dev_idle_udev(struct device *dev);
+struct usb_device *uob_qc_dev_idle_udev(struct device *dev, bool intf);
 void uob_qc_dev_exit(void);
 int uob_qc_dev_map_ring(struct uob_qc_dev *d, struct uob_qc_map *m, enum uob_qc_mem type,
 			struct sg_table *sgt);

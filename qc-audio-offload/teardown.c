@@ -205,7 +205,11 @@ static int uob_qc_device_deleted(struct device *dev)
 	atomic_inc(&uob_watch.deleting);
 	/* counted before the parked list is read: see uob_qc_unwatch_bus() */
 	smp_mb__after_atomic();
-	udev = uob_qc_parked_udev(dev) ?: uob_qc_dev_idle_udev(dev);
+	/*
+	 * the usb_device itself only: an interface is deleted (before its
+	 * unbind) with the udev lock held by usbcore
+	 */
+	udev = uob_qc_parked_udev(dev) ?: uob_qc_dev_idle_udev(dev, false);
 	if (udev) {
 		usb_lock_device(udev);
 		uob_qc_release_parked(udev, false);
@@ -251,7 +255,7 @@ static int uob_qc_bus_notify(struct notifier_block *nb, unsigned long action,
 		return uob_qc_device_deleted(dev);
 	if (action != BUS_NOTIFY_UNBIND_DRIVER)
 		return NOTIFY_DONE;
-	udev = uob_qc_stream_unbinding(dev) ?: uob_qc_dev_idle_udev(dev);
+	udev = uob_qc_stream_unbinding(dev) ?: uob_qc_dev_idle_udev(dev, true);
 	if (!udev)
 		return NOTIFY_DONE;
 

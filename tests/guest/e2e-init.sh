@@ -77,6 +77,20 @@ wait_for 300 have_card || fail "replug: no card"
 uob-dsp session 0 >/tmp/r.log 2>&1
 ok_if "replug: new session" [ $? -eq 0 ]
 
+# 6b. hot-unplug while the device's share is idle (idle_ms=60000): given
+#     back at once by the unbinds, not by the deletion's fallback nor later
+IDLE_MS=/sys/module/qc_audio_offload/parameters/idle_ms
+echo 60000 >$IDLE_MS
+uob-dsp run idle-3 en dis >/tmp/i3.log 2>&1
+ok_if "idle unplug: the share is idle" grep -q '^device 1-1 .* idle left_ms=' $QC_STATE
+say "host: unplug"
+wait_for 100 no_card
+ok_if "idle unplug: nothing left at once" idle_now
+ok_if "idle unplug: given back by the unbind" sh -c "! dmesg | grep -q 'given back only at deletion'"
+say "host: replug"
+wait_for 300 have_card || fail "idle replug: no card"
+echo 1000 >$IDLE_MS
+
 # 7. USB reset from userspace mid-stream (usbfs USBDEVFS_RESET): the
 #    device stays attached, snd-usb-audio is unbound under the udev lock
 uob-dsp enable-wait 0 15000 >/tmp/x.log 2>&1 &
@@ -111,6 +125,16 @@ if [ "$(uname -m)" = x86_64 ]; then
 else
 	say "SKIP hibernation: not tried on $(uname -m)"
 fi
+
+# 8b. module unload while the device's share is idle (idle_ms=60000): the
+#     usage is back to 0 at once, then the module is loaded again
+echo 60000 >$IDLE_MS
+uob-dsp run idle-4 en dis >/tmp/i4.log 2>&1
+ok_if "idle rmmod: usage 1 while idle" [ "$(usage_of 1-1)" = 1 ]
+ok_if "idle rmmod: rmmod qc-audio-offload" rmmod qc_audio_offload
+ok_if "idle rmmod: usage back to 0" [ "$(usage_of 1-1)" = 0 ]
+insmod /lib/uob/qc-audio-offload.ko allow_local=1
+ok_if "idle rmmod: loaded again, idle_ms back to its default" [ "$(cat $IDLE_MS)" = 1000 ]
 
 # 9. rmmod of all three while a session is active
 uob-dsp enable-wait 0 30000 >/tmp/m.log 2>&1 &
