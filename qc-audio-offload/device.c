@@ -187,6 +187,31 @@ static bool uob_qc_dev_linger(struct uob_qc_dev *d)
 	return true;
 }
 
+/*
+ * The idle work, due at the earliest deadline of the idle shares: moved
+ * earlier, never left later (a share idle for 60 s must not hold back one
+ * of 1 s queued after it).  Runs early at worst: the work looks again.
+ */
+static void uob_qc_idle_schedule(void)
+{
+	unsigned long next = 0, delay;
+	struct uob_qc_dev *d;
+	bool any = false;
+
+	scoped_guard(mutex, &uob_qc_devs_list.lock) {
+		list_for_each_entry(d, &uob_qc_devs_list.list, node) {
+			if (!d->idle || (any && !time_before(d->idle_until, next)))
+				continue;
+			next = d->idle_until;
+			any = true;
+		}
+	}
+	if (!any)
+		return;
+	delay = time_after(next, jiffies) ? next - jiffies : 0;
+	mod_delayed_work(system_dfl_wq, &uob_qc_devs_list.idle_work, delay);
+}
+
 /**
  * uob_qc_dev_put() - a stream of the device is gone
  * @d: the device
@@ -209,9 +234,7 @@ void uob_qc_dev_put(struct uob_qc_dev *d, bool linger)
 		uob_qc_dev_release(d);
 		return;
 	}
-	/* already queued: the work queues itself again for this one */
-	queue_delayed_work(system_dfl_wq, &uob_qc_devs_list.idle_work,
-			   msecs_to_jiffies(READ_ONCE(uob_qc_idle_ms)));
+	uob_qc_idle_schedule();
 }
 
 /**
@@ -238,24 +261,16 @@ bool uob_qc_dev_release_idle(struct usb_device *udev, bool expired)
 
 /*
  * The device of an idle share (referenced), @expired: only one whose time
- * is up; or NULL.  *@next: the earliest deadline of the others, if any.
+ * is up; or NULL.
  */
-static struct usb_device *uob_qc_idle_udev_get(bool expired, unsigned long *next,
-					       bool *more)
+static struct usb_device *uob_qc_idle_udev_get(bool expired)
 {
 	struct uob_qc_dev *d;
 
-	*more = false;
 	guard(mutex)(&uob_qc_devs_list.lock);
-	list_for_each_entry(d, &uob_qc_devs_list.list, node) {
-		if (!d->idle)
-			continue;
-		if (!expired || !time_before(jiffies, d->idle_until))
+	list_for_each_entry(d, &uob_qc_devs_list.list, node)
+		if (d->idle && (!expired || !time_before(jiffies, d->idle_until)))
 			return usb_get_dev(d->udev);
-		if (!*more || time_before(d->idle_until, *next))
-			*next = d->idle_until;
-		*more = true;
-	}
 	return NULL;
 }
 
@@ -268,18 +283,14 @@ static struct usb_device *uob_qc_idle_udev_get(bool expired, unsigned long *next
 static void uob_qc_idle_work_fn(struct work_struct *work)
 {
 	struct usb_device *udev;
-	unsigned long next;
-	bool more;
 
-	while ((udev = uob_qc_idle_udev_get(true, &next, &more))) {
+	while ((udev = uob_qc_idle_udev_get(true))) {
 		usb_lock_device(udev);
 		uob_qc_dev_release_idle(udev, true);
 		usb_unlock_device(udev);
 		usb_put_dev(udev);
 	}
-	if (more)
-		queue_delayed_work(system_dfl_wq, &uob_qc_devs_list.idle_work,
-				   time_after(next, jiffies) ? next - jiffies : 0);
+	uob_qc_idle_schedule();
 }
 
 /**
@@ -310,10 +321,8 @@ void uob_qc_dev_set_linger(bool linger)
 void uob_qc_dev_release_all_idle(void)
 {
 	struct usb_device *udev;
-	unsigned long next;
-	bool more;
 
-	while ((udev = uob_qc_idle_udev_get(false, &next, &more))) {
+	while ((udev = uob_qc_idle_udev_get(false))) {
 		usb_lock_device(udev);
 		uob_qc_dev_release_idle(udev, false);
 		usb_unlock_device(udev);

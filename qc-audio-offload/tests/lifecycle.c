@@ -620,6 +620,34 @@ void uob_qc_idle_share_reused(struct kunit *test)
 }
 
 /*
+ * A share idle for 60 s, given back early (as an unplug would), leaves the
+ * idle work due in 60 s: the next share, idle for 300 ms, must not wait
+ * for it.
+ */
+void uob_qc_idle_short_after_long(struct kunit *test)
+{
+	struct uob_qc_rig *r = uob_qc_rig(test, UOB_KUNIT_ROOT_PORT);
+	struct uob_uaudio_resp resp;
+	struct uob_qc_snap none;
+
+	uob_qc_linger(test, 60000);
+	uob_qc_snap(r, &none);
+	uob_qc_enable_ok(test, r, &resp);
+	uob_qc_disable_ok(test, r);
+	KUNIT_EXPECT_EQ(test, none.devs + 1, atomic_read(&uob_qc_devs));
+	uob_qc_dev_release_all_idle();
+	uob_qc_expect_same(test, r, &none);
+
+	WRITE_ONCE(uob_qc_idle_ms, 300);
+	uob_qc_enable_ok(test, r, &resp);
+	uob_qc_disable_ok(test, r);
+	KUNIT_EXPECT_EQ(test, none.devs + 1, atomic_read(&uob_qc_devs));
+	KUNIT_EXPECT_TRUE_MSG(test, uob_qc_wait_count(&uob_qc_devs, none.devs, 3000),
+			      "a 300 ms idle share waited for the work of a 60 s one");
+	uob_qc_expect_same(test, r, &none);
+}
+
+/*
  * The order an idle share goes in, as a last stream's: by the time the
  * sideband is unregistered the event ring is unmapped, the interrupter
  * removed and the usage put.  A stub on the unregistration (the case's

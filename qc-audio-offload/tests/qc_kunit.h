@@ -129,6 +129,7 @@ void uob_qc_disable_after_sleep_disconnect(struct kunit *test);
 void uob_qc_refused_put_is_kept(struct kunit *test);
 void uob_qc_unload_tells_the_dsp(struct kunit *test);
 void uob_qc_idle_share_reused(struct kunit *test);
+void uob_qc_idle_short_after_long(struct kunit *test);
 void uob_qc_unbind_ends_idle_share(struct kunit *test);
 void uob_qc_reset_ends_idle_share(struct kunit *test);
 void uob_qc_sleep_ends_idle_share(struct kunit *test);
