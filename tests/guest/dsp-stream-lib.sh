@@ -70,8 +70,9 @@ play_once() {
 		sh -c "[ '$(field completed)' = '$frames' ] && [ '$(field state)' = stopped ]"
 	ok_if "${P}play $pn: only our completions, no error event" \
 		sh -c "[ '$(field errors)' = 0 ] && [ '$(field bad_events)' = 0 ]"
-	ok_if "${P}play $pn: usage back to 0" [ "$(usage_of 1-1)" = 0 ]
+	# idle waits for the share qc-audio-offload keeps idle_ms after the disable
 	ok_if "${P}play $pn: nothing left (qc-audio-offload idle)" idle
+	ok_if "${P}play $pn: usage back to 0" [ "$(usage_of 1-1)" = 0 ]
 	ok_if "${P}play $pn: no DMA remapping fault" [ "$(dmar_faults)" -eq 0 ]
 }
 
