@@ -195,8 +195,8 @@ void uob_qc_stop_streams(const struct sockaddr_qrtr *client, bool tell, const ch
  * udev lock: every parked stream and idle share is released first (and
  * nothing parks or lingers any more), then uob_qc_unwatch_bus() waits for
  * the handlers that are running (they may still wait for a lock whose
- * holder needs the rwsem, which no writer holds back yet); a handler that starts after that finds nothing
- * parked or idle and takes no lock.
+ * holder needs the rwsem, which no writer holds back yet); a handler that
+ * starts after that finds nothing parked or idle and takes no lock.
  */
 static int uob_qc_device_deleted(struct device *dev)
 {
