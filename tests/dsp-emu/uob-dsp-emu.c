@@ -895,10 +895,10 @@ static int uob_emu_start(char *args)
 	}
 	emu.state = EMU_RUNNING;
 	snprintf(emu.why, sizeof(emu.why), "streaming");
-	pr_info("streaming to %u:%u slot %u ep %u interrupter %u: %s domain, %u ring segment(s)%s, %u slots, %u queued, event every %u\n",
+	pr_info("streaming to %u:%u slot %u ep %u interrupter %u: %s domain, %u ring segment(s)%s, %u slots, %u queued, event every %u, events from TRB %u cycle %u\n",
 		f.bus, f.dev, emu.slot, emu.dci, emu.intr, emu.domain ? "DSP" : "no",
 		emu.nsegs, emu.closed ? " (ring closed in the region)" : "", emu.nslots,
-		emu.lead, emu.ioc);
+		emu.lead, emu.ioc, emu.deq, emu.ccs);
 	return 0;
 
 fail:
