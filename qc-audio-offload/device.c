@@ -4,11 +4,26 @@
  *
  * One USB device = one sideband, one secondary interrupter (its event ring
  * handed to the DSP) and one offload usage reference, shared by the
- * device's streams: taken by the first, given back by the last.
+ * device's streams: taken by the first, kept *idle* for idle_ms after the
+ * last one ends, and reused by the next enable in that time.  Mainline
+ * keeps them until the card goes away; here the time the usage stays
+ * above 0 while nothing streams is bounded.
+ *
+ * An idle share is given back by a work item once its time is up, and at
+ * once by every event that ends a stream (teardown.c: unbinds, reset,
+ * unplug, controller removal; system sleep and module unload, which also
+ * keep new ones from lingering), in the order a last stream gives it
+ * back: the DSP's view of the event ring, the interrupter, the usage, the
+ * sideband.
  *
  * Locking: a device's state is created, changed and freed only with its
- * udev device lock held.  uob_qc_devs.lock protects the list alone; a
- * leaf lock, never held across a call.
+ * udev device lock held.  uob_qc_devs_list.lock protects the list, each
+ * entry's idle mark and deadline, and the no-linger flag; a leaf lock,
+ * never held across a call.  The idle work holds nothing of ours when it
+ * takes a udev lock, and nothing that holds a udev lock waits for it
+ * (module exit cancels it holding none): a teardown gives back the share
+ * of the device it holds the lock of, and the work, finding it gone,
+ * does nothing.
  */
 #include <linux/module.h>
 #include <linux/mutex.h>
@@ -16,9 +31,11 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/usb.h>
+#include <linux/workqueue.h>
 #include <kunit/static_stub.h>
 #include <kunit/visibility.h>
 
+#include <uob/backport.h>
 #include <uob/usb_offload.h>
 #include <uob/xhci-sideband.h>
 #include <uob_compat.h>
@@ -32,14 +49,30 @@ module_param(intr_num, int, 0444);
 MODULE_PARM_DESC(intr_num,
 		 "xHCI interrupter for the DSP; 0 (default): q6usb's where loaded, else the first free");
 
+/*
+ * 1 s: below usbcore's autosuspend delay (2 s), so the share of a device
+ * whose PCM was closed is given back while the device is still awake: the
+ * usage put needs no resume, and the device then autosuspends on time.
+ */
+unsigned int uob_qc_idle_ms = 1000;
+module_param_named(idle_ms, uob_qc_idle_ms, uint, 0644);
+MODULE_PARM_DESC(idle_ms,
+		 "ms a USB device's sideband, interrupter, event ring and offload usage are kept after its last stream, for the next enable (default 1000); 0: given back at once");
+
 atomic_t uob_qc_devs;
 
+static void uob_qc_idle_work_fn(struct work_struct *work);
+
 static struct {
-	struct mutex lock;		/* leaf (order: teardown.c): the list */
+	struct mutex lock;		/* leaf (order: teardown.c): all below */
 	struct list_head list;
+	bool no_linger;			/* system sleep, module unload */
+	struct delayed_work idle_work;	/* gives back the idle shares */
 } uob_qc_devs_list = {
 	.lock = __MUTEX_INITIALIZER(uob_qc_devs_list.lock),
 	.list = LIST_HEAD_INIT(uob_qc_devs_list.list),
+	.idle_work = __DELAYED_WORK_INITIALIZER(uob_qc_devs_list.idle_work,
+						uob_qc_idle_work_fn, 0),
 };
 
 /*
@@ -111,24 +144,16 @@ static struct uob_qc_dev *uob_qc_find_dev(struct usb_device *udev)
 	return NULL;
 }
 
-/**
- * uob_qc_dev_put() - a stream of the device is gone
- * @d: the device
- *
- * Undoes uob_qc_dev_get() when the last stream goes.  The offload usage is
- * dropped right after the interrupter is removed (seed patch 2).  The
- * device leaves the list first: a debugfs reader (uob_qc_dev_show(), under
- * the list lock only) must never reach a sideband that is being freed.
- *
- * Context: the caller holds the udev lock; on the disconnect path usbcore
- * holds it for us.
+/*
+ * Give the share back, in mainline's order.  The device leaves the list
+ * first: a debugfs reader (uob_qc_dev_show(), under the list lock only)
+ * must never reach a sideband that is being freed.  The offload usage is
+ * dropped right after the interrupter is removed (seed patch 2).
  */
-void uob_qc_dev_put(struct uob_qc_dev *d)
+static void uob_qc_dev_release(struct uob_qc_dev *d)
+	__must_hold(&d->udev->dev.mutex)
 {
 	device_lock_assert(&d->udev->dev);
-	if (--d->streams)
-		return;
-
 	scoped_guard(mutex, &uob_qc_devs_list.lock)
 		list_del(&d->node);
 
@@ -141,6 +166,203 @@ void uob_qc_dev_put(struct uob_qc_dev *d)
 	usb_put_dev(d->udev);
 	uob_qc_usage_free(d->pending);
 	kfree(d);
+}
+
+/*
+ * Mark @d idle until idle_ms from now, unless sharing must end at once:
+ * idle_ms is 0, the system goes to sleep or the module away (no_linger),
+ * or the device or its controller is going.  Return: marked.
+ */
+static bool uob_qc_dev_linger(struct uob_qc_dev *d)
+	__must_hold(&d->udev->dev.mutex)
+{
+	unsigned int ms = READ_ONCE(uob_qc_idle_ms);
+
+	if (!ms || d->udev->state == USB_STATE_NOTATTACHED || uob_usb_host_removing(d->udev))
+		return false;
+	guard(mutex)(&uob_qc_devs_list.lock);
+	if (uob_qc_devs_list.no_linger)
+		return false;
+	d->idle = true;
+	d->idle_until = jiffies + msecs_to_jiffies(ms);
+	return true;
+}
+
+/*
+ * The idle work, due at the earliest deadline of the idle shares: moved
+ * earlier, never left later (a share idle for 60 s must not hold back one
+ * of 1 s queued after it).  Runs early at worst: the work looks again.
+ */
+static void uob_qc_idle_schedule(void)
+{
+	unsigned long next = 0, delay;
+	struct uob_qc_dev *d;
+	bool any = false;
+
+	scoped_guard(mutex, &uob_qc_devs_list.lock) {
+		list_for_each_entry(d, &uob_qc_devs_list.list, node) {
+			if (!d->idle || (any && !time_before(d->idle_until, next)))
+				continue;
+			next = d->idle_until;
+			any = true;
+		}
+	}
+	if (!any)
+		return;
+	delay = time_after(next, jiffies) ? next - jiffies : 0;
+	mod_delayed_work(system_dfl_wq, &uob_qc_devs_list.idle_work, delay);
+}
+
+/**
+ * uob_qc_dev_put() - a stream of the device is gone
+ * @d: the device
+ * @linger: the stream ended by its client's disable (or the client going
+ *	away), not by an event that ends the device's streams
+ *
+ * When the last stream goes, the share is kept idle for idle_ms if
+ * @linger (the idle work gives it back then, uob_qc_dev_release_idle()
+ * earlier), else given back at once (also see uob_qc_dev_linger()).
+ *
+ * Context: the caller holds the udev lock; on the disconnect path usbcore
+ * holds it for us.
+ */
+void uob_qc_dev_put(struct uob_qc_dev *d, bool linger)
+{
+	device_lock_assert(&d->udev->dev);
+	if (--d->streams)
+		return;
+	if (!linger || !uob_qc_dev_linger(d)) {
+		uob_qc_dev_release(d);
+		return;
+	}
+	uob_qc_idle_schedule();
+}
+
+/**
+ * uob_qc_dev_release_idle() - give back @udev's idle share now
+ * @udev: the device
+ * @expired: only if its idle time is up (the idle work)
+ *
+ * Context: the caller holds @udev's lock (usbcore does on its disconnect
+ * and unbind paths).
+ *
+ * Return: true if a share was given back.
+ */
+bool uob_qc_dev_release_idle(struct usb_device *udev, bool expired)
+	__must_hold(&udev->dev.mutex)
+{
+	struct uob_qc_dev *d = uob_qc_find_dev(udev);
+
+	device_lock_assert(&udev->dev);
+	if (!d || !d->idle || (expired && time_before(jiffies, d->idle_until)))
+		return false;
+	uob_qc_dev_release(d);
+	return true;
+}
+
+/*
+ * The device of an idle share (referenced), @expired: only one whose time
+ * is up; or NULL.
+ */
+static struct usb_device *uob_qc_idle_udev_get(bool expired)
+{
+	struct uob_qc_dev *d;
+
+	guard(mutex)(&uob_qc_devs_list.lock);
+	list_for_each_entry(d, &uob_qc_devs_list.list, node)
+		if (d->idle && (!expired || !time_before(jiffies, d->idle_until)))
+			return usb_get_dev(d->udev);
+	return NULL;
+}
+
+/*
+ * Give back the idle shares whose time is up, each under its udev lock,
+ * checked again there (an enable may have taken it, a teardown given it
+ * back); then wait for the next deadline.  Holds nothing of ours while it
+ * waits for a udev lock.
+ */
+static void uob_qc_idle_work_fn(struct work_struct *work)
+{
+	struct usb_device *udev;
+
+	while ((udev = uob_qc_idle_udev_get(true))) {
+		usb_lock_device(udev);
+		uob_qc_dev_release_idle(udev, true);
+		usb_unlock_device(udev);
+		usb_put_dev(udev);
+	}
+	uob_qc_idle_schedule();
+}
+
+/**
+ * uob_qc_dev_set_linger() - may a device's share be kept idle?
+ * @linger: false from the start of a system sleep or of module unload,
+ *	true again after the sleep
+ *
+ * Shares idle already are given back by uob_qc_dev_release_all_idle(),
+ * which the caller runs after this.
+ *
+ * Context: process context; takes the list lock.
+ */
+void uob_qc_dev_set_linger(bool linger)
+{
+	guard(mutex)(&uob_qc_devs_list.lock);
+	uob_qc_devs_list.no_linger = !linger;
+}
+
+/**
+ * uob_qc_dev_release_all_idle() - give back every idle share now
+ *
+ * System sleep (xhci-hcd's reinit on resume frees every interrupter) and
+ * module unload.  An enable that commits after the scan took its share
+ * while linger was still allowed, and ends it without lingering.
+ *
+ * Context: process context; takes udev locks, so the caller holds none.
+ */
+void uob_qc_dev_release_all_idle(void)
+{
+	struct usb_device *udev;
+
+	while ((udev = uob_qc_idle_udev_get(false))) {
+		usb_lock_device(udev);
+		uob_qc_dev_release_idle(udev, false);
+		usb_unlock_device(udev);
+		usb_put_dev(udev);
+	}
+}
+
+/**
+ * uob_qc_dev_idle_udev() - the device @dev is (or belongs to), if it has an
+ * idle share
+ * @dev: a device of the USB bus: a USB device, or one of its interfaces
+ * @intf: match an interface of the device too
+ *
+ * Context: process context; takes the list lock.
+ *
+ * Return: the USB device (not referenced: the caller's @dev keeps it), or
+ * NULL.
+ */
+struct usb_device *uob_qc_dev_idle_udev(struct device *dev, bool intf)
+{
+	struct uob_qc_dev *d;
+
+	guard(mutex)(&uob_qc_devs_list.lock);
+	list_for_each_entry(d, &uob_qc_devs_list.list, node)
+		if (d->idle && (dev == &d->udev->dev || (intf && dev->parent == &d->udev->dev)))
+			return d->udev;
+	return NULL;
+}
+
+/**
+ * uob_qc_dev_exit() - module unload: no idle share, no idle work
+ *
+ * Context: module exit, after every stream is stopped and no share may
+ * linger any more (uob_qc_dev_set_linger(false)); holds no udev lock.
+ */
+void uob_qc_dev_exit(void)
+{
+	uob_qc_dev_release_all_idle();
+	cancel_delayed_work_sync(&uob_qc_devs_list.idle_work);
 }
 
 /* The interrupter's event ring, handed to the DSP (mainline: uaudio_event_ring_setup). */
@@ -161,7 +383,7 @@ static int uob_qc_event_ring_setup(struct uob_qc_dev *d)
  *
  * The first stream of a device registers its sideband, takes the offload
  * usage, creates the interrupter and maps its event ring; later ones share
- * them.
+ * them, and so does the next enable while the share is idle.
  *
  * Context: the caller holds the udev lock.
  *
@@ -174,7 +396,11 @@ struct uob_qc_dev *uob_qc_dev_get(struct usb_device *udev, struct usb_interface 
 
 	device_lock_assert(&udev->dev);
 	if (d) {
-		d->streams++;
+		if (!d->streams++) {
+			/* an idle share: taken again as it is */
+			scoped_guard(mutex, &uob_qc_devs_list.lock)
+				d->idle = false;
+		}
 		return d;
 	}
 
@@ -232,12 +458,13 @@ free:
 }
 
 /**
- * uob_qc_dev_show() - debugfs: the devices with streams
+ * uob_qc_dev_show() - debugfs: the devices with streams or an idle share
  * @m: the seq_file
  *
  * Runs without the udev locks: a listed device's sideband and udev are
  * valid because a device leaves the list before either is given back
- * (uob_qc_dev_put()), under the list lock held here.
+ * (uob_qc_dev_release()), under the list lock held here.  An idle share
+ * says "idle" and the ms left of its time.
  *
  * Context: process context; takes the list lock (uob_qc_devs_list.lock).
  */
@@ -246,9 +473,15 @@ void uob_qc_dev_show(struct seq_file *m)
 	struct uob_qc_dev *d;
 
 	guard(mutex)(&uob_qc_devs_list.lock);
-	list_for_each_entry(d, &uob_qc_devs_list.list, node)
-		seq_printf(m, "device %s slot=%d streams=%u interrupter=%d evt_iova=%#llx evt_dma=%pad size=%u\n",
+	list_for_each_entry(d, &uob_qc_devs_list.list, node) {
+		seq_printf(m, "device %s slot=%d streams=%u interrupter=%d evt_iova=%#llx evt_dma=%pad size=%u",
 			   dev_name(&d->udev->dev), d->udev->slot_id, d->streams,
 			   xhci_sideband_interrupter_id(d->sb),
 			   d->evt.iova, &d->evt.dma, d->evt.size);
+		if (d->idle)
+			seq_printf(m, " idle left_ms=%u",
+				   time_before(jiffies, d->idle_until) ?
+				   jiffies_to_msecs(d->idle_until - jiffies) : 0);
+		seq_putc(m, '\n');
+	}
 }

@@ -12,6 +12,7 @@
 
 #include "dsp_mem.h"
 
+struct device;
 struct seq_file;
 struct sg_table;
 struct usb_device;
@@ -25,26 +26,39 @@ struct xhci_sideband;
  * @udev: the device (referenced); we hold one offload usage reference on it
  * @sb: its xHCI sideband
  * @streams: offloaded streams on it
+ * @idle: no stream, kept for the next enable until @idle_until (jiffies)
+ * @idle_until: when the idle work gives it back
  * @evt: the event ring as handed to the DSP
  * @pending: record for a usage put that is refused at teardown (see
  *	uob_qc_usage_put()); allocated here so that teardown never allocates
  *
- * Everything but @node is changed only with @udev's device lock held.
+ * Everything but @node is changed only with @udev's device lock held;
+ * @node, @idle and @idle_until also under uob_qc_devs_list.lock.
  */
 struct uob_qc_dev {
 	struct list_head node;
 	struct usb_device *udev;
 	struct xhci_sideband *sb;
 	unsigned int streams;
+	bool idle;
+	unsigned long idle_until;
 	struct uob_qc_map evt;
 	struct uob_qc_pending_put *pending;
 };
 
-/* devices with streams (debugfs, KUnit) */
+/* ms a share is kept idle (the idle_ms parameter; KUnit sets it) */
+extern unsigned int uob_qc_idle_ms;
+
+/* devices with streams or an idle share (debugfs, KUnit) */
 extern atomic_t uob_qc_devs;
 
 struct uob_qc_dev *uob_qc_dev_get(struct usb_device *udev, struct usb_interface *intf);
-void uob_qc_dev_put(struct uob_qc_dev *d);
+void uob_qc_dev_put(struct uob_qc_dev *d, bool linger);
+bool uob_qc_dev_release_idle(struct usb_device *udev, bool expired);
+void uob_qc_dev_set_linger(bool linger);
+void uob_qc_dev_release_all_idle(void);
+struct usb_device *uob_qc_dev_idle_udev(struct device *dev, bool intf);
+void uob_qc_dev_exit(void);
 int uob_qc_dev_map_ring(struct uob_qc_dev *d, struct uob_qc_map *m, enum uob_qc_mem type,
 			struct sg_table *sgt);
 void uob_qc_dev_show(struct seq_file *m);

@@ -239,7 +239,12 @@ static void uob_hw_set(struct snd_pcm_hw_params *p, snd_pcm_hw_param_t var,
  *
  * Opens the substream through a file of our own, then HW_PARAMS with
  * exactly these parameters (interleaved access) and PREPARE: snd-usb-audio
- * selects the altsetting and rate, so the endpoint's ring exists.
+ * selects the altsetting and rate, so the endpoint's ring exists.  The
+ * host never plays from the PCM's buffer (the DSP streams from its own
+ * transfer buffer), so it asks for two periods: left to ALSA's choice the
+ * buffer is the largest snd-usb-audio allows (1024 periods, 192 KiB at
+ * 48 kHz stereo S16), allocated and cleared at HW_PARAMS, its URBs set up
+ * at PREPARE and all of it freed at close, on every stream cycle.
  *
  * Context: process context; the caller holds the card's USB device lock.
  * Takes @pcm->open_mutex.
@@ -286,6 +291,8 @@ int uob_qc_pcm_open(struct uob_qc_pcm_stream *ps, struct snd_pcm *pcm, int strea
 		       (__force unsigned int)format);
 	uob_hw_set(params, SNDRV_PCM_HW_PARAM_CHANNELS, channels);
 	uob_hw_set(params, SNDRV_PCM_HW_PARAM_RATE, rate);
+	/* snd-usb-audio's least (periods_min); a period as ALSA chooses it */
+	uob_hw_set(params, SNDRV_PCM_HW_PARAM_PERIODS, 2);
 
 	ret = snd_pcm_kernel_ioctl(ps->substream, SNDRV_PCM_IOCTL_HW_PARAMS, params);
 	kfree(params);

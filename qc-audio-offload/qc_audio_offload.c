@@ -88,8 +88,9 @@ static struct dentry *uob_qc_debugfs;
  *
  * Against xhci-hcd's reinit on resume, which frees every interrupter: no
  * stream lives across a sleep that happened (they are all stopped before
- * the devices suspend, and none is enabled until PM_POST_*), so nothing
- * of ours points at a freed interrupter.  A sleep that is aborted keeps no
+ * the devices suspend, and none is enabled until PM_POST_*), nor any idle
+ * share (given back by the same work; none lingers from PREPARE on), so
+ * nothing of ours points at a freed interrupter.  A sleep that is aborted keeps no
  * stale work: the work stops nothing once the sleep is over.
  *
  * The usage puts of these stops come after usb-offload marked the devices
@@ -102,11 +103,16 @@ static struct dentry *uob_qc_debugfs;
  */
 static struct workqueue_struct *uob_qc_sleep_wq;
 
-/* The stop itself: nothing once the sleep is over (an aborted one). */
+/*
+ * The stop itself: nothing once the sleep is over (an aborted one).  The
+ * idle shares go too: no interrupter of ours may outlive the sleep.
+ */
 VISIBLE_IF_KUNIT void uob_qc_sleep_stop(void)
 {
-	if (uob_qc_sleeping())
+	if (uob_qc_sleeping()) {
 		uob_qc_stop_streams(NULL, true, "system sleep");
+		uob_qc_dev_release_all_idle();
+	}
 }
 
 static void uob_qc_sleep_work_fn(struct work_struct *work)
@@ -242,7 +248,8 @@ destroy_wq:
  * sleep); every stream is stopped with a DISCONNECT indication to its
  * client while the QMI handle is still up, as on any other teardown; then
  * the handle is released, which waits for a request being handled (an
- * enable among them is refused) and sends nothing more.
+ * enable among them is refused) and sends nothing more.  No share is
+ * kept idle from here on, and those idle are given back.
  *
  * Context: process context; takes udev locks, so the caller holds none.
  * The PM notifier must not run it concurrently (exit unregisters it first).
@@ -251,6 +258,7 @@ VISIBLE_IF_KUNIT void uob_qc_shutdown(void)
 {
 	uob_qc_set_sleeping(true);
 	uob_qc_stop_streams(NULL, true, "module unload");
+	uob_qc_dev_release_all_idle();
 	uob_qc_qmi_stop();
 	/* no disable can come any more: the DSP's next client is new */
 	uob_qc_ended_forget(NULL);
@@ -268,6 +276,7 @@ static void __exit uob_qc_exit(void)
 	 * then takes no udev lock once it is being unregistered (teardown.c).
 	 */
 	uob_qc_release_all_parked();
+	uob_qc_dev_exit();
 	uob_qc_unwatch_bus();
 	/* a controller still being removed frees its streams' buffers */
 	uob_qc_kept_exit();

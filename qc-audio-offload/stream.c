@@ -621,7 +621,7 @@ remove_sync:
 remove_data:
 	uob_qc_remove_ep(s->dev, s->data_ep, &s->data_ring);
 put_dev:
-	uob_qc_dev_put(s->dev);
+	uob_qc_dev_put(s->dev, true);
 close:
 	uob_qc_pcm_close(&s->alsa);
 free:
@@ -656,9 +656,10 @@ static bool uob_qc_stream_quiet(struct uob_qc_stream *s)
  * What the stream's endpoints could reach, given back once they are
  * dropped: the DSP's view of the rings (xhci-hcd has freed the rings with
  * the drop), the transfer buffer, then the device's share -- the
- * interrupter, whose event ring the controller wrote, and the usage.
+ * interrupter, whose event ring the controller wrote, and the usage --
+ * kept idle for the next enable if @linger (device.c).
  */
-static void uob_qc_stream_release(struct uob_qc_stream *s)
+static void uob_qc_stream_release(struct uob_qc_stream *s, bool linger)
 	__must_hold(&s->dev->udev->dev.mutex)
 {
 	struct uob_qc_dev *d = s->dev;
@@ -668,7 +669,7 @@ static void uob_qc_stream_release(struct uob_qc_stream *s)
 		uob_qc_dsp_unmap(&s->sync_ring);
 	uob_qc_dsp_unmap(&s->data_ring);
 	uob_qc_xfer_free(s, d->udev);
-	uob_qc_dev_put(d);
+	uob_qc_dev_put(d, linger);
 	atomic_dec(&uob_qc_counters.streams);
 	kfree(s);
 }
@@ -684,7 +685,9 @@ static void uob_qc_stream_release(struct uob_qc_stream *s)
  * In mainline's order (see the top of this file): the endpoints are given
  * back and dropped (the PCM's close makes snd-usb-audio select altsetting
  * 0), then what they could reach is released -- now if usbcore has
- * dropped them, else once it has (the stream is parked).
+ * dropped them, else once it has (the stream is parked).  The device's
+ * share is kept idle for the next enable only after a client's own end
+ * (!@told); an event that ends the device's streams gives it back.
  *
  * Context: the caller holds the stream's udev lock (or usbcore does).
  */
@@ -707,7 +710,7 @@ void uob_qc_stream_stop(struct uob_qc_stream *s, bool told)
 	uob_qc_pcm_close(&s->alsa);
 
 	if (uob_qc_stream_quiet(s)) {
-		uob_qc_stream_release(s);
+		uob_qc_stream_release(s, !told);
 		return;
 	}
 	dev_dbg(&d->udev->dev, "offload stream %06x parked until its endpoint is dropped\n",
@@ -751,7 +754,8 @@ unsigned int uob_qc_release_parked(struct usb_device *udev, bool force)
 	}
 	list_for_each_entry_safe(s, tmp, &done, node) {
 		list_del(&s->node);
-		uob_qc_stream_release(s);
+		/* parked: its device's streams were ended, the share goes too */
+		uob_qc_stream_release(s, false);
 		n++;
 	}
 	return n;
@@ -926,14 +930,18 @@ bool uob_qc_sleeping(void)
  * uob_qc_set_sleeping() - no new stream from now on, or again
  * @sleeping: true at PM_*_PREPARE, false at PM_POST_*
  *
- * Context: process context; takes uob_qc.lock.  Set before the streams
- * are stopped, so a stream is either listed before (and stopped) or
- * refused at its commit point.
+ * Context: process context; takes uob_qc.lock, then the device list's.
+ * Set before the streams are stopped, so a stream is either listed before
+ * (and stopped) or refused at its commit point; and a share is either
+ * idle before (and given back by uob_qc_dev_release_all_idle()) or given
+ * back when its last stream ends.
  */
 void uob_qc_set_sleeping(bool sleeping)
 {
-	guard(mutex)(&uob_qc.lock);
-	WRITE_ONCE(uob_qc.sleeping, sleeping);
+	scoped_guard(mutex, &uob_qc.lock)
+		WRITE_ONCE(uob_qc.sleeping, sleeping);
+	/* and no idle share from now on (the caller gives back those there are) */
+	uob_qc_dev_set_linger(!sleeping);
 }
 
 /**

@@ -10,7 +10,8 @@
  * queued here, and sent by qmi_transport.c's thread, which drops it if the
  * DSP's QRTR window stays full (a remote DSP that stops reading would
  * otherwise hold this teardown, and the udev and ALSA locks above it, in
- * qrtr_tx_wait()).  The events: an unbind on
+ * qrtr_tx_wait()).  A device's share kept idle after its last stream
+ * (device.c) goes with the same events, at once.  The events: an unbind on
  * the USB bus (the bus notifier here: it comes before snd-usb-audio's
  * disconnect, on every path that runs it), the client going away, system
  * sleep and module unload (uob_qc_stop_streams()).
@@ -37,7 +38,8 @@
  *   - the bus notifier chain (its rwsem, held for reading): on an unbind
  *     it runs under the udev lock the USB core holds and takes only leaf
  *     mutexes; on BUS_NOTIFY_DEL_DEVICE, and only for a device with parked
- *     streams, it takes the deleted device's lock to release them
+ *     streams or an idle share, it takes the deleted device's lock to
+ *     release them
  *     (uob_qc_device_deleted() below says why that cannot deadlock, and
  *     how module unload keeps it so).
  *
@@ -57,6 +59,7 @@
 #include <linux/usb.h>
 #include <linux/wait_bit.h>
 
+#include "device.h"
 #include "qmi_transport.h"
 #include "response.h"
 #include "stream.h"
@@ -101,7 +104,8 @@ static void uob_qc_send_disconnect(struct uob_qc_stream *s, struct usb_device *u
  * @why: for the log line
  *
  * The one teardown of everything a stream holds (docs/design.md "Every
- * way a stream ends").
+ * way a stream ends").  For an event of the device (@client NULL), the
+ * device's idle share goes too, after its streams.
  *
  * Context: the caller holds @udev's lock (the USB core does on its
  * disconnect and unbind paths).
@@ -123,6 +127,8 @@ unsigned int uob_qc_teardown(struct usb_device *udev, const struct sockaddr_qrtr
 		uob_qc_stream_stop(s, tell);
 		n++;
 	}
+	if (!client && uob_qc_dev_release_idle(udev, false))
+		dev_dbg(&udev->dev, "%s: idle offload share given back\n", why);
 	if (n) {
 		atomic_add(n, &uob_qc_counters.teardowns);
 		dev_info(&udev->dev, "%s: %u offloaded stream(s) torn down in %lld us\n",
@@ -160,8 +166,10 @@ void uob_qc_stop_streams(const struct sockaddr_qrtr *client, bool tell, const ch
  * has dropped its endpoints and released its lock; xhci-hcd frees its slot
  * next, and on controller removal every interrupter soon after.  Streams
  * parked on it are released now, before either (the release work may not
- * have had the lock yet).  The driver core holds no lock of the device
- * here; we take it as usbcore's own paths do.
+ * have had the lock yet); so is an idle share the unbinds did not end
+ * (there should be none: every path here unbinds its interfaces first).
+ * The driver core holds no lock of the device here; we take it as
+ * usbcore's own paths do.
  *
  * Taking a udev lock inside the USB bus notifier chain: why it cannot
  * deadlock.  device_del() of a usb_device runs the chain (its rwsem held
@@ -172,7 +180,7 @@ void uob_qc_stop_streams(const struct sockaddr_qrtr *client, bool tell, const ch
  * usb_new_device() error path deletes a device that never streamed, so
  * no lock is taken there.  Whoever holds the deleted device's lock while
  * we wait for it (a request of ours, usbfs, a sysfs attribute, the
- * release work) must not wait for any of those:
+ * release or idle work) must not wait for any of those:
  *   - an ancestor's udev lock: usbcore's order is parent before child,
  *     and no path takes a parent's lock under a child's;
  *   - usb_bus_idr_lock, the PCI device lock: taken before udev locks
@@ -184,11 +192,11 @@ void uob_qc_stop_streams(const struct sockaddr_qrtr *client, bool tell, const ch
  *     lock held, before any stream exists on the bus, so before this can
  *     wait) and uob_qc_unwatch_bus() at module exit.
  * At module exit the writer is queued only when no handler can wait for a
- * udev lock: every parked stream is released first (and nothing parks any
- * more), then uob_qc_unwatch_bus() waits for the handlers that are running
- * (they may still wait for a lock whose holder needs the rwsem, which no
- * writer holds back yet); a handler that starts after that finds nothing
- * parked and takes no lock.
+ * udev lock: every parked stream and idle share is released first (and
+ * nothing parks or lingers any more), then uob_qc_unwatch_bus() waits for
+ * the handlers that are running (they may still wait for a lock whose
+ * holder needs the rwsem, which no writer holds back yet); a handler that
+ * starts after that finds nothing parked or idle and takes no lock.
  */
 static int uob_qc_device_deleted(struct device *dev)
 {
@@ -197,10 +205,16 @@ static int uob_qc_device_deleted(struct device *dev)
 	atomic_inc(&uob_watch.deleting);
 	/* counted before the parked list is read: see uob_qc_unwatch_bus() */
 	smp_mb__after_atomic();
-	udev = uob_qc_parked_udev(dev);
+	/*
+	 * the usb_device itself only: an interface is deleted (before its
+	 * unbind) with the udev lock held by usbcore
+	 */
+	udev = uob_qc_parked_udev(dev) ?: uob_qc_dev_idle_udev(dev, false);
 	if (udev) {
 		usb_lock_device(udev);
 		uob_qc_release_parked(udev, false);
+		if (uob_qc_dev_release_idle(udev, false))
+			dev_warn(&udev->dev, "idle offload share given back only at deletion\n");
 		usb_unlock_device(udev);
 	}
 	if (atomic_dec_and_test(&uob_watch.deleting))
@@ -226,6 +240,10 @@ static int uob_qc_device_deleted(struct device *dev)
  * this notifier saw that interface's BUS_NOTIFY_UNBIND_DRIVER, under the
  * same udev lock.  A card that goes without a stream of ours is looked
  * up afresh by the next request.
+ *
+ * A device with an idle share and no stream gives it back when it, or
+ * any of its interfaces, is about to be unbound (whatever the driver: the
+ * share is only a head start for the next enable).
  */
 static int uob_qc_bus_notify(struct notifier_block *nb, unsigned long action,
 			     void *data)
@@ -237,7 +255,7 @@ static int uob_qc_bus_notify(struct notifier_block *nb, unsigned long action,
 		return uob_qc_device_deleted(dev);
 	if (action != BUS_NOTIFY_UNBIND_DRIVER)
 		return NOTIFY_DONE;
-	udev = uob_qc_stream_unbinding(dev);
+	udev = uob_qc_stream_unbinding(dev) ?: uob_qc_dev_idle_udev(dev, true);
 	if (!udev)
 		return NOTIFY_DONE;
 
@@ -282,7 +300,7 @@ int uob_qc_watch_bus(const struct bus_type *bus)
  * uob_qc_device_deleted()).
  *
  * Context: module exit, after every stream is stopped and every parked one
- * released (uob_qc_release_all_parked()).
+ * and idle share released (uob_qc_release_all_parked(), uob_qc_dev_exit()).
  */
 void uob_qc_unwatch_bus(void)
 {

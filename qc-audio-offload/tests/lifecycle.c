@@ -11,6 +11,10 @@
 
 #include <uob_xhci_compat.h>
 
+#include <uob/usb_offload.h>
+#include <uob/xhci-sideband.h>
+#include <uob_xhci_compat.h>
+
 #include "../../usb-offload/offload_state.h"	/* its at-suspend marker */
 #include "../device.h"
 #include "../dsp_mem.h"
@@ -600,4 +604,242 @@ void uob_qc_unload_tells_the_dsp(struct kunit *test)
 	uob_qc_enable_ok(test, r, &resp);
 	uob_qc_disable_ok(test, r);
 	uob_qc_expect_same(test, r, &snap);
+}
+
+/*
+ * The device's share kept idle after its last stream (device.c).  The
+ * suite runs with idle_ms=0 (suite.c); these cases set it and put it back.
+ */
+static void uob_qc_no_linger(void *unused)
+{
+	WRITE_ONCE(uob_qc_idle_ms, 0);
+	uob_qc_dev_release_all_idle();
+}
+
+static void uob_qc_linger(struct kunit *test, unsigned int ms)
+{
+	WRITE_ONCE(uob_qc_idle_ms, ms);
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, uob_qc_no_linger, NULL));
+}
+
+/*
+ * What is held while nothing streams and the share is idle: the usage,
+ * the device, its interrupter and the event ring's mapping of @held (a
+ * snapshot with one stream), the streams and transfer buffers of @none.
+ */
+static void uob_qc_expect_idle(struct kunit *test, struct uob_qc_rig *r,
+			       const struct uob_qc_snap *none, const struct uob_qc_snap *held)
+{
+	struct uob_qc_snap now;
+
+	uob_qc_snap(r, &now);
+	KUNIT_EXPECT_EQ_MSG(test, held->usage, now.usage, "usage not kept while idle");
+	KUNIT_EXPECT_EQ(test, held->devs, now.devs);
+	KUNIT_EXPECT_EQ(test, held->interrupters, now.interrupters);
+	KUNIT_EXPECT_EQ(test, none->mappings + 1, now.mappings);	/* the event ring */
+	KUNIT_EXPECT_EQ(test, none->streams, now.streams);
+	KUNIT_EXPECT_EQ(test, none->xfer_bufs, now.xfer_bufs);
+}
+
+/*
+ * Enable, disable, enable: the second enable gets the same interrupter and
+ * event ring, the usage stays 1 in between; after the last disable it drops
+ * to exactly where it was once the idle time is up, and not before.
+ */
+void uob_qc_idle_share_reused(struct kunit *test)
+{
+	struct uob_qc_rig *r = uob_qc_rig(test, UOB_KUNIT_ROOT_PORT);
+	struct uob_qc_snap none, held;
+	struct uob_uaudio_resp a, b;
+
+	uob_qc_linger(test, 1000);
+	uob_qc_snap(r, &none);
+	uob_qc_enable_ok(test, r, &a);
+	uob_qc_snap(r, &held);
+	KUNIT_EXPECT_EQ(test, none.usage + 1, held.usage);
+	uob_qc_disable_ok(test, r);
+	uob_qc_expect_idle(test, r, &none, &held);
+
+	uob_qc_enable_ok(test, r, &b);
+	KUNIT_EXPECT_EQ(test, a.interrupter_num, b.interrupter_num);
+	KUNIT_EXPECT_EQ(test, a.xhci_mem_info.evt_ring.iova, b.xhci_mem_info.evt_ring.iova);
+	KUNIT_EXPECT_EQ(test, a.xhci_mem_info.evt_ring.dma, b.xhci_mem_info.evt_ring.dma);
+	uob_qc_expect_same(test, r, &held);
+	uob_qc_disable_ok(test, r);
+	uob_qc_expect_idle(test, r, &none, &held);
+
+	KUNIT_EXPECT_TRUE_MSG(test, uob_qc_wait_count(&uob_qc_devs, none.devs, 5000),
+			      "idle share not given back after its time");
+	uob_qc_expect_same(test, r, &none);
+}
+
+/*
+ * A share idle for 60 s, given back early (as an unplug would), leaves the
+ * idle work due in 60 s: the next share, idle for 300 ms, must not wait
+ * for it.
+ */
+void uob_qc_idle_short_after_long(struct kunit *test)
+{
+	struct uob_qc_rig *r = uob_qc_rig(test, UOB_KUNIT_ROOT_PORT);
+	struct uob_uaudio_resp resp;
+	struct uob_qc_snap none;
+
+	uob_qc_linger(test, 60000);
+	uob_qc_snap(r, &none);
+	uob_qc_enable_ok(test, r, &resp);
+	uob_qc_disable_ok(test, r);
+	KUNIT_EXPECT_EQ(test, none.devs + 1, atomic_read(&uob_qc_devs));
+	uob_qc_dev_release_all_idle();
+	uob_qc_expect_same(test, r, &none);
+
+	WRITE_ONCE(uob_qc_idle_ms, 300);
+	uob_qc_enable_ok(test, r, &resp);
+	uob_qc_disable_ok(test, r);
+	KUNIT_EXPECT_EQ(test, none.devs + 1, atomic_read(&uob_qc_devs));
+	KUNIT_EXPECT_TRUE_MSG(test, uob_qc_wait_count(&uob_qc_devs, none.devs, 3000),
+			      "a 300 ms idle share waited for the work of a 60 s one");
+	uob_qc_expect_same(test, r, &none);
+}
+
+/*
+ * The order an idle share goes in, as a last stream's: by the time the
+ * sideband is unregistered the event ring is unmapped, the interrupter
+ * removed and the usage put.  A stub on the unregistration (the case's
+ * thread only) looks.
+ */
+static struct {
+	struct uob_qc_rig *r;
+	struct uob_qc_snap none;
+	unsigned int seen;
+} uob_qc_idle_order;
+
+static void uob_qc_sb_unregister_watched(struct xhci_sideband *sb)
+{
+	struct kunit *test = kunit_get_current_test();
+	struct uob_qc_rig *r = uob_qc_idle_order.r;
+	unsigned long intrs = 0;
+	unsigned int i;
+
+	/* the udev lock is held here: read what uob_qc_snap() reads under it */
+	for (i = 1; i < r->xhci->max_interrupters && i < BITS_PER_LONG; i++)
+		if (r->xhci->interrupters[i])
+			intrs |= BIT(i);
+	KUNIT_EXPECT_EQ_MSG(test, uob_qc_idle_order.none.usage, usb_offload_usage(r->udev),
+			    "sideband unregistered before the usage was put");
+	KUNIT_EXPECT_EQ_MSG(test, uob_qc_idle_order.none.interrupters, intrs,
+			    "sideband unregistered before the interrupter was removed");
+	KUNIT_EXPECT_EQ_MSG(test, uob_qc_idle_order.none.mappings, (int)uob_qc_dsp_in_use(),
+			    "sideband unregistered before the event ring was unmapped");
+	uob_qc_idle_order.seen++;
+	xhci_sideband_unregister(sb);
+}
+
+/* A stream enabled and disabled: the share is idle, for 60 s. */
+static void uob_qc_idle_share(struct kunit *test, struct uob_qc_rig *r)
+{
+	struct uob_uaudio_resp resp;
+	struct uob_qc_snap held;
+
+	uob_qc_linger(test, 60000);
+	uob_qc_idle_order.r = r;
+	uob_qc_idle_order.seen = 0;
+	uob_qc_snap(r, &uob_qc_idle_order.none);
+	uob_qc_enable_ok(test, r, &resp);
+	uob_qc_snap(r, &held);
+	uob_qc_disable_ok(test, r);
+	uob_qc_expect_idle(test, r, &uob_qc_idle_order.none, &held);
+	kunit_activate_static_stub(test, uob_qc_sb_unregister, uob_qc_sb_unregister_watched);
+}
+
+/* given back at once, in order, in this thread */
+static void uob_qc_expect_idle_gone(struct kunit *test, struct uob_qc_rig *r)
+{
+	kunit_deactivate_static_stub(test, uob_qc_sb_unregister);
+	KUNIT_EXPECT_EQ_MSG(test, 1U, uob_qc_idle_order.seen,
+			    "the idle share was not given back by the event itself");
+	uob_qc_expect_same(test, r, &uob_qc_idle_order.none);
+}
+
+/* A forced unbind during the idle time gives the share back at once. */
+void uob_qc_unbind_ends_idle_share(struct kunit *test)
+{
+	struct uob_qc_rig *r = uob_qc_rig(test, UOB_KUNIT_ROOT_PORT);
+	struct usb_interface *ctrl = usb_ifnum_to_if(r->udev, 0);
+	struct usb_driver *drv;
+
+	KUNIT_ASSERT_NOT_NULL(test, ctrl);
+	uob_qc_idle_share(test, r);
+	usb_lock_device(r->udev);
+	drv = ctrl->dev.driver ? to_usb_driver(ctrl->dev.driver) : NULL;
+	if (drv)
+		usb_driver_release_interface(drv, ctrl);
+	usb_unlock_device(r->udev);
+	uob_qc_expect_idle_gone(test, r);
+	KUNIT_ASSERT_NOT_NULL(test, drv);
+	uob_qc_rebind(test, r, drv);
+}
+
+/* So does a reset (snd-usb-audio is unbound under the udev lock). */
+void uob_qc_reset_ends_idle_share(struct kunit *test)
+{
+	struct uob_qc_rig *r = uob_qc_rig(test, UOB_KUNIT_ROOT_PORT);
+	int ret;
+
+	uob_qc_idle_share(test, r);
+	usb_lock_device(r->udev);
+	ret = usb_reset_device(r->udev);
+	usb_unlock_device(r->udev);
+	KUNIT_EXPECT_EQ(test, 0, ret);
+	uob_qc_expect_idle_gone(test, r);
+	KUNIT_EXPECT_GE(test, uob_qc_card_of(test, r->udev), 0);
+}
+
+/*
+ * System sleep: the stop it queues gives the idle share back too, and no
+ * share lingers until the resume; after it, one does again.
+ */
+void uob_qc_sleep_ends_idle_share(struct kunit *test)
+{
+	struct uob_qc_rig *r = uob_qc_rig(test, UOB_KUNIT_ROOT_PORT);
+	struct uob_uaudio_resp resp;
+
+	uob_qc_idle_share(test, r);
+	kunit_activate_static_stub(test, uob_qc_sleep_queue, uob_qc_sleep_queue_here);
+	uob_qc_pm_event(PM_SUSPEND_PREPARE);
+	kunit_deactivate_static_stub(test, uob_qc_sleep_queue);
+	uob_qc_sleep_stop();
+	uob_qc_expect_idle_gone(test, r);
+	uob_qc_pm_event(PM_POST_SUSPEND);
+
+	uob_qc_enable_ok(test, r, &resp);
+	uob_qc_disable_ok(test, r);
+	KUNIT_EXPECT_EQ_MSG(test, uob_qc_idle_order.none.devs + 1, atomic_read(&uob_qc_devs),
+			    "no share kept idle after the resume");
+	uob_qc_dev_release_all_idle();
+	uob_qc_expect_same(test, r, &uob_qc_idle_order.none);
+}
+
+/*
+ * Module unload (uob_qc_shutdown(), then uob_qc_dev_exit()) gives the idle
+ * share back at once, and keeps none from then on.
+ */
+void uob_qc_unload_ends_idle_share(struct kunit *test)
+{
+	struct uob_qc_rig *r = uob_qc_rig(test, UOB_KUNIT_ROOT_PORT);
+	struct uob_uaudio_resp resp;
+
+	uob_qc_idle_share(test, r);
+	reinit_completion(&r->cli->found);
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, uob_qc_service_up_again, test));
+	uob_qc_shutdown();
+	uob_qc_expect_idle_gone(test, r);
+
+	kunit_release_action(test, uob_qc_service_up_again, test);
+	KUNIT_ASSERT_NE_MSG(test, 0UL, wait_for_completion_timeout(&r->cli->found, UOB_QC_WAIT),
+			    "the service is not found again");
+	uob_qc_enable_ok(test, r, &resp);
+	uob_qc_disable_ok(test, r);
+	KUNIT_EXPECT_EQ(test, uob_qc_idle_order.none.devs + 1, atomic_read(&uob_qc_devs));
+	uob_qc_dev_release_all_idle();
+	uob_qc_expect_same(test, r, &uob_qc_idle_order.none);
 }

@@ -129,6 +129,12 @@ void uob_qc_disable_after_sleep_disconnect(struct kunit *test);
 void uob_qc_refused_put_is_kept(struct kunit *test);
 void uob_qc_stream_end_during_controller_removal(struct kunit *test);
 void uob_qc_unload_tells_the_dsp(struct kunit *test);
+void uob_qc_idle_share_reused(struct kunit *test);
+void uob_qc_idle_short_after_long(struct kunit *test);
+void uob_qc_unbind_ends_idle_share(struct kunit *test);
+void uob_qc_reset_ends_idle_share(struct kunit *test);
+void uob_qc_sleep_ends_idle_share(struct kunit *test);
+void uob_qc_unload_ends_idle_share(struct kunit *test);
 
 void uob_qc_sleep_notifier_takes_no_udev_lock(struct kunit *test);
 void uob_qc_request_waits_without_card_ref(struct kunit *test);

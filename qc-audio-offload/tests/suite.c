@@ -258,23 +258,32 @@ static void uob_qc_setup_step_fails(struct kunit *test)
 }
 
 static bool uob_qc_allow_local_was;
+static unsigned int uob_qc_idle_ms_was;
 
 /*
  * Cases that need the emulated board (kunit/qemu-args) are skipped, with
  * the reason, without it (uob_kunit_get_usb()); the parser's run anywhere.
  */
 
-/* The suite's client is on the local node: allow_local=1, as on the rigs. */
+/*
+ * The suite's client is on the local node: allow_local=1, as on the rigs.
+ * idle_ms=0: a case's disable gives the device's share back at once, so
+ * every case checks that everything is back right after it; the cases of
+ * the idle share (lifecycle.c) set it themselves.
+ */
 static int uob_qc_suite_init(struct kunit_suite *suite)
 {
 	uob_qc_allow_local_was = READ_ONCE(uob_qc_allow_local);
 	WRITE_ONCE(uob_qc_allow_local, true);
+	uob_qc_idle_ms_was = READ_ONCE(uob_qc_idle_ms);
+	WRITE_ONCE(uob_qc_idle_ms, 0);
 	return 0;
 }
 
 static void uob_qc_suite_exit(struct kunit_suite *suite)
 {
 	WRITE_ONCE(uob_qc_allow_local, uob_qc_allow_local_was);
+	WRITE_ONCE(uob_qc_idle_ms, uob_qc_idle_ms_was);
 }
 
 static const struct uob_qc_pick uob_qc_picks[] = {
@@ -320,6 +329,12 @@ static struct kunit_case uob_qc_cases[] = {
 	KUNIT_CASE(uob_qc_refused_put_is_kept),
 	KUNIT_CASE(uob_qc_stream_end_during_controller_removal),
 	KUNIT_CASE(uob_qc_unload_tells_the_dsp),
+	KUNIT_CASE(uob_qc_idle_share_reused),
+	KUNIT_CASE(uob_qc_idle_short_after_long),
+	KUNIT_CASE_SLOW(uob_qc_unbind_ends_idle_share),
+	KUNIT_CASE_SLOW(uob_qc_reset_ends_idle_share),
+	KUNIT_CASE(uob_qc_sleep_ends_idle_share),
+	KUNIT_CASE(uob_qc_unload_ends_idle_share),
 	KUNIT_CASE(uob_qc_sleep_notifier_takes_no_udev_lock),
 	KUNIT_CASE(uob_qc_request_waits_without_card_ref),
 	KUNIT_CASE(uob_qc_pcm_found_on_request),

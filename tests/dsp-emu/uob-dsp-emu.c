@@ -35,6 +35,13 @@
  * fresh (xhci-hcd queues nothing on an offloaded endpoint) and is freed
  * when the endpoint is dropped.
  *
+ * The event ring is not always fresh: it is the USB device's, kept
+ * between streams (mainline keeps it until the card goes; qc-audio-offload
+ * for its idle_ms).  The DSP, its only consumer, goes on where the last
+ * stream left it: at ERDP, with the cycle state of the TRB before it (the
+ * last one consumed; at the ring's start, the opposite of the ring's last
+ * TRB, which is 0 in a ring nothing was written to yet).
+ *
  * The controller's registers are those of the USB device's host
  * controller (hcd->regs): the slot's doorbell (DBOFF) and the interrupter's
  * register set (RTSOFF); DCI = endpoint number * 2 + IN.
@@ -760,12 +767,14 @@ static int uob_emu_regs(void)
 	emu.db = regs + (readl(regs + EMU_DBOFF) & ~0x3U) + 4 * emu.slot;
 	emu.ir = regs + (readl(regs + EMU_RTSOFF) & ~0x1fU) + EMU_IR_SET(emu.intr);
 	erdp = lo_hi_readq(emu.ir + EMU_IR_ERDP) & ~0xfULL;
-	if (!(readl(emu.ir + EMU_IR_ERSTSZ) & 0xffff) || erdp != emu.evt.dma) {
+	if (!(readl(emu.ir + EMU_IR_ERSTSZ) & 0xffff) || erdp < emu.evt.dma ||
+	    erdp >= emu.evt.dma + EMU_SEG_SIZE) {
 		snprintf(emu.why, sizeof(emu.why),
-			 "interrupter %u: ERDP %#llx, not the response's event ring %#llx",
+			 "interrupter %u: ERDP %#llx, not in the response's event ring %#llx",
 			 emu.intr, erdp, emu.evt.dma);
 		return -EPROTO;
 	}
+	emu.deq = (erdp - emu.evt.dma) / sizeof(struct uob_emu_trb);
 	return 0;
 }
 
@@ -854,8 +863,12 @@ static int uob_emu_start(char *args)
 	emu.enq_seg = 0;
 	emu.enq_idx = 0;
 	emu.pcs = 1;
-	emu.deq = 0;
-	emu.ccs = 1;
+	/* the consumer where the last stream left it (see the top), deq from ERDP */
+	emu.ccs = !(le32_to_cpu(READ_ONCE(emu.evt_ring[emu.deq ? emu.deq - 1 :
+						      EMU_SEG_TRBS - 1].control)) &
+		    EMU_TRB_CYCLE);
+	if (emu.deq)
+		emu.ccs ^= 1;
 	emu.ioc_head = 0;
 	emu.ioc_tail = 0;
 	emu.frames = 0;
@@ -882,10 +895,10 @@ static int uob_emu_start(char *args)
 	}
 	emu.state = EMU_RUNNING;
 	snprintf(emu.why, sizeof(emu.why), "streaming");
-	pr_info("streaming to %u:%u slot %u ep %u interrupter %u: %s domain, %u ring segment(s)%s, %u slots, %u queued, event every %u\n",
+	pr_info("streaming to %u:%u slot %u ep %u interrupter %u: %s domain, %u ring segment(s)%s, %u slots, %u queued, event every %u, events from TRB %u cycle %u\n",
 		f.bus, f.dev, emu.slot, emu.dci, emu.intr, emu.domain ? "DSP" : "no",
 		emu.nsegs, emu.closed ? " (ring closed in the region)" : "", emu.nslots,
-		emu.lead, emu.ioc);
+		emu.lead, emu.ioc, emu.deq, emu.ccs);
 	return 0;
 
 fail:

@@ -55,7 +55,12 @@ elif [ "${uob_dsp_mode:-plays}" = debug ]; then
 	dsp_variants_usb
 	play_once 1
 else
-	play_once 1
+	# play 2 starts on the share play 1 leaves idle (idle_ms long enough
+	# here that the guest's pace cannot matter), its event ring's consumer
+	# going on where play 1's left it
+	echo 10000 >/sys/module/qc_audio_offload/parameters/idle_ms
+	play_once 1 kept
+	echo 1000 >/sys/module/qc_audio_offload/parameters/idle_ms
 	play_once 2
 fi
 say "guest time: $(uptime_ms) ms since boot"

@@ -22,6 +22,30 @@ sed 's/^/uob-e2e:   /' /tmp/s.log
 ok_if "enable/disable session" [ $r -eq 0 ]
 ok_if "usage back to 0" [ "$(usage_of 1-1)" = 0 ]
 
+# 2b. the device's share is kept idle_ms after the last disable, for the
+#     next enable (same interrupter), then given back: the usage is 1 in
+#     between and 0 after (idle_ms=3000 here: the guest's pace cannot matter)
+echo 3000 >/sys/module/qc_audio_offload/parameters/idle_ms
+ok_statuses() { [ "$(grep -c '"result": 0, "error": 0, "status_valid": 1, "status": 0,' "$1")" = 2 ]; }
+intr_of() { grep -o '"interrupter_valid": 1, "interrupter": [0-9]*' "$1" | head -1 | grep -o '[0-9]*$'; }
+usage_is_0() { [ "$(usage_of 1-1)" = 0 ]; }
+uob-dsp run idle-1 en dis >/tmp/i1.log 2>&1
+ok_if "idle share: enable + disable" ok_statuses /tmp/i1.log
+ok_if "idle share: usage still 1 after the disable" [ "$(usage_of 1-1)" = 1 ]
+ok_if "idle share: debugfs says idle" grep -q '^device 1-1 .* streams=0 .* idle left_ms=' $QC_STATE
+uob-dsp run idle-2 en dis >/tmp/i2.log 2>&1
+i1=$(intr_of /tmp/i1.log); i2=$(intr_of /tmp/i2.log)
+ok_if "idle share: the next enable gets the same interrupter (${i1:-?}, ${i2:-?})" \
+	sh -c "[ -n '$i1' ] && [ '$i1' = '$i2' ]"
+ok_if "idle share: enable + disable again" ok_statuses /tmp/i2.log
+ok_if "idle share: usage 1 while idle" [ "$(usage_of 1-1)" = 1 ]
+sleep 2
+ok_if "idle share: still held 2 s into 3" [ "$(usage_of 1-1)" = 1 ]
+wait_for 30 usage_is_0
+ok_if "idle share: usage 0 after idle_ms" usage_is_0
+ok_if "idle share: nothing left after idle_ms" idle_now
+echo 1000 >/sys/module/qc_audio_offload/parameters/idle_ms
+
 # 3. malformed request -> QMI error, nothing changes
 ok_if "malformed request refused" uob-dsp malformed
 ok_if "idle after malformed" idle
@@ -45,13 +69,27 @@ td=$(dmesg | grep -o 'torn down in [0-9]* us' | tail -1 | grep -o '[0-9]*')
 say "unplug: kernel teardown ${td:-?} us"
 ok_if "unplug: teardown < 1 s" sh -c "[ -n '$td' ] && [ '$td' -lt 1000000 ]"
 wait_for 100 no_card
-ok_if "unplug: nothing left" idle
+ok_if "unplug: nothing left" idle_now
 
 # 6. re-plug: a new session works
 say "host: replug"
 wait_for 300 have_card || fail "replug: no card"
 uob-dsp session 0 >/tmp/r.log 2>&1
 ok_if "replug: new session" [ $? -eq 0 ]
+
+# 6b. hot-unplug while the device's share is idle (idle_ms=60000): given
+#     back at once by the unbinds, not by the deletion's fallback nor later
+IDLE_MS=/sys/module/qc_audio_offload/parameters/idle_ms
+echo 60000 >$IDLE_MS
+uob-dsp run idle-3 en dis >/tmp/i3.log 2>&1
+ok_if "idle unplug: the share is idle" grep -q '^device 1-1 .* idle left_ms=' $QC_STATE
+say "host: unplug"
+wait_for 100 no_card
+ok_if "idle unplug: nothing left at once" idle_now
+ok_if "idle unplug: given back by the unbind" sh -c "! dmesg | grep -q 'given back only at deletion'"
+say "host: replug"
+wait_for 300 have_card || fail "idle replug: no card"
+echo 1000 >$IDLE_MS
 
 # 7. USB reset from userspace mid-stream (usbfs USBDEVFS_RESET): the
 #    device stays attached, snd-usb-audio is unbound under the udev lock
@@ -65,7 +103,7 @@ wait $pid; r=$?
 sed 's/^/uob-e2e:   /' /tmp/x.log
 say "reset: USBDEVFS_RESET returned $rr after $(echo "$t0 $t1" | awk '{printf "%d", ($2-$1)*1000}') ms"
 ok_if "reset: no hang, DISCONNECT indication" sh -c "[ $r -eq 0 ] && grep -q 'event 1 ' /tmp/x.log"
-ok_if "reset: nothing left" idle
+ok_if "reset: nothing left" idle_now
 wait_for 300 have_card
 ok_if "reset: usage back to 0" [ "$(usage_of 1-1)" = 0 ]
 uob-dsp session 0 >/dev/null 2>&1
@@ -87,6 +125,16 @@ if [ "$(uname -m)" = x86_64 ]; then
 else
 	say "SKIP hibernation: not tried on $(uname -m)"
 fi
+
+# 8b. module unload while the device's share is idle (idle_ms=60000): the
+#     usage is back to 0 at once, then the module is loaded again
+echo 60000 >$IDLE_MS
+uob-dsp run idle-4 en dis >/tmp/i4.log 2>&1
+ok_if "idle rmmod: usage 1 while idle" [ "$(usage_of 1-1)" = 1 ]
+ok_if "idle rmmod: rmmod qc-audio-offload" rmmod qc_audio_offload
+ok_if "idle rmmod: usage back to 0" [ "$(usage_of 1-1)" = 0 ]
+insmod /lib/uob/qc-audio-offload.ko allow_local=1
+ok_if "idle rmmod: loaded again, idle_ms back to its default" [ "$(cat $IDLE_MS)" = 1000 ]
 
 # 9. rmmod of all three while a session is active
 uob-dsp enable-wait 0 30000 >/tmp/m.log 2>&1 &

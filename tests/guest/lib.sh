@@ -48,7 +48,19 @@ fail() { say "FAIL $*"; }
 ok_if() { local n=$1; shift; if "$@"; then pass "$n"; else fail "$n"; fi; }
 DBG=/sys/kernel/debug/usb-offload-backport
 QC_STATE=$DBG/qc-audio-offload/state
-idle() { grep -q "counters: streams=0 devs=0 mappings=0 xfer_bufs=0" $QC_STATE; }
+# nothing held now (an event that ends a stream gives everything back at once)
+idle_now() { grep -q "counters: streams=0 devs=0 mappings=0 xfer_bufs=0" $QC_STATE; }
+# nothing held once the device's share kept after a disable is given back:
+# qc-audio-offload's idle_ms (default 1 s) plus 2 s.  Its own loop: ok_if's
+# local n is uob_wait_for's.
+idle() {
+	idle_t=$(($(cat /sys/module/qc_audio_offload/parameters/idle_ms 2>/dev/null || echo 0) / 100 + 20))
+	while ! idle_now; do
+		[ "$idle_t" -gt 0 ] || return 1
+		sleep 0.1
+		idle_t=$((idle_t - 1))
+	done
+}
 no_card() { ! grep -qs USB-Audio /proc/asound/cards; }
 usage_of() { grep "^$1 " $DBG/offload | grep -o 'usage=[0-9]*' | cut -d= -f2; }
 # the usbfs node of the audio device on root port 1

@@ -72,7 +72,7 @@ lc_event() {
 	# a stream whose endpoint usbcore drops after the unbind (unplug,
 	# authorized=0, device unbind, controller removal) is released once
 	# it has: within 2 s (uob_wait_for sets n: not inside ok_if)
-	if uob_wait_for 20 idle; then
+	if uob_wait_for 20 idle_now; then
 		pass "$lc_name: nothing left"
 	else
 		fail "$lc_name: nothing left"; cat $QC_STATE | sed 's/^/uob-e2e:   /'

@@ -62,6 +62,8 @@ tun_blocked() {
 uob-tun-dsp session 0 10 >/tmp/tun-s.log 2>&1; r=$?
 sed 's/^/uob-e2e:   /' /tmp/tun-s.log
 ok_if "remote DSP (qrtr-tun node 5): 10 enable/disable cycles, flow control confirmed" [ $r -eq 0 ]
+# (after qc-audio-offload's idle_ms: the device's share is kept that long)
+uob_wait_for 30 lc_usage_is 0
 ok_if "remote DSP: usage back to 0" [ "$(usage_of 1-1)" = 0 ]
 uob_wait_for 50 grep -q "client: none" $QC_STATE
 
