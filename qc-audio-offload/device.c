@@ -41,7 +41,6 @@
 #include <uob_compat.h>
 
 #include "device.h"
-#include "kept.h"
 #include "usage.h"
 
 static int intr_num;
@@ -403,11 +402,6 @@ struct uob_qc_dev *uob_qc_dev_get(struct usb_device *udev, struct usb_interface 
 		}
 		return d;
 	}
-
-	/* a transfer buffer may have to outlive a controller's removal */
-	ret = uob_qc_kept_watch(udev);
-	if (ret)
-		return ERR_PTR(ret);
 
 	d = kzalloc_obj(*d, GFP_KERNEL);
 	if (!d)

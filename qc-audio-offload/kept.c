@@ -5,24 +5,27 @@
  * While a controller is being removed (uob_usb_host_removing()), xhci-hcd
  * refuses every endpoint drop, and the isochronous TRBs a DSP queued run
  * until the controller driver's remove() halts it: the stream's transfer
- * buffer must outlive the stream's teardown.  It is kept here and freed
- * when the controller's driver has unbound (BUS_NOTIFY_UNBOUND_DRIVER on
- * the controller's bus: remove() has returned, so the controller is
- * halted, and the device the buffer was allocated for still has its
- * IOMMU group: a PCI device is deleted only after that).
+ * buffer must outlive the stream's teardown.  Transfer buffers are managed
+ * (dmam) allocations of the controller's sysdev, so:
+ *  - where the sysdev is the controller (xhci-pci, most xhci-plat), the
+ *    buffer is simply left to devres: the driver core releases it right
+ *    after remove() has returned (the controller halted), before it tears
+ *    down the device's DMA setup (arch_teardown_dma_ops(), dma_range_map)
+ *    and before DMA-API debugging checks for leftovers;
+ *  - where it is not (dwc3: the sysdev is the glue, whose driver stays
+ *    bound while its xHCI child is removed on every role switch, such as
+ *    a USB-C headset's unplug), it is kept here and freed when the
+ *    controller's driver has unbound (BUS_NOTIFY_UNBOUND_DRIVER on the
+ *    controller's bus), while the sysdev and its DMA setup are intact.
+ * A devres action of ours on the controller would call into this module
+ * from a context that holds no reference on it; a bus notifier is ours,
+ * and unregistering it waits for a running call.
  *
- * Why not devres: a dmam buffer of the sysdev lives as long as the
- * sysdev's driver, which on a dual-role controller (dwc3: its xHCI child
- * is removed on every role switch, such as a headset's unplug) outlives
- * the xHCI; and a devres action of our own on the controller would call
- * into this module from a context that holds no reference on it.  A bus
- * notifier is ours: unregistering it waits for a running call.
- *
- * The notifier of a bus is registered when a stream's device is set up
- * on a controller of that bus (uob_qc_kept_watch()), and stays until
- * module exit, which first waits (bounded) for the controllers still
- * being removed; a buffer whose controller never unbinds is left
- * allocated, never freed under it.
+ * The notifier of a bus is registered before a stream is set up on a
+ * controller of that bus (uob_qc_kept_watch(), with no udev lock held),
+ * and stays until module exit, which first waits (bounded) for the
+ * controllers still being removed; a buffer whose controller has not
+ * unbound by then is left to the sysdev's devres.
  *
  * Locking: uob_qc_kept.lock, a leaf, protects the buffers; the bus
  * notifiers take it with their bus's notifier rwsem read-held.
@@ -96,7 +99,7 @@ static struct {
 
 static void uob_qc_kept_free(struct uob_qc_kept_buf *k)
 {
-	dma_free_coherent(k->dev, k->size, k->buf, k->dma);
+	dmam_free_coherent(k->dev, k->size, k->buf, k->dma);
 	put_device(k->dev);
 	put_device(k->controller);
 	kfree(k);
@@ -130,8 +133,10 @@ EXPORT_SYMBOL_IF_KUNIT(uob_qc_kept_notify);
  * uob_qc_kept_watch() - watch the bus of @udev's controller for its unbind
  * @udev: a device a stream is being set up on
  *
- * Context: process context; takes uob_qc_kept.watch_lock and, the first
- * time for a bus, that bus's notifier rwsem (write).
+ * Context: process context, no udev lock held (the bus's notifier
+ * chain may run under locks a udev lock holder waits for); takes
+ * uob_qc_kept.watch_lock and, the first time for a bus, that bus's
+ * notifier rwsem (write).
  *
  * Return: 0, or -ENOMEM (nothing changed).
  */
@@ -159,40 +164,51 @@ int uob_qc_kept_watch(struct usb_device *udev)
 	return 0;
 }
 
+/* Keep @buf of @dev until @controller's driver has unbound. */
+VISIBLE_IF_KUNIT void uob_qc_kept_add(struct device *controller, struct device *dev,
+				      void *buf, dma_addr_t dma, size_t size)
+{
+	struct uob_qc_kept_buf *k;
+
+	k = kzalloc_obj(*k, GFP_KERNEL);
+	if (!k) {
+		/* the sysdev's devres frees it when its driver unbinds */
+		dev_warn(controller, "transfer buffer %pad left to its device's devres: no memory to track it\n",
+			 &dma);
+		return;
+	}
+	k->controller = get_device(controller);
+	k->dev = get_device(dev);
+	k->buf = buf;
+	k->dma = dma;
+	k->size = size;
+	atomic_inc(&uob_qc_kept.count);
+	scoped_guard(mutex, &uob_qc_kept.lock)
+		list_add_tail(&k->node, &uob_qc_kept.bufs);
+}
+EXPORT_SYMBOL_IF_KUNIT(uob_qc_kept_add);
+
 /**
  * uob_qc_keep_until_unbound() - free a transfer buffer once its controller unbinds
  * @udev: the device whose controller is being removed
- * @dev: the device @buf was allocated for (dma_alloc_coherent())
+ * @dev: the device @buf was allocated for (dmam_alloc_coherent(): the sysdev)
  * @buf: the buffer
  * @dma: its DMA address
  * @size: its size
  *
- * The controller's bus is watched already (uob_qc_kept_watch() at the
- * stream's setup).  Without memory for the record the buffer is left
- * allocated (and said so), never freed while the controller may read it.
+ * The controller's bus is watched already (uob_qc_kept_watch() before the
+ * stream's setup).
  *
  * Context: process context; takes uob_qc_kept.lock.
  */
 void uob_qc_keep_until_unbound(struct usb_device *udev, struct device *dev, void *buf,
 			       dma_addr_t dma, size_t size)
 {
-	struct uob_qc_kept_buf *k;
+	struct device *controller = bus_to_hcd(udev->bus)->self.controller;
 
-	k = kzalloc_obj(*k, GFP_KERNEL);
-	if (!k) {
-		dev_warn(&udev->dev, "transfer buffer %pad left allocated: no memory to track it\n",
-			 &dma);
-		return;
-	}
-	k->controller = get_device(bus_to_hcd(udev->bus)->self.controller);
-	k->dev = get_device(dev);
-	k->buf = buf;
-	k->dma = dma;
-	k->size = size;
-	atomic_inc(&uob_qc_kept.count);
 	atomic_inc(&uob_qc_kept.total);
-	scoped_guard(mutex, &uob_qc_kept.lock)
-		list_add_tail(&k->node, &uob_qc_kept.bufs);
+	if (dev != controller)
+		uob_qc_kept_add(controller, dev, buf, dma, size);
 }
 
 /**
@@ -214,7 +230,7 @@ int uob_qc_kept_count(int *total)
  *
  * Waits up to UOB_QC_KEPT_EXIT_MS for the kept buffers' controllers to
  * unbind, then unregisters the bus notifiers (which waits for a running
- * call) and leaves what is still kept allocated.
+ * call) and leaves what is still kept to its device's devres.
  *
  * Context: process context, no lock held; every stream is released.
  */
@@ -234,7 +250,8 @@ void uob_qc_kept_exit(void)
 	/* the buffers are ours alone once no notifier can run */
 	list_for_each_entry_safe(k, ktmp, &uob_qc_kept.bufs, node) {
 		dev_warn(k->controller,
-			 "controller still bound: transfer buffer %pad left allocated\n", &k->dma);
+			 "controller still bound: transfer buffer %pad left to its device's devres\n",
+			 &k->dma);
 		list_del(&k->node);
 		put_device(k->dev);
 		put_device(k->controller);

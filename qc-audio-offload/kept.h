@@ -18,6 +18,8 @@ void uob_qc_kept_exit(void);
 
 #if IS_ENABLED(CONFIG_KUNIT)
 int uob_qc_kept_notify(struct notifier_block *nb, unsigned long action, void *data);
+void uob_qc_kept_add(struct device *controller, struct device *dev, void *buf,
+		     dma_addr_t dma, size_t size);
 #endif
 
 #endif /* _UOB_QC_KEPT_H */

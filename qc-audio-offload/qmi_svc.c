@@ -28,6 +28,7 @@
 
 #include <uob_compat.h>
 
+#include "kept.h"
 #include "pcm.h"
 #include "qmi_parse.h"
 #include "qmi_svc.h"
@@ -228,6 +229,8 @@ static int uob_qc_handle_req(struct uob_uaudio_req *req, struct uob_qc_answer *a
 	/* before any stream exists on this bus, so every unbind is seen */
 	if (req->enable) {
 		ret = uob_qc_watch_bus(udev->dev.bus);
+		if (!ret)	/* a transfer buffer may outlive a controller's removal */
+			ret = uob_qc_kept_watch(udev);
 		if (ret)
 			goto put_udev;
 	}

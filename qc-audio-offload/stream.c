@@ -153,12 +153,16 @@ VISIBLE_IF_KUNIT struct sg_table *uob_qc_sb_endpoint_buffer(struct xhci_sideband
 	return xhci_sideband_get_endpoint_buffer(sb, ep);
 }
 
-/* whole pages: nothing else may share a page the DSP can reach */
+/*
+ * Whole pages: nothing else may share a page the DSP can reach.  Managed
+ * (dmam) on the controller's sysdev: what a controller's removal keeps is
+ * freed by devres at the latest (kept.c).
+ */
 VISIBLE_IF_KUNIT void *uob_qc_xfer_alloc(struct usb_device *udev, size_t size,
 					 dma_addr_t *dma)
 {
 	KUNIT_STATIC_STUB_REDIRECT(uob_qc_xfer_alloc, udev, size, dma);
-	return dma_alloc_coherent(udev->bus->sysdev, PAGE_ALIGN(size), dma, GFP_KERNEL);
+	return dmam_alloc_coherent(udev->bus->sysdev, PAGE_ALIGN(size), dma, GFP_KERNEL);
 }
 
 /**
@@ -497,8 +501,8 @@ static int uob_qc_xfer_setup(struct uob_qc_stream *s, struct usb_device *udev, u
 	s->xfer_size = size;
 	ret = uob_qc_map_buf(&s->xfer, udev, s->xfer_buf, s->xfer_dma, size);
 	if (ret) {
-		dma_free_coherent(udev->bus->sysdev, PAGE_ALIGN(size), s->xfer_buf,
-				  s->xfer_dma);
+		dmam_free_coherent(udev->bus->sysdev, PAGE_ALIGN(size), s->xfer_buf,
+				   s->xfer_dma);
 		return ret;
 	}
 	atomic_inc(&uob_qc_counters.xfer_bufs);
@@ -524,7 +528,7 @@ static void uob_qc_xfer_free(struct uob_qc_stream *s, struct usb_device *udev)
 		uob_qc_keep_until_unbound(udev, sysdev, s->xfer_buf, s->xfer_dma, size);
 		return;
 	}
-	dma_free_coherent(sysdev, size, s->xfer_buf, s->xfer_dma);
+	dmam_free_coherent(sysdev, size, s->xfer_buf, s->xfer_dma);
 }
 
 /**

@@ -5,6 +5,7 @@
  */
 #include <kunit/static_stub.h>
 #include <kunit/test.h>
+#include <linux/dma-mapping.h>
 #include <linux/suspend.h>
 #include <linux/usb.h>
 #include <linux/usb/hcd.h>
@@ -510,18 +511,24 @@ void uob_qc_refused_put_is_kept(struct kunit *test)
 /*
  * A stream that ends while its controller is being removed: xhci-hcd would
  * refuse the endpoint drop and run the DSP's TRBs until it halts, so the
- * transfer buffer is kept until the controller's driver has unbound, and
- * the interrupter (its event ring) is left to xhci-hcd.  The removal is
- * what usb_remove_hcd() does first (rh_registered = 0); its unbind is the
- * bus notification the buffer waits for.  Everything else goes as usual.
+ * transfer buffer is not freed by the teardown, and the interrupter (its
+ * event ring) is left to xhci-hcd.  The removal is what usb_remove_hcd()
+ * does first (rh_registered = 0).  On this rig the sysdev is the PCI
+ * controller itself: its devres frees the buffer after remove().  Where
+ * the sysdev is another device (dwc3's glue), the buffer waits on a list
+ * for the controller's unbind: checked with a stand-in controller.
  */
 void uob_qc_stream_end_during_controller_removal(struct kunit *test)
 {
 	struct uob_qc_rig *r = uob_qc_rig(test, UOB_KUNIT_ROOT_PORT);
 	struct usb_hcd *hcd = bus_to_hcd(r->udev->bus);
+	struct device *sysdev = r->udev->bus->sysdev;
+	struct device *other = &r->udev->dev;	/* a controller that is not the sysdev */
 	struct xhci_interrupter *ir;
 	struct uob_uaudio_resp resp;
 	int kept0, total0, total;
+	dma_addr_t dma;
+	void *buf;
 
 	kept0 = uob_qc_kept_count(&total0);
 	uob_qc_enable_ok(test, r, &resp);
@@ -537,23 +544,27 @@ void uob_qc_stream_end_during_controller_removal(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, 0, atomic_read(&uob_qc_counters.xfer_bufs));
 	KUNIT_EXPECT_EQ(test, 0U, uob_qc_dsp_in_use());
 	KUNIT_EXPECT_EQ(test, 0, uob_kunit_offload_usage(r->udev));
-	KUNIT_EXPECT_EQ(test, kept0 + 1, uob_qc_kept_count(&total));
+	/* left to the controller's own devres: nothing on our list */
+	KUNIT_EXPECT_EQ(test, kept0, uob_qc_kept_count(&total));
 	KUNIT_EXPECT_EQ(test, total0 + 1, total);
 	KUNIT_EXPECT_PTR_EQ(test, ir, r->xhci->interrupters[resp.interrupter_num]);
-
-	/* not another device's unbind, nor the controller's bind */
-	uob_qc_kept_notify(NULL, BUS_NOTIFY_UNBOUND_DRIVER, &r->udev->dev);
-	uob_qc_kept_notify(NULL, BUS_NOTIFY_BOUND_DRIVER, hcd->self.controller);
-	KUNIT_EXPECT_EQ(test, kept0 + 1, uob_qc_kept_count(&total));
-	/* the controller's driver unbound (it halted): the buffer goes */
-	KUNIT_EXPECT_EQ(test, NOTIFY_OK,
-			uob_qc_kept_notify(NULL, BUS_NOTIFY_UNBOUND_DRIVER,
-					   hcd->self.controller));
-	KUNIT_EXPECT_EQ(test, kept0, uob_qc_kept_count(&total));
-
 	/* xhci_mem_cleanup()'s part, on a controller that really goes on */
 	if (r->xhci->interrupters[resp.interrupter_num] == ir)
 		xhci_remove_secondary_interrupter(hcd, ir);
+
+	/* a controller that is not the sysdev: kept until it unbinds */
+	buf = dmam_alloc_coherent(sysdev, PAGE_SIZE, &dma, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	uob_qc_kept_add(other, sysdev, buf, dma, PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, kept0 + 1, uob_qc_kept_count(&total));
+	/* not another device's unbind, nor the controller's bind */
+	uob_qc_kept_notify(NULL, BUS_NOTIFY_UNBOUND_DRIVER, sysdev);
+	uob_qc_kept_notify(NULL, BUS_NOTIFY_BOUND_DRIVER, other);
+	KUNIT_EXPECT_EQ(test, kept0 + 1, uob_qc_kept_count(&total));
+	/* the controller's driver unbound (it halted): the buffer goes */
+	KUNIT_EXPECT_EQ(test, NOTIFY_OK,
+			uob_qc_kept_notify(NULL, BUS_NOTIFY_UNBOUND_DRIVER, other));
+	KUNIT_EXPECT_EQ(test, kept0, uob_qc_kept_count(&total));
 }
 
 /* The service as a new load brings it up, for the cases after this one. */

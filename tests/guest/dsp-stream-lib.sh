@@ -116,9 +116,10 @@ v_s3() {
 	echo mem >/sys/power/state
 }
 emu_frames() { field frames; }
-# transfer buffers qc-audio-offload kept for a controller being removed
-# (since load; and now: freed once the controller unbound), and the
-# sideband's line for an interrupter it left to such a controller
+# transfer buffers qc-audio-offload's teardown left to a controller being
+# removed (since load; none may stay on its list: on PCI the controller's
+# devres frees them, elsewhere its unbind), and the sideband's line for an
+# interrupter it left to such a controller
 host_kept() { sed -n 's/.* kept_since_load=\([0-9]*\).*/\1/p' $QC_STATE; }
 V_IR_LEFT='interrupter [0-9]* left to the controller being removed'
 v_left_to_host() {
@@ -246,7 +247,7 @@ dsp_variants_more() {
 dsp_variant_hcremove() {
 	k0=$(host_kept) i0=$(dmesg | grep -c "$V_IR_LEFT")
 	variant hcremove "controller removal (PCI remove)" lc_remove_controller lc_rescan
-	ok_if "${P}controller removal while streaming: buffer kept until the controller unbound, interrupter left to it" \
+	ok_if "${P}controller removal while streaming: buffer and interrupter left to the controller, none kept after" \
 		v_left_to_host "$k0" "$i0"
 }
 
