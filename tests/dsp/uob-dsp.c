@@ -304,7 +304,7 @@ static int enable(int card, int check_fields, struct resp *rs_out)
  * qc-audio-offload's idle_ms: how long it keeps a device's share (and its
  * offload usage) after the last stream; 0 without the parameter.
  */
-static int idle_ms(void)
+static int qc_idle_ms(void)
 {
 	FILE *f = fopen("/sys/module/qc_audio_offload/parameters/idle_ms", "r");
 	int ms = 0;
@@ -323,7 +323,7 @@ static int idle_ms(void)
  */
 static void check_usage_after_disable(const char *usbname)
 {
-	int keep = idle_ms(), usage;
+	int keep = qc_idle_ms(), usage;
 	double t0 = now_ms();
 
 	if (keep > 0)
@@ -420,7 +420,7 @@ static int wait_ind(int ms)
 	return -1;
 }
 
-static int malformed(void)
+static int cmd_malformed(void)
 {
 	/* QMI header + only the enable TLV: the mandatory token is missing */
 	unsigned char msg[] = { QMI_REQUEST, 0x33, 0x00, 0x01, 0x00, 0x04, 0x00,
@@ -539,7 +539,7 @@ static void play_kill(int sig)
 	atomic_store(&play_killed, sig);
 }
 
-static int play(int card, int seconds, int out)
+static int cmd_play(int card, int seconds, int out)
 {
 	char dev[PATH_MAX], intf[PATH_MAX], iommu[128], cmd[1024], st[1024];
 	const char *end = "error";
@@ -682,8 +682,9 @@ static int run_resp_ms = 10000;
 
 static void json_head(const char *msg)
 {
-	printf("uob-parity: {\"scn\": \"%s\", \"step\": %d, \"cmd\": \"%s\", \"client\": %d, \"msg\": \"%s\"",
-	       run_scn, run_stepno, run_cmd, run_client, msg);
+	printf("uob-parity: {\"scn\": \"%s\", \"step\": %d, \"cmd\": \"%s\", ",
+	       run_scn, run_stepno, run_cmd);
+	printf("\"client\": %d, \"msg\": \"%s\"", run_client, msg);
 }
 
 /* header, TLV layout and raw bytes of a QMI message */
@@ -1093,7 +1094,7 @@ static int run_step(char *step)
 	return 0;
 }
 
-static int run(int argc, char **argv)
+static int cmd_run(int argc, char **argv)
 {
 	int i;
 
@@ -1117,7 +1118,10 @@ int main(int argc, char **argv)
 	int card, ret = 0, out = -1;
 
 	if (argc < 2) {
-		fprintf(stderr, "usage: uob-dsp session|enable|disable CARD | enable-wait CARD MS | play CARD SECONDS | malformed | pagesize\n");
+		fprintf(stderr, "usage: uob-dsp session|enable|disable|wait-ind CARD\n");
+		fprintf(stderr, "       uob-dsp enable-wait CARD MS | bench CARD N\n");
+		fprintf(stderr, "       uob-dsp play CARD SECONDS\n");
+		fprintf(stderr, "       uob-dsp malformed | pagesize | run SCENARIO STEP...\n");
 		return 2;
 	}
 	/* what getconf PAGESIZE prints (the guests' busybox has no getconf) */
@@ -1162,11 +1166,11 @@ int main(int argc, char **argv)
 	} else if (!strcmp(argv[1], "bench")) {
 		ret = bench(card, argc > 3 ? atoi(argv[3]) : 200);
 	} else if (!strcmp(argv[1], "play")) {
-		ret = play(card, argc > 3 ? atoi(argv[3]) : 5, out);
+		ret = cmd_play(card, argc > 3 ? atoi(argv[3]) : 5, out);
 	} else if (!strcmp(argv[1], "malformed")) {
-		ret = malformed();
+		ret = cmd_malformed();
 	} else if (!strcmp(argv[1], "run") && argc > 2) {
-		ret = run(argc - 2, argv + 2);
+		ret = cmd_run(argc - 2, argv + 2);
 		qrtr_close(sock);
 		return ret;
 	}
