@@ -103,6 +103,7 @@ v_modprobe_snd() {
 # device's freeze and the platform's pre-snapshot (no image is written:
 # the rig has no swap).
 v_pm_test() {
+	lc_sleep_persist
 	echo "$1" >/sys/power/pm_test || return 1
 	vs=0
 	echo "$2" >/sys/power/state || vs=1
@@ -112,6 +113,7 @@ v_pm_test() {
 # S3: the host wakes the guest (system_wakeup) once QEMU says it is
 # suspended (tests/e2e/e2e.py)
 v_s3() {
+	lc_sleep_persist
 	say "host: wake"
 	echo mem >/sys/power/state
 }

@@ -127,9 +127,28 @@ lc_remove_controller() {
 lc_rescan() { echo 1 >/sys/bus/pci/rescan; }
 lc_usbreset() { uob-usbreset "$(usb_node)" >/dev/null; }
 lc_nothing() { :; }
+# ---- before every sleep: QEMU's stray write on reset-resume ---------------
+# qemu-xhci keeps each slot's output context address across a controller
+# reset and uses it for Evaluate Context without checking that the slot
+# was addressed since (hw/usb/hcd-xhci.c: xhci_evaluate_slot() reads
+# slots[].ctx, set only by xhci_address_slot()).  Every sleep here ends in
+# xhci-hcd reinitialising the controller (xhci_mem_cleanup() frees the old
+# contexts), and a full-speed device's reset-resume then sends exactly
+# that command: usb_reset_and_verify_device() -> usb_ep0_reinit() on the
+# slot xhci_alloc_dev() has just enabled.  QEMU rewrites 20 bytes of the
+# freed page, and now and then what reused it breaks (docs/testing.md,
+# "QEMU's stray write").  So a sleep re-enumerates the device
+# (power/persist=0) unless the caller keeps its reset-resume path
+# (LC_PERSIST=1: one S3 cycle per guest).  The device that comes back has
+# persist=1 again: set before each sleep.
+lc_sleep_persist() {
+	echo "${LC_PERSIST:-0}" >/sys/bus/usb/devices/1-1/power/persist ||
+		say "sleep: power/persist not set"
+}
 # S3: the host wakes the guest (system_wakeup) once QEMU says it is
 # suspended; xhci-hcd may reinitialise the controller on resume
 lc_s3() {
+	lc_sleep_persist
 	say "host: wake"
 	echo mem >/sys/power/state || say "S3: echo mem failed"
 }
@@ -137,6 +156,7 @@ lc_s3() {
 # it), so its path is driven to pm_test's "devices" level: the PM
 # notifiers, every device's suspend and resume, then back after 5 s.
 lc_s2idle_test() {
+	lc_sleep_persist
 	echo devices >/sys/power/pm_test &&
 		echo freeze >/sys/power/state
 	echo none >/sys/power/pm_test
@@ -171,9 +191,14 @@ lc_s3_cycles() {
 	fi
 	i=1
 	while [ "$i" -le "$1" ]; do
+		# the first cycle keeps the device's reset-resume path, with the
+		# usage on the same usb_device (see lc_sleep_persist)
+		LC_PERSIST=0
+		[ "$i" -ne 1 ] || LC_PERSIST=1
 		lc_event "S3 cycle $i" "system sleep" 600 lc_s3 lc_nothing
 		i=$((i + 1))
 	done
+	LC_PERSIST=0
 	say "S3: $(dmesg | grep -c 'Reinit') controller reinit(s) on resume seen"
 }
 
@@ -223,6 +248,7 @@ lc_pm_waits() { dmesg | grep -c 'hibernation: debug: Waiting for'; }
 lc_pm_level_done() { [ "$lc_pm_rc" = 0 ] && [ "$(lc_pm_waits)" -gt "$lc_pm_w0" ]; }
 lc_hibernate_test() {
 	lc_pm_rc=1
+	lc_sleep_persist
 	if echo "$lc_pm_level" >/sys/power/pm_test &&
 		echo disk >/sys/power/state 2>/tmp/lc.pm.err; then
 		lc_pm_rc=0

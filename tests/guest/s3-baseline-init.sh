@@ -9,6 +9,9 @@
 uob_load_stock
 uob_wait_for 300 uob_have_card || fail "card: no USB-Audio card"
 n=${uob_n:-20}
+# the device's reset-resume, where QEMU's stray write happens
+# (lifecycle.sh, lc_sleep_persist); uob_persist=0: re-enumerated instead
+LC_PERSIST=${uob_persist:-1}
 i=1
 while [ "$i" -le "$n" ]; do
 	uob-alsa-floor 0 3 >/dev/null 2>&1 || say "cycle $i: ALSA open failed"
