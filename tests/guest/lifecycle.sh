@@ -57,6 +57,7 @@ lc_event() {
 	lc_n0=$(lc_teardowns "$lc_why")
 	lc_u0=$(usage_of 1-1)
 	lc_t0=$(lc_uptime_ms)
+	LC_SLEEP_DEV=
 	$lc_trigger
 	if lc_wait_client "$lc_bound" && grep -q 'event 1 ' "$lc_log"; then
 		pass "$lc_name: DISCONNECT indication within $((lc_bound / 10)) s ($(( $(lc_uptime_ms) - lc_t0 )) ms)"
@@ -82,6 +83,7 @@ lc_event() {
 		fail "$lc_name: the card did not come back"
 		return
 	fi
+	[ -z "$LC_SLEEP_DEV" ] || lc_sleep_check
 	# a system sleep's stop puts the usage inside usb-offload's at-suspend
 	# window: refused, kept, and put just after resume (usage.c)
 	uob_wait_for 30 lc_usage_is 0
@@ -142,8 +144,21 @@ lc_nothing() { :; }
 # (LC_PERSIST=1: one S3 cycle per guest).  The device that comes back has
 # persist=1 again: set before each sleep.
 lc_sleep_persist() {
+	LC_SLEEP_DEV=$(cat /sys/bus/usb/devices/1-1/devnum)
 	echo "${LC_PERSIST:-0}" >/sys/bus/usb/devices/1-1/power/persist ||
 		say "sleep: power/persist not set"
+}
+# after a sleep lc_event ran: the device kept its number through its
+# reset-resume (LC_PERSIST=1), or came back as a new one
+lc_sleep_check() {
+	lc_dev1=$(cat /sys/bus/usb/devices/1-1/devnum)
+	if [ "${LC_PERSIST:-0}" = 1 ]; then
+		ok_if "$lc_name: the device was reset-resumed (devnum $LC_SLEEP_DEV -> $lc_dev1)" \
+			[ "$lc_dev1" = "$LC_SLEEP_DEV" ]
+	else
+		ok_if "$lc_name: the device was enumerated again (devnum $LC_SLEEP_DEV -> $lc_dev1)" \
+			[ "$lc_dev1" != "$LC_SLEEP_DEV" ]
+	fi
 }
 # S3: the host wakes the guest (system_wakeup) once QEMU says it is
 # suspended; xhci-hcd may reinitialise the controller on resume
@@ -248,7 +263,8 @@ lc_pm_waits() { dmesg | grep -c 'hibernation: debug: Waiting for'; }
 lc_pm_level_done() { [ "$lc_pm_rc" = 0 ] && [ "$(lc_pm_waits)" -gt "$lc_pm_w0" ]; }
 lc_hibernate_test() {
 	lc_pm_rc=1
-	lc_sleep_persist
+	# "freezer" suspends no device: nothing is resumed or enumerated
+	[ "$lc_pm_level" = freezer ] || lc_sleep_persist
 	if echo "$lc_pm_level" >/sys/power/pm_test &&
 		echo disk >/sys/power/state 2>/tmp/lc.pm.err; then
 		lc_pm_rc=0
