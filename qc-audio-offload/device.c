@@ -35,7 +35,6 @@
 #include <kunit/static_stub.h>
 #include <kunit/visibility.h>
 
-#include <uob/backport.h>
 #include <uob/usb_offload.h>
 #include <uob/xhci-sideband.h>
 #include <uob_compat.h>
@@ -177,7 +176,8 @@ static bool uob_qc_dev_linger(struct uob_qc_dev *d)
 {
 	unsigned int ms = READ_ONCE(uob_qc_idle_ms);
 
-	if (!ms || d->udev->state == USB_STATE_NOTATTACHED || uob_usb_host_removing(d->udev))
+	if (!ms || d->udev->state == USB_STATE_NOTATTACHED ||
+	    uob_xhci_sideband_host_removing(d->sb))
 		return false;
 	guard(mutex)(&uob_qc_devs_list.lock);
 	if (uob_qc_devs_list.no_linger)

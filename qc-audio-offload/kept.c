@@ -2,10 +2,11 @@
 /*
  * qc-audio-offload: transfer buffers kept until their controller is gone.
  *
- * While a controller is being removed (uob_usb_host_removing()), xhci-hcd
- * refuses every endpoint drop, and the isochronous TRBs a DSP queued run
- * until the controller driver's remove() halts it: the stream's transfer
- * buffer must outlive the stream's teardown.  Transfer buffers are managed
+ * While a controller is being removed (xhci-hcd's XHCI_STATE_REMOVING:
+ * uob_xhci_sideband_host_removing()), xhci-hcd refuses every endpoint
+ * drop, and the isochronous TRBs a DSP queued run until the controller
+ * driver's remove() halts it: the stream's transfer buffer must outlive
+ * the stream's teardown.  Transfer buffers are managed
  * (dmam) allocations of the controller's sysdev, so:
  *  - where the sysdev is the controller (xhci-pci, most xhci-plat), the
  *    buffer is simply left to devres: the driver core releases it right

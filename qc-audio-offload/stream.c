@@ -33,8 +33,9 @@
  * the drop once its removal has begun, and the endpoint runs until
  * remove() halts the controller.  Then the transfer buffer is kept until
  * the controller's driver has unbound (kept.c) and the event ring is left
- * to xhci-hcd, which frees it after the halt (uob_usb_host_removing());
- * everything else is given back as usual.
+ * to xhci-hcd, which frees it after the halt (both decided on xhci-hcd's
+ * own state: uob_xhci_sideband_host_removing()); everything else is given
+ * back as usual.
  *
  * A stream the driver ends itself and tells the DSP of (a DISCONNECT
  * indication: unbind, reset, unplug, system sleep, module unload) is
@@ -521,7 +522,7 @@ static void uob_qc_xfer_free(struct uob_qc_stream *s, struct usb_device *udev)
 
 	uob_qc_dsp_unmap(&s->xfer);
 	atomic_dec(&uob_qc_counters.xfer_bufs);
-	if (uob_usb_host_removing(udev)) {
+	if (uob_xhci_sideband_host_removing(s->dev->sb)) {
 		dev_info(&udev->dev,
 			 "offload stream %06x: transfer buffer kept until the controller being removed is gone\n",
 			 s->token);

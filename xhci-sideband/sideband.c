@@ -190,6 +190,50 @@ static bool uob_sb_ir_owned(struct xhci_sideband *sb)
 	return owned;
 }
 
+/**
+ * uob_xhci_sideband_host_removing() - is the sideband's controller going?
+ * @sb: a registered sideband
+ *
+ * Not in mainline.  True once xhci-hcd's remove() has begun
+ * (XHCI_STATE_REMOVING, set before it removes either of its HCDs) or the
+ * controller is dead (XHCI_STATE_DYING).  From then on
+ * xhci_check_bandwidth() refuses every endpoint drop (-ENODEV) and 6.12
+ * has no way to stop an endpoint from outside xhci-hcd: an endpoint a DSP
+ * has TRBs queued on runs until remove() halts the controller, after
+ * usbcore has cleared its endpoint table.  What that endpoint can reach
+ * must then outlive the stream: the interrupter (its event ring) is left
+ * to xhci-hcd, which frees every interrupter once halted (xhci_stop() ->
+ * xhci_mem_cleanup()), and the client keeps its transfer buffer until the
+ * controller has gone (qc-audio-offload/kept.c).
+ *
+ * xhci-hcd's own state, not usbcore's: with a USB 3 (shared) HCD, remove()
+ * removes that one first, and all that time the primary HCD's root hub is
+ * still registered (rh_registered) while its devices' drops are refused.
+ * Conversely a root hub unregistered without XHCI_STATE_REMOVING (a glue
+ * driver that does not set it, such as xhci-tegra) leaves the drops
+ * working until xhci_stop(): the drop stops the endpoint, nothing need
+ * outlive it.
+ *
+ * Context: any; takes no lock.  @sb must be registered (sb->xhci is set
+ * from xhci_sideband_register() to xhci_sideband_unregister()).  The
+ * state is read once, without xhci->lock: remove() sets
+ * XHCI_STATE_REMOVING without that lock (6.12 to 7.2: xhci-pci, xhci-plat,
+ * xhci-mtk, xhci-histb), so taking it would order nothing, and both bits
+ * stay set until the controller is started again.  The answers that
+ * matter come after xhci_check_bandwidth() refused a drop, in the thread
+ * that asked for it or after the udev lock that thread held: they see
+ * the bit the refusal saw.  A bit seen before any refusal only keeps the
+ * memory until the controller is gone.
+ *
+ * Return: true while @sb's controller is being removed or is dead.
+ */
+bool uob_xhci_sideband_host_removing(struct xhci_sideband *sb)
+{
+	return READ_ONCE(sb->xhci->xhc_state) &
+	       (XHCI_STATE_REMOVING | XHCI_STATE_DYING);
+}
+EXPORT_SYMBOL_GPL(uob_xhci_sideband_host_removing);
+
 /* Caller must hold sb->mutex.  Never touches offload usage (seed patch 1). */
 static void
 __xhci_sideband_remove_interrupter(struct xhci_sideband *sb)
@@ -201,11 +245,11 @@ __xhci_sideband_remove_interrupter(struct xhci_sideband *sb)
 		return;
 
 	/*
-	 * The controller refused to drop the endpoints whose events go here
+	 * The controller refuses to drop the endpoints whose events go here
 	 * and runs them until it halts: leave the event ring to xhci-hcd,
-	 * which frees every interrupter once halted (uob_usb_host_removing()).
+	 * which frees every interrupter once halted.
 	 */
-	if (uob_usb_host_removing(sb->udev)) {
+	if (uob_xhci_sideband_host_removing(sb)) {
 		dev_info(&sb->udev->dev,
 			 "xHCI interrupter %u left to the controller being removed: freed once it halts\n",
 			 to_priv(sb)->ir_num);

@@ -14,6 +14,7 @@
 
 #include <uob_xhci_compat.h>
 #include <uob/kunit_usb.h>
+#include <uob/kunit_xhci.h>
 #include <uob/usb_offload.h>
 #include <uob/xhci-sideband.h>
 
@@ -256,11 +257,14 @@ static void uob_sb_controller_reinit_frees_interrupter(struct kunit *test)
 }
 
 /*
- * Controller removal: once usb_remove_hcd() has unregistered the root hub,
- * xhci-hcd refuses every endpoint drop and runs the endpoints until it
- * halts, so their events may still land in the event ring.  Removing the
- * interrupter then would free that ring under the controller: the sideband
- * forgets it instead, and xhci_mem_cleanup() frees it after the halt.
+ * Controller removal: once xhci-hcd's remove() has begun
+ * (XHCI_STATE_REMOVING, set before it removes either HCD), it refuses
+ * every endpoint drop and runs the endpoints until it halts, so their
+ * events may still land in the event ring.  Removing the interrupter then
+ * would free that ring under the controller: the sideband forgets it
+ * instead, and xhci_mem_cleanup() frees it after the halt.  With a USB 3
+ * (shared) HCD, remove() removes that one first: all that time the
+ * primary root hub, which a USB 2 device hangs off, is still registered.
  */
 static void uob_sb_interrupter_left_to_removed_host(struct kunit *test)
 {
@@ -274,10 +278,10 @@ static void uob_sb_interrupter_left_to_removed_host(struct kunit *test)
 	KUNIT_ASSERT_GE(test, id, 1);
 	ir = rig->sb->ir;
 
-	/* what usb_remove_hcd() does before it disconnects the devices */
-	hcd->rh_registered = 0;
+	uob_kunit_xhci_removing(test, rig->xhci);
+	KUNIT_EXPECT_TRUE(test, hcd->rh_registered);
 	xhci_sideband_remove_interrupter(rig->sb);
-	hcd->rh_registered = 1;
+	uob_kunit_xhci_removing_end(test, rig->xhci);
 
 	KUNIT_EXPECT_NULL(test, rig->sb->ir);
 	KUNIT_EXPECT_EQ(test, -ENODEV, xhci_sideband_interrupter_id(rig->sb));
@@ -285,6 +289,46 @@ static void uob_sb_interrupter_left_to_removed_host(struct kunit *test)
 	/* the controller halted: xhci_mem_cleanup()'s part */
 	if (rig->xhci->interrupters[id] == ir)
 		xhci_remove_secondary_interrupter(hcd, ir);
+	KUNIT_EXPECT_NULL(test, rig->xhci->interrupters[id]);
+}
+
+/*
+ * uob_xhci_sideband_host_removing() follows xhci-hcd's own state:
+ * XHCI_STATE_REMOVING or XHCI_STATE_DYING (xhci_hc_died()), not whether
+ * usbcore still has the root hub registered.  DYING is set and read back
+ * inside one xhci->lock section, so no interrupt or URB of the running
+ * controller sees it.  A root hub unregistered while xhci-hcd has neither
+ * bit (a glue driver that does not set REMOVING): drops still work, the
+ * interrupter is removed as usual.
+ */
+static void uob_sb_host_removing_is_xhci_state(struct kunit *test)
+{
+	struct uob_sb_rig *rig = uob_sb_rig(test, UOB_KUNIT_ROOT_PORT, true, NULL);
+	struct usb_hcd *hcd = bus_to_hcd(rig->udev->bus);
+	bool removing;
+	int id;
+
+	KUNIT_EXPECT_FALSE(test, uob_xhci_sideband_host_removing(rig->sb));
+	uob_kunit_xhci_removing(test, rig->xhci);
+	KUNIT_EXPECT_TRUE(test, uob_xhci_sideband_host_removing(rig->sb));
+	uob_kunit_xhci_removing_end(test, rig->xhci);
+	KUNIT_EXPECT_FALSE(test, uob_xhci_sideband_host_removing(rig->sb));
+
+	spin_lock_irq(&rig->xhci->lock);
+	rig->xhci->xhc_state |= XHCI_STATE_DYING;
+	removing = uob_xhci_sideband_host_removing(rig->sb);
+	rig->xhci->xhc_state &= ~XHCI_STATE_DYING;
+	spin_unlock_irq(&rig->xhci->lock);
+	KUNIT_EXPECT_TRUE(test, removing);
+
+	KUNIT_ASSERT_EQ(test, 0, xhci_sideband_create_interrupter(rig->sb, 1, false, 0, 0));
+	id = xhci_sideband_interrupter_id(rig->sb);
+	KUNIT_ASSERT_GE(test, id, 1);
+	hcd->rh_registered = 0;
+	removing = uob_xhci_sideband_host_removing(rig->sb);
+	xhci_sideband_remove_interrupter(rig->sb);
+	hcd->rh_registered = 1;
+	KUNIT_EXPECT_FALSE(test, removing);
 	KUNIT_EXPECT_NULL(test, rig->xhci->interrupters[id]);
 }
 
@@ -546,6 +590,7 @@ static struct kunit_case uob_sideband_cases[] = {
 	KUNIT_CASE(uob_sb_intr_num_honoured_or_refused),
 	KUNIT_CASE_PARAM(uob_sb_controller_reinit_frees_interrupter, uob_sb_reinit_gen_params),
 	KUNIT_CASE(uob_sb_interrupter_left_to_removed_host),
+	KUNIT_CASE(uob_sb_host_removing_is_xhci_state),
 	KUNIT_CASE(uob_sb_endpoint_buffer_is_tr_dequeue),
 	KUNIT_CASE(uob_sb_remove_endpoint_gives_it_back),
 	KUNIT_CASE(uob_sb_endpoint_without_ring_is_einval),

@@ -93,4 +93,7 @@ int xhci_sideband_interrupter_id(struct xhci_sideband *sb);
 void xhci_sideband_notify_ep_ring_free(struct xhci_sideband *sb,
 				       unsigned int ep_index);
 
+/* Not in mainline (see xhci-sideband/sideband.c): its own name, no clash. */
+bool uob_xhci_sideband_host_removing(struct xhci_sideband *sb);
+
 #endif /* _UOB_XHCI_SIDEBAND_H */

@@ -12,9 +12,9 @@
 
 #include <uob_xhci_compat.h>
 
+#include <uob/kunit_xhci.h>
 #include <uob/usb_offload.h>
 #include <uob/xhci-sideband.h>
-#include <uob_xhci_compat.h>
 
 #include "../../usb-offload/offload_state.h"	/* its at-suspend marker */
 #include "../device.h"
@@ -509,14 +509,19 @@ void uob_qc_refused_put_is_kept(struct kunit *test)
 }
 
 /*
- * A stream that ends while its controller is being removed: xhci-hcd would
- * refuse the endpoint drop and run the DSP's TRBs until it halts, so the
+ * A stream that ends while its controller is being removed: xhci-hcd
+ * refuses the endpoint drop once its remove() has begun
+ * (XHCI_STATE_REMOVING) and runs the DSP's TRBs until it halts, so the
  * transfer buffer is not freed by the teardown, and the interrupter (its
- * event ring) is left to xhci-hcd.  The removal is what usb_remove_hcd()
- * does first (rh_registered = 0).  On this rig the sysdev is the PCI
- * controller itself: its devres frees the buffer after remove().  Where
- * the sysdev is another device (dwc3's glue), the buffer waits on a list
- * for the controller's unbind: checked with a stand-in controller.
+ * event ring) is left to xhci-hcd.  The root hub stays registered all
+ * along: with a USB 3 (shared) HCD, remove() removes that one first, and a
+ * USB 2 device unplugged or unbound meanwhile ends its stream with the
+ * primary root hub registered.  The stream parks (the drop was refused),
+ * usbcore then clears its endpoint table as usb_disable_device() does,
+ * and the device's deletion releases it.  On this rig the sysdev is the
+ * PCI controller itself: its devres frees the buffer after remove().
+ * Where the sysdev is another device (dwc3's glue), the buffer waits on a
+ * list for the controller's unbind: checked with a stand-in controller.
  */
 void uob_qc_stream_end_during_controller_removal(struct kunit *test)
 {
@@ -525,9 +530,11 @@ void uob_qc_stream_end_during_controller_removal(struct kunit *test)
 	struct device *sysdev = r->udev->bus->sysdev;
 	struct device *other = &r->udev->dev;	/* a controller that is not the sysdev */
 	struct xhci_interrupter *ir;
+	struct usb_host_interface *as;
 	struct uob_uaudio_resp resp;
 	int kept0, total0, total;
 	dma_addr_t dma;
+	unsigned int i;
 	void *buf;
 
 	kept0 = uob_qc_kept_count(&total0);
@@ -535,10 +542,34 @@ void uob_qc_stream_end_during_controller_removal(struct kunit *test)
 	KUNIT_ASSERT_GE(test, resp.interrupter_num, 1);
 	ir = r->xhci->interrupters[resp.interrupter_num];
 	KUNIT_ASSERT_NOT_NULL(test, ir);
+	as = uob_qc_active_as(r->udev);
+	KUNIT_ASSERT_NOT_NULL(test, as);
 
-	hcd->rh_registered = 0;
+	uob_kunit_xhci_removing(test, r->xhci);
+	KUNIT_EXPECT_TRUE(test, hcd->rh_registered);
 	uob_qc_disable_ok(test, r);
-	hcd->rh_registered = 1;
+	/* the drop was refused: parked, nothing the endpoint reaches given back */
+	KUNIT_EXPECT_PTR_EQ(test, as, uob_qc_active_as(r->udev));
+	KUNIT_EXPECT_EQ(test, 1, atomic_read(&uob_qc_counters.streams));
+	KUNIT_EXPECT_EQ(test, 1, atomic_read(&uob_qc_counters.xfer_bufs));
+
+	/*
+	 * usb_disable_device()'s second pass, under the udev lock: usbcore
+	 * forgets the endpoints xhci-hcd did not drop; then the device's
+	 * deletion (BUS_NOTIFY_DEL_DEVICE) releases the parked stream.
+	 */
+	usb_lock_device(r->udev);
+	for (i = 0; i < as->desc.bNumEndpoints; i++) {
+		const struct usb_endpoint_descriptor *d = &as->endpoint[i].desc;
+
+		if (usb_endpoint_dir_in(d))
+			r->udev->ep_in[usb_endpoint_num(d)] = NULL;
+		else
+			r->udev->ep_out[usb_endpoint_num(d)] = NULL;
+	}
+	KUNIT_EXPECT_EQ(test, 1U, uob_qc_release_parked(r->udev, false));
+	usb_unlock_device(r->udev);
+	KUNIT_EXPECT_TRUE(test, hcd->rh_registered);
 
 	KUNIT_EXPECT_EQ(test, 0, atomic_read(&uob_qc_counters.streams));
 	KUNIT_EXPECT_EQ(test, 0, atomic_read(&uob_qc_counters.xfer_bufs));
@@ -548,7 +579,9 @@ void uob_qc_stream_end_during_controller_removal(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kept0, uob_qc_kept_count(&total));
 	KUNIT_EXPECT_EQ(test, total0 + 1, total);
 	KUNIT_EXPECT_PTR_EQ(test, ir, r->xhci->interrupters[resp.interrupter_num]);
-	/* xhci_mem_cleanup()'s part, on a controller that really goes on */
+	/* the controller goes on: the drop now works; xhci_mem_cleanup()'s part */
+	uob_kunit_xhci_removing_end(test, r->xhci);
+	KUNIT_EXPECT_EQ(test, 0, usb_set_interface(r->udev, as->desc.bInterfaceNumber, 0));
 	if (r->xhci->interrupters[resp.interrupter_num] == ir)
 		xhci_remove_secondary_interrupter(hcd, ir);
 
