@@ -16,6 +16,15 @@
  * back: the DSP's view of the event ring, the interrupter, the usage, the
  * sideband.
  *
+ * An idle share keeps its device awake: it holds a runtime-PM reference on
+ * the udev, taken (without resuming) when the share goes idle, from an
+ * active device only, and dropped when the share is reused or given back.
+ * Otherwise the device would autosuspend once idle_ms outlives its
+ * autosuspend delay, the root hubs and the controller after it, and a
+ * controller reinitialised on runtime resume (xhci_resume(): "Reinit")
+ * frees every interrupter, ours included: the next enable would hand the
+ * DSP a freed event ring.
+ *
  * Locking: a device's state is created, changed and freed only with its
  * udev device lock held.  uob_qc_devs_list.lock protects the list, each
  * entry's idle mark and deadline, and the no-linger flag; a leaf lock,
@@ -27,6 +36,7 @@
  */
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/pm_runtime.h>
 #include <linux/scatterlist.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
@@ -48,9 +58,10 @@ MODULE_PARM_DESC(intr_num,
 		 "xHCI interrupter for the DSP; 0 (default): q6usb's where loaded, else the first free");
 
 /*
- * 1 s: below usbcore's autosuspend delay (2 s), so the share of a device
- * whose PCM was closed is given back while the device is still awake: the
- * usage put needs no resume, and the device then autosuspends on time.
+ * 1 s: an idle share keeps its device awake (uob_qc_dev_linger()), so the
+ * device autosuspends idle_ms plus its autosuspend delay after its PCM was
+ * closed; below usbcore's delay (2 s), that is little later than without
+ * the share.  Any value is safe: the usage put never needs a resume.
  */
 unsigned int uob_qc_idle_ms = 1000;
 module_param_named(idle_ms, uob_qc_idle_ms, uint, 0644);
@@ -143,22 +154,44 @@ static struct uob_qc_dev *uob_qc_find_dev(struct usb_device *udev)
 }
 
 /*
+ * Drop the runtime-PM reference an idle share holds (taken by
+ * uob_qc_dev_linger()), as usbcore's usb_autosuspend_device() does under
+ * the udev lock, but asynchronously: the device autosuspends its delay
+ * from now, never in our call.
+ */
+static void uob_qc_dev_wake_put(struct usb_device *udev)
+	__must_hold(&udev->dev.mutex)
+{
+	device_lock_assert(&udev->dev);
+	pm_runtime_mark_last_busy(&udev->dev);
+	pm_runtime_put_autosuspend(&udev->dev);
+}
+
+/*
  * Give the share back, in mainline's order.  The device leaves the list
  * first: a debugfs reader (uob_qc_dev_show(), under the list lock only)
  * must never reach a sideband that is being freed.  The offload usage is
- * dropped right after the interrupter is removed (seed patch 2).
+ * dropped right after the interrupter is removed (seed patch 2).  An idle
+ * share's runtime-PM reference goes last, once nothing of the share is
+ * left for the controller to free.
  */
 static void uob_qc_dev_release(struct uob_qc_dev *d)
 	__must_hold(&d->udev->dev.mutex)
 {
+	bool idle;
+
 	device_lock_assert(&d->udev->dev);
-	scoped_guard(mutex, &uob_qc_devs_list.lock)
+	scoped_guard(mutex, &uob_qc_devs_list.lock) {
 		list_del(&d->node);
+		idle = d->idle;
+	}
 
 	uob_qc_dsp_unmap(&d->evt);
 	xhci_sideband_remove_interrupter(d->sb);
 	uob_qc_usage_put(d->udev, &d->pending);
 	uob_qc_sb_unregister(d->sb);
+	if (idle)
+		uob_qc_dev_wake_put(d->udev);
 
 	atomic_dec(&uob_qc_devs);
 	usb_put_dev(d->udev);
@@ -169,22 +202,41 @@ static void uob_qc_dev_release(struct uob_qc_dev *d)
 /*
  * Mark @d idle until idle_ms from now, unless sharing must end at once:
  * idle_ms is 0, the system goes to sleep or the module away (no_linger),
- * or the device or its controller is going.  Return: marked.
+ * the device or its controller is going, or the device is not
+ * runtime-active.
+ *
+ * The rule: an idle share holds one runtime-PM reference on its udev, so
+ * that neither the device nor (through the root hub) its controller can
+ * runtime-suspend while the share is kept: a controller reinitialised on
+ * its runtime resume frees our interrupter and event ring.  It is taken
+ * here without resuming, only if the device is active (the stream's PCM
+ * was just closed: it is, unless its autosuspend delay is 0 and it went
+ * already; then nothing is kept), and dropped by uob_qc_dev_wake_put()
+ * when the share is reused (uob_qc_dev_get()) or given back
+ * (uob_qc_dev_release()), the only two places that end an idle share.
+ * Return: marked (and the reference taken).
  */
 static bool uob_qc_dev_linger(struct uob_qc_dev *d)
 	__must_hold(&d->udev->dev.mutex)
 {
 	unsigned int ms = READ_ONCE(uob_qc_idle_ms);
 
+	device_lock_assert(&d->udev->dev);
 	if (!ms || d->udev->state == USB_STATE_NOTATTACHED ||
 	    uob_xhci_sideband_host_removing(d->sb))
 		return false;
-	guard(mutex)(&uob_qc_devs_list.lock);
-	if (uob_qc_devs_list.no_linger)
+	/* under the PM lock: RPM_ACTIVE, and no runtime suspend from now */
+	if (uob_pm_runtime_get_if_active(&d->udev->dev) != 1)
 		return false;
-	d->idle = true;
-	d->idle_until = jiffies + msecs_to_jiffies(ms);
-	return true;
+	scoped_guard(mutex, &uob_qc_devs_list.lock) {
+		if (!uob_qc_devs_list.no_linger) {
+			d->idle = true;
+			d->idle_until = jiffies + msecs_to_jiffies(ms);
+			return true;
+		}
+	}
+	uob_qc_dev_wake_put(d->udev);
+	return false;
 }
 
 /*
@@ -220,12 +272,16 @@ static void uob_qc_idle_schedule(void)
  *
  * When the last stream goes, the share is kept idle for idle_ms if
  * @linger (the idle work gives it back then, uob_qc_dev_release_idle()
- * earlier), else given back at once (also see uob_qc_dev_linger()).
+ * earlier), else given back at once (also see uob_qc_dev_linger()).  An
+ * idle share holds a runtime-PM reference on the device (taken here
+ * without resuming, only from an active device; else the share is given
+ * back at once), so the device stays awake while it is kept.
  *
  * Context: the caller holds the udev lock; on the disconnect path usbcore
  * holds it for us.
  */
 void uob_qc_dev_put(struct uob_qc_dev *d, bool linger)
+	__must_hold(&d->udev->dev.mutex)
 {
 	device_lock_assert(&d->udev->dev);
 	if (--d->streams)
@@ -241,6 +297,9 @@ void uob_qc_dev_put(struct uob_qc_dev *d, bool linger)
  * uob_qc_dev_release_idle() - give back @udev's idle share now
  * @udev: the device
  * @expired: only if its idle time is up (the idle work)
+ *
+ * The share's runtime-PM reference on @udev is dropped last, without
+ * waiting for a suspend (the device autosuspends its delay later).
  *
  * Context: the caller holds @udev's lock (usbcore does on its disconnect
  * and unbind paths).
@@ -314,7 +373,8 @@ void uob_qc_dev_set_linger(bool linger)
  *
  * System sleep (xhci-hcd's reinit on resume frees every interrupter) and
  * module unload.  An enable that commits after the scan took its share
- * while linger was still allowed, and ends it without lingering.
+ * while linger was still allowed, and ends it without lingering.  Each
+ * share's runtime-PM reference on its device is dropped with it.
  *
  * Context: process context; takes udev locks, so the caller holds none.
  */
@@ -382,13 +442,16 @@ static int uob_qc_event_ring_setup(struct uob_qc_dev *d)
  *
  * The first stream of a device registers its sideband, takes the offload
  * usage, creates the interrupter and maps its event ring; later ones share
- * them, and so does the next enable while the share is idle.
+ * them, and so does the next enable while the share is idle: then the
+ * runtime-PM reference the idle share held on @udev is dropped (the
+ * stream's open PCM keeps the device awake from here).
  *
  * Context: the caller holds the udev lock.
  *
  * Return: the device, or an ERR_PTR() with nothing taken.
  */
 struct uob_qc_dev *uob_qc_dev_get(struct usb_device *udev, struct usb_interface *intf)
+	__must_hold(&udev->dev.mutex)
 {
 	struct uob_qc_dev *d = uob_qc_find_dev(udev);
 	int ret;
@@ -396,9 +459,10 @@ struct uob_qc_dev *uob_qc_dev_get(struct usb_device *udev, struct usb_interface 
 	device_lock_assert(&udev->dev);
 	if (d) {
 		if (!d->streams++) {
-			/* an idle share: taken again as it is */
+			/* an idle share: taken again as it is, awake all along */
 			scoped_guard(mutex, &uob_qc_devs_list.lock)
 				d->idle = false;
+			uob_qc_dev_wake_put(udev);
 		}
 		return d;
 	}

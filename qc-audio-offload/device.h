@@ -26,7 +26,8 @@ struct xhci_sideband;
  * @udev: the device (referenced); we hold one offload usage reference on it
  * @sb: its xHCI sideband
  * @streams: offloaded streams on it
- * @idle: no stream, kept for the next enable until @idle_until (jiffies)
+ * @idle: no stream, kept for the next enable until @idle_until (jiffies);
+ *	then we hold a runtime-PM reference on @udev (see uob_qc_dev_linger())
  * @idle_until: when the idle work gives it back
  * @evt: the event ring as handed to the DSP
  * @pending: record for a usage put that is refused at teardown (see
