@@ -6,6 +6,7 @@
 #include <kunit/static_stub.h>
 #include <kunit/test.h>
 #include <linux/dma-mapping.h>
+#include <linux/pm_runtime.h>
 #include <linux/suspend.h>
 #include <linux/usb.h>
 #include <linux/usb/hcd.h>
@@ -669,7 +670,11 @@ static void uob_qc_linger(struct kunit *test, unsigned int ms)
 /*
  * What is held while nothing streams and the share is idle: the usage,
  * the device, its interrupter and the event ring's mapping of @held (a
- * snapshot with one stream), the streams and transfer buffers of @none.
+ * snapshot with one stream), the streams and transfer buffers of @none,
+ * and one runtime-PM reference on the device more than @none (device.c:
+ * the device, hence its controller, must not runtime-suspend meanwhile).
+ * Every way the share ends puts that back: uob_qc_expect_same() compares
+ * the count too.
  */
 static void uob_qc_expect_idle(struct kunit *test, struct uob_qc_rig *r,
 			       const struct uob_qc_snap *none, const struct uob_qc_snap *held)
@@ -678,6 +683,10 @@ static void uob_qc_expect_idle(struct kunit *test, struct uob_qc_rig *r,
 
 	uob_qc_snap(r, &now);
 	KUNIT_EXPECT_EQ_MSG(test, held->usage, now.usage, "usage not kept while idle");
+	KUNIT_EXPECT_EQ_MSG(test, none->rpm + 1, now.rpm,
+			    "no runtime-PM reference on the device while its share is idle");
+	KUNIT_EXPECT_TRUE_MSG(test, pm_runtime_active(&r->udev->dev),
+			      "device not runtime-active while its share is idle");
 	KUNIT_EXPECT_EQ(test, held->devs, now.devs);
 	KUNIT_EXPECT_EQ(test, held->interrupters, now.interrupters);
 	KUNIT_EXPECT_EQ(test, none->mappings + 1, now.mappings);	/* the event ring */
@@ -742,6 +751,29 @@ void uob_qc_idle_short_after_long(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, none.devs + 1, atomic_read(&uob_qc_devs));
 	KUNIT_EXPECT_TRUE_MSG(test, uob_qc_wait_count(&uob_qc_devs, none.devs, 3000),
 			      "a 300 ms idle share waited for the work of a 60 s one");
+	uob_qc_expect_same(test, r, &none);
+}
+
+/*
+ * A share is kept idle only on a runtime-active device, whose reference
+ * device.c takes without a resume: with the device's runtime PM disabled
+ * (not "active" for pm_runtime_get_if_active()), the last disable gives
+ * the share back at once, and takes no reference.
+ */
+void uob_qc_idle_needs_active_device(struct kunit *test)
+{
+	struct uob_qc_rig *r = uob_qc_rig(test, UOB_KUNIT_ROOT_PORT);
+	struct uob_uaudio_resp resp;
+	struct uob_qc_snap none;
+
+	uob_qc_linger(test, 60000);
+	uob_qc_snap(r, &none);
+	uob_qc_enable_ok(test, r, &resp);
+	pm_runtime_disable(&r->udev->dev);
+	uob_qc_disable_ok(test, r);
+	pm_runtime_enable(&r->udev->dev);
+	KUNIT_EXPECT_EQ_MSG(test, none.devs, atomic_read(&uob_qc_devs),
+			    "a share kept idle on a device that is not runtime-active");
 	uob_qc_expect_same(test, r, &none);
 }
 

@@ -60,9 +60,13 @@ struct uob_qc_rig {
 	int card;
 };
 
-/* What a session holds; compared before and after every failing request. */
+/*
+ * What a session holds; compared before and after every failing request.
+ * @rpm: the device's runtime-PM usage count (an idle share holds one).
+ */
 struct uob_qc_snap {
 	int usage;
+	int rpm;
 	int streams, devs, mappings, xfer_bufs;
 	unsigned long interrupters;
 };
@@ -131,6 +135,7 @@ void uob_qc_stream_end_during_controller_removal(struct kunit *test);
 void uob_qc_unload_tells_the_dsp(struct kunit *test);
 void uob_qc_idle_share_reused(struct kunit *test);
 void uob_qc_idle_short_after_long(struct kunit *test);
+void uob_qc_idle_needs_active_device(struct kunit *test);
 void uob_qc_unbind_ends_idle_share(struct kunit *test);
 void uob_qc_reset_ends_idle_share(struct kunit *test);
 void uob_qc_sleep_ends_idle_share(struct kunit *test);

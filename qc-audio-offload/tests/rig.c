@@ -251,6 +251,7 @@ void uob_qc_snap(struct uob_qc_rig *r, struct uob_qc_snap *s)
 	unsigned int i;
 
 	s->usage = uob_kunit_offload_usage(r->udev);
+	s->rpm = atomic_read(&r->udev->dev.power.usage_count);
 	s->streams = atomic_read(&uob_qc_counters.streams);
 	s->devs = atomic_read(&uob_qc_devs);
 	s->mappings = (int)uob_qc_dsp_in_use();
@@ -268,6 +269,7 @@ void uob_qc_expect_same(struct kunit *test, struct uob_qc_rig *r,
 
 	uob_qc_snap(r, &b);
 	KUNIT_EXPECT_EQ(test, a->usage, b.usage);
+	KUNIT_EXPECT_EQ_MSG(test, a->rpm, b.rpm, "the device's runtime-PM usage count");
 	KUNIT_EXPECT_EQ(test, a->streams, b.streams);
 	KUNIT_EXPECT_EQ(test, a->devs, b.devs);
 	KUNIT_EXPECT_EQ(test, a->mappings, b.mappings);

@@ -331,6 +331,7 @@ static struct kunit_case uob_qc_cases[] = {
 	KUNIT_CASE(uob_qc_unload_tells_the_dsp),
 	KUNIT_CASE(uob_qc_idle_share_reused),
 	KUNIT_CASE(uob_qc_idle_short_after_long),
+	KUNIT_CASE(uob_qc_idle_needs_active_device),
 	KUNIT_CASE_SLOW(uob_qc_unbind_ends_idle_share),
 	KUNIT_CASE_SLOW(uob_qc_reset_ends_idle_share),
 	KUNIT_CASE(uob_qc_sleep_ends_idle_share),
