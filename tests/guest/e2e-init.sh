@@ -22,6 +22,7 @@ sed 's/^/uob-e2e:   /' /tmp/s.log
 ok_if "enable/disable session" [ $r -eq 0 ]
 ok_if "usage back to 0" [ "$(usage_of 1-1)" = 0 ]
 
+IDLE_MS=/sys/module/qc_audio_offload/parameters/idle_ms
 # 2b. the device's share is kept idle_ms after the last disable, for the
 #     next enable (same interrupter), then given back: the usage is 1 in
 #     between and 0 after (idle_ms=6000 here, and the check 2 s in says how
@@ -49,6 +50,74 @@ wait_for 100 usage_is_0
 ok_if "idle share: usage 0 after idle_ms" usage_is_0
 ok_if "idle share: nothing left after idle_ms" idle_now
 echo 1000 >/sys/module/qc_audio_offload/parameters/idle_ms
+
+# 2c. an idle share keeps its device runtime-active (device.c): idle_ms
+#     (60 s) far above the device's autosuspend delay (0.5 s here), the
+#     device, its root hub and the controller on "auto".  The device must
+#     stay active, one runtime-PM reference more, while its share is idle
+#     (else it, the root hub, then the controller may runtime-suspend, and
+#     a controller reinitialised on resume frees the share's interrupter);
+#     the next enable reuses the share; once the share is given back the
+#     device autosuspends.  qemu-xhci itself cannot runtime-suspend here (no
+#     PCI PM capability: hcd-pci keeps its probe's reference, its
+#     runtime_usage stays 2 on "auto"), so the reinit is not reproduced: the
+#     device's runtime PM is what is asserted.
+PMU=/sys/bus/usb/devices/1-1/power
+PMH=$(readlink -f /sys/bus/usb/devices/usb1/..)/power
+pm_was="$(cat $PMU/control) $(cat $PMU/autosuspend_delay_ms) $(cat "$PMH/control")"
+dev_rpm() { cat $PMU/runtime_status; }
+dev_rpm_usage() { cat $PMU/runtime_usage; }
+dev_suspended() { [ "$(dev_rpm)" = suspended ]; }
+evt_of() { grep -o '"mem.evt.iova": [0-9]*' "$1" | head -1 | grep -o '[0-9]*$'; }
+echo auto >"$PMH/control"
+echo 500 >$PMU/autosuspend_delay_ms
+echo auto >$PMU/control
+wait_for 50 dev_suspended
+ok_if "idle pm: without a share the device autosuspends (delay 0.5 s)" dev_suspended
+u0=$(dev_rpm_usage)
+echo 60000 >$IDLE_MS
+uob-dsp run idle-5 en dis >/tmp/i5.log 2>&1
+ok_if "idle pm: enable + disable" ok_statuses /tmp/i5.log
+ok_if "idle pm: the share is idle" grep -q '^device 1-1 .* streams=0 .* idle left_ms=' $QC_STATE
+sleep 3
+say "idle pm: 3 s into the idle share: device $(dev_rpm), runtime_usage $(dev_rpm_usage) (was $u0)"
+ok_if "idle pm: the device stays runtime-active while its share is idle" [ "$(dev_rpm)" = active ]
+ok_if "idle pm: one runtime-PM reference more while the share is idle" \
+	[ "$(dev_rpm_usage)" = $((u0 + 1)) ]
+uob-dsp enable 0 >/tmp/i6.log 2>&1; r=$?
+sed 's/^/uob-e2e:   /' /tmp/i6.log
+# the enable's checks against the guest pass (uob-dsp enable: its client
+# then goes away, which ends the stream as a disable does: idle again)
+ok_if "idle pm: the next enable, checked against the guest" [ $r -eq 0 ]
+i5=$(intr_of /tmp/i5.log); e5=$(evt_of /tmp/i5.log)
+i6=$(grep -o ' interrupter [0-9]*' /tmp/i6.log | head -1 | grep -o '[0-9]*$')
+e6=$(grep -o 'event ring iova 0x[0-9a-f]*' /tmp/i6.log | head -1 | grep -o '0x[0-9a-f]*$')
+e6=$((${e6:-0}))
+ok_if "idle pm: it reuses the share: interrupter ${i5:-?} = ${i6:-?}" \
+	sh -c "[ -n '$i5' ] && [ '$i5' = '$i6' ]"
+ok_if "idle pm: ... and event ring (iova ${e5:-?} = $e6)" sh -c "[ -n '$e5' ] && [ '$e5' = '$e6' ]"
+# lost=0: the enable found the share's interrupter still in the
+# controller's table (xhci-sideband's uob_sb_ir_owned())
+ok_if "idle pm: interrupter ${i6:-?} still the controller's (sideband: lost=0)" \
+	grep -q "^1-1 .* interrupter=${i6:-x} lost=0 " $DBG/sideband
+ok_if "idle pm: no interrupter freed by a controller reinit" \
+	sh -c "! dmesg | grep -q 'freed by the controller (reinitialised)'"
+share_idle() { grep -q '^device 1-1 .* streams=0 .* idle left_ms=' $QC_STATE; }
+wait_for 50 share_idle
+ok_if "idle pm: idle again once that client is gone" share_idle
+# given back after idle_ms (1 s now: the last enable + disable reuse it)
+echo 1000 >$IDLE_MS
+uob-dsp run idle-7 en dis >/tmp/i7.log 2>&1
+ok_if "idle pm: enable + disable on the share" ok_statuses /tmp/i7.log
+wait_for 50 idle_now
+ok_if "idle pm: the share given back after idle_ms" idle_now
+wait_for 50 dev_suspended
+ok_if "idle pm: then the device autosuspends" dev_suspended
+ok_if "idle pm: runtime-PM references back to $u0" [ "$(dev_rpm_usage)" = "$u0" ]
+set -- $pm_was
+echo "$1" >$PMU/control
+echo "$2" >$PMU/autosuspend_delay_ms
+echo "$3" >"$PMH/control"
 
 # 3. malformed request -> QMI error, nothing changes
 ok_if "malformed request refused" uob-dsp malformed
@@ -83,7 +152,6 @@ ok_if "replug: new session" [ $? -eq 0 ]
 
 # 6b. hot-unplug while the device's share is idle (idle_ms=60000): given
 #     back at once by the unbinds, not by the deletion's fallback nor later
-IDLE_MS=/sys/module/qc_audio_offload/parameters/idle_ms
 echo 60000 >$IDLE_MS
 uob-dsp run idle-3 en dis >/tmp/i3.log 2>&1
 ok_if "idle unplug: the share is idle" grep -q '^device 1-1 .* idle left_ms=' $QC_STATE
