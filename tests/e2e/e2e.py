@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 """Drive the e2e guest: boot QEMU, relay console, act on the guest's
 "uob-e2e: host: <cmd>" requests through the HMP monitor (hot-unplug and
-re-plug of the usb-audio device, waking the guest from S3), judge the
+re-plug of the usb-audio device, waking the guest from S3, reading the
+controller's registers of an interrupter), judge the
 "uob-e2e: PASS|FAIL" lines.
 
 usage: e2e.py KERNEL INITRD LOG [TIMEOUT]
@@ -55,6 +56,33 @@ def hmp(path, cmd):
         pass
     s.close()
     return out.decode(errors="replace")
+
+
+def xp32(path, addr):
+    """A 32-bit read of guest physical memory or MMIO through the monitor."""
+    m = re.search(r"[0-9a-f]{8,16}: (0x[0-9a-f]+)", hmp(path, f"xp /1wx {addr:#x}"))
+    return int(m.group(1), 16) if m else None
+
+
+def xhci_ir(path, args):
+    """"host: xhci-ir BAR N DMA SIZE [NAME]": the controller's own view of
+    its interrupter N, from its xHCI runtime registers (BAR: the MMIO base)
+    read through the monitor: one event ring segment (ERSTSZ) and the
+    dequeue pointer (ERDP) inside the event ring the DSP was given (DMA,
+    SIZE).  A TAP line; True if it holds."""
+    bar, n, dma, size = (int(a, 0) for a in args[:4])
+    name = " ".join(args[4:]) or "the controller's interrupter"
+    rtsoff = xp32(path, bar + 0x18)
+    ir = bar + (rtsoff & ~0x1f) + 0x20 + 32 * n if rtsoff is not None else None
+    regs = [xp32(path, ir + off) for off in (0x08, 0x18, 0x1c)] if ir else [None]
+    if None in regs:
+        print(f"not ok - {name} {n}: its registers could not be read", flush=True)
+        return False
+    erstsz, erdp = regs[0] & 0xffff, (regs[2] << 32 | regs[1]) & ~0xf
+    ok = erstsz == 1 and dma <= erdp < dma + size
+    print(f"{'ok' if ok else 'not ok'} - {name} {n}: ERSTSZ {erstsz} (1), "
+          f"ERDP {erdp:#x} in the event ring {dma:#x}+{size:#x}", flush=True)
+    return ok
 
 
 def waker(path):
@@ -149,6 +177,11 @@ def main():
                     # scripts/dsp-stream.sh: when did the audio stop?)
                     size = os.path.getsize(wav) if os.path.exists(wav) else 0
                     print(f"# wavsize {msg.split()[2]} {size} {time.time():.3f}", flush=True)
+                elif msg.startswith("host: xhci-ir "):
+                    if xhci_ir(mon, msg.split()[2:]):
+                        passed += 1
+                    else:
+                        failed += 1
                 elif msg == "host: wake":
                     threading.Thread(target=waker, args=(mon,), daemon=True).start()
                 elif msg == "done":
