@@ -58,10 +58,10 @@ echo 1000 >/sys/module/qc_audio_offload/parameters/idle_ms
 #     (else it, the root hub, then the controller may runtime-suspend, and
 #     a controller reinitialised on resume frees the share's interrupter);
 #     the next enable reuses the share; once the share is given back the
-#     device autosuspends.  qemu-xhci itself cannot runtime-suspend here (no
-#     PCI PM capability: hcd-pci keeps its probe's reference, its
-#     runtime_usage stays 2 on "auto"), so the reinit is not reproduced: the
-#     device's runtime PM is what is asserted.
+#     device autosuspends.  qemu-xhci itself cannot runtime-suspend here:
+#     hcd-pci keeps its probe's runtime-PM reference where
+#     pci_dev_run_wake() is false (its runtime_usage stays 2 on "auto"), so
+#     the reinit is not reproduced: the device's runtime PM is asserted.
 PMU=/sys/bus/usb/devices/1-1/power
 PMH=$(readlink -f /sys/bus/usb/devices/usb1/..)/power
 pm_was="$(cat $PMU/control) $(cat $PMU/autosuspend_delay_ms) $(cat "$PMH/control")"
