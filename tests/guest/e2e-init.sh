@@ -67,6 +67,15 @@ PMH=$(readlink -f /sys/bus/usb/devices/usb1/..)/power
 pm_was="$(cat $PMU/control) $(cat $PMU/autosuspend_delay_ms) $(cat "$PMH/control")"
 dev_rpm() { cat $PMU/runtime_status; }
 dev_rpm_usage() { cat $PMU/runtime_usage; }
+# power/runtime_usage needs CONFIG_PM_ADVANCED_DEBUG (Debian's kernels have
+# it, the debug kernel has not): without it, the count is not checked
+dev_rpm_usage_is() {	# NAME WANT
+	if [ -e $PMU/runtime_usage ]; then
+		ok_if "$1" [ "$(dev_rpm_usage)" = "$2" ]
+	else
+		say "SKIP $1: no power/runtime_usage on this kernel"
+	fi
+}
 dev_suspended() { [ "$(dev_rpm)" = suspended ]; }
 evt_of() { grep -o '"mem.evt.iova": [0-9]*' "$1" | head -1 | grep -o '[0-9]*$'; }
 echo auto >"$PMH/control"
@@ -74,16 +83,15 @@ echo 500 >$PMU/autosuspend_delay_ms
 echo auto >$PMU/control
 wait_for 100 dev_suspended
 ok_if "idle pm: without a share the device autosuspends (delay 0.5 s)" dev_suspended
-u0=$(dev_rpm_usage)
+u0=$(dev_rpm_usage 2>/dev/null)
 echo 60000 >$IDLE_MS
 uob-dsp run idle-5 en dis >/tmp/i5.log 2>&1
 ok_if "idle pm: enable + disable" ok_statuses /tmp/i5.log
 ok_if "idle pm: the share is idle" grep -q '^device 1-1 .* streams=0 .* idle left_ms=' $QC_STATE
 sleep 3
-say "idle pm: 3 s into the idle share: device $(dev_rpm), runtime_usage $(dev_rpm_usage) (was $u0)"
+say "idle pm: 3 s into the idle share: device $(dev_rpm), runtime_usage $(dev_rpm_usage 2>/dev/null) (was $u0)"
 ok_if "idle pm: the device stays runtime-active while its share is idle" [ "$(dev_rpm)" = active ]
-ok_if "idle pm: one runtime-PM reference more while the share is idle" \
-	[ "$(dev_rpm_usage)" = $((u0 + 1)) ]
+dev_rpm_usage_is "idle pm: one runtime-PM reference more while the share is idle" $((u0 + 1))
 uob-dsp enable 0 >/tmp/i6.log 2>&1; r=$?
 sed 's/^/uob-e2e:   /' /tmp/i6.log
 # the enable's checks against the guest pass (uob-dsp enable: its client
@@ -122,7 +130,7 @@ wait_for 50 idle_now
 ok_if "idle pm: the share given back after idle_ms" idle_now
 wait_for 100 dev_suspended
 ok_if "idle pm: then the device autosuspends" dev_suspended
-ok_if "idle pm: runtime-PM references back to $u0" [ "$(dev_rpm_usage)" = "$u0" ]
+dev_rpm_usage_is "idle pm: runtime-PM references back to ${u0:-?}" "$u0"
 set -- $pm_was
 echo "$1" >$PMU/control
 echo "$2" >$PMU/autosuspend_delay_ms
