@@ -144,10 +144,12 @@ lc_nothing() { :; }
 # (LC_PERSIST=1: one S3 cycle per guest).  The device that comes back has
 # persist=1 again: set before each sleep.
 lc_sleep_persist() {
-	LC_SLEEP_DEV=$(cat /sys/bus/usb/devices/1-1/devnum)
+	LC_SLEEP_DEV=$(cat /sys/bus/usb/devices/1-1/devnum 2>/dev/null)
+	LC_SLEEP_DEV=${LC_SLEEP_DEV:-none}
 	echo "${LC_PERSIST:-0}" >/sys/bus/usb/devices/1-1/power/persist ||
-		say "sleep: power/persist not set"
+		fail "sleep: power/persist of 1-1 not set to ${LC_PERSIST:-0}"
 }
+lc_devnum_moved() { [ "$(cat /sys/bus/usb/devices/1-1/devnum 2>/dev/null)" != "$LC_SLEEP_DEV" ]; }
 # after a sleep lc_event ran: the device kept its number through its
 # reset-resume (LC_PERSIST=1), or came back as a new one
 lc_sleep_check() {
@@ -156,6 +158,10 @@ lc_sleep_check() {
 		ok_if "$lc_name: the device was reset-resumed (devnum $LC_SLEEP_DEV -> $lc_dev1)" \
 			[ "$lc_dev1" = "$LC_SLEEP_DEV" ]
 	else
+		# the old device may still be on its way out (uob_wait_for sets n:
+		# not inside ok_if)
+		uob_wait_for 50 lc_devnum_moved
+		lc_dev1=$(cat /sys/bus/usb/devices/1-1/devnum)
 		ok_if "$lc_name: the device was enumerated again (devnum $LC_SLEEP_DEV -> $lc_dev1)" \
 			[ "$lc_dev1" != "$LC_SLEEP_DEV" ]
 	fi
