@@ -26,27 +26,22 @@
  */
 #define UOB_XHCI_TRB_SEGMENT_SIZE	4096
 #define UOB_XHCI_EP_HAS_STREAMS		BIT(4)
-#ifdef UOB_XHCI_FROM_BTF
-#define TRB_SEGMENT_SIZE		UOB_XHCI_TRB_SEGMENT_SIZE
-#define EP_HAS_STREAMS			UOB_XHCI_EP_HAS_STREAMS
-#else
-static_assert(TRB_SEGMENT_SIZE == UOB_XHCI_TRB_SEGMENT_SIZE);
-static_assert(EP_HAS_STREAMS == UOB_XHCI_EP_HAS_STREAMS);
-#endif
-
 /*
- * Two bits of xhci->xhc_state, macros of xhci.h too: XHCI_STATE_DYING
- * (bit 0, set by xhci_hc_died()) and XHCI_STATE_REMOVING (bit 2, set by
- * the glue drivers' remove() before usb_remove_hcd()); the same in 6.12's
- * and 7.2's xhci.h, and asserted against xhci.h wherever a source tree is
- * used.  xhci_check_bandwidth() refuses every endpoint drop under either.
+ * And two bits of xhci->xhc_state: XHCI_STATE_DYING (bit 0, set by
+ * xhci_hc_died()) and XHCI_STATE_REMOVING (bit 2, set by the glue drivers'
+ * remove() before usb_remove_hcd()), the same in 6.12's and 7.2's xhci.h;
+ * xhci_check_bandwidth() refuses every endpoint drop under either.
  */
 #define UOB_XHCI_STATE_DYING		BIT(0)
 #define UOB_XHCI_STATE_REMOVING		BIT(2)
 #ifdef UOB_XHCI_FROM_BTF
+#define TRB_SEGMENT_SIZE		UOB_XHCI_TRB_SEGMENT_SIZE
+#define EP_HAS_STREAMS			UOB_XHCI_EP_HAS_STREAMS
 #define XHCI_STATE_DYING		UOB_XHCI_STATE_DYING
 #define XHCI_STATE_REMOVING		UOB_XHCI_STATE_REMOVING
 #else
+static_assert(TRB_SEGMENT_SIZE == UOB_XHCI_TRB_SEGMENT_SIZE);
+static_assert(EP_HAS_STREAMS == UOB_XHCI_EP_HAS_STREAMS);
 static_assert(XHCI_STATE_DYING == UOB_XHCI_STATE_DYING);
 static_assert(XHCI_STATE_REMOVING == UOB_XHCI_STATE_REMOVING);
 #endif
