@@ -30,6 +30,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libqrtr.h>
+#include <linux/types.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -48,7 +49,7 @@
 
 static int sock = -1;
 /* the transfer buffer asked for (play: room for what the emulator queues) */
-static uint32_t xfer_size = 8192;
+static __u32 xfer_size = 8192;
 
 /* libqrtr's qmi_decode_header() checks the length; the type is byte 0 */
 static int qmi_type(const struct qrtr_packet *pkt, unsigned int *msg_id)
@@ -58,7 +59,7 @@ static int qmi_type(const struct qrtr_packet *pkt, unsigned int *msg_id)
 	return ((const unsigned char *)pkt->data)[0];
 }
 
-static uint32_t svc_node, svc_port, svc_vers, svc_inst;
+static __u32 svc_node, svc_port, svc_vers, svc_inst;
 static unsigned int txn_id = 1;
 static int failures;
 
@@ -84,7 +85,7 @@ static int transact(const struct req *rq, struct resp *rs, double *ms)
 	DEFINE_QRTR_PACKET(out, 256);
 	char buf[1024];
 	unsigned int msg_id, txn;
-	uint32_t node, port;
+	__u32 node, port;
 	double t0 = now_ms();
 	ssize_t len;
 	int n;
@@ -235,7 +236,7 @@ static void usb_dirs(int card, char *dev, char *intf_dir, size_t sz, const struc
 
 static int enable(int card, int check_fields, struct resp *rs_out)
 {
-	struct req rq = { .enable = 1, .token = (uint32_t)card << 16,
+	struct req rq = { .enable = 1, .token = (__u32)card << 16,
 			  .fmt_valid = 1, .fmt = 2 /* S16_LE */, .ch_valid = 1, .ch = 2,
 			  .rate_valid = 1, .rate = 48000, .buf_valid = 1, .buf = xfer_size,
 			  .si_valid = 1, .si = 1000 };
@@ -339,7 +340,7 @@ static void check_usage_after_disable(const char *usbname)
 static int disable(int card, const char *usbname)
 {
 	/* mainline refuses a disable without format, channels, rate, buffer */
-	struct req rq = { .enable = 0, .token = (uint32_t)card << 16,
+	struct req rq = { .enable = 0, .token = (__u32)card << 16,
 			  .fmt_valid = 1, .fmt = 2, .ch_valid = 1, .ch = 2,
 			  .rate_valid = 1, .rate = 48000, .buf_valid = 1, .buf = xfer_size };
 	struct resp rs;
@@ -359,11 +360,11 @@ static int disable(int card, const char *usbname)
 /* N enable/disable cycles, round trip of each request as the DSP sees it */
 static int bench(int card, int n)
 {
-	struct req en = { .enable = 1, .token = (uint32_t)card << 16,
+	struct req en = { .enable = 1, .token = (__u32)card << 16,
 			  .fmt_valid = 1, .fmt = 2, .ch_valid = 1, .ch = 2,
 			  .rate_valid = 1, .rate = 48000, .buf_valid = 1, .buf = 8192,
 			  .si_valid = 1, .si = 1000 };
-	struct req dis = { .enable = 0, .token = (uint32_t)card << 16,
+	struct req dis = { .enable = 0, .token = (__u32)card << 16,
 			   .fmt_valid = 1, .fmt = 2, .ch_valid = 1, .ch = 2,
 			   .rate_valid = 1, .rate = 48000, .buf_valid = 1, .buf = 8192 };
 	double *te = calloc(n, sizeof(double)), *td = calloc(n, sizeof(double));
@@ -390,7 +391,7 @@ static int bench(int card, int n)
 static int wait_ind(int ms)
 {
 	char buf[1024];
-	uint32_t node, port;
+	__u32 node, port;
 	unsigned int msg_id, txn;
 	struct ind ind;
 	double t0 = now_ms();
@@ -426,7 +427,7 @@ static int cmd_malformed(void)
 	unsigned char msg[] = { QMI_REQUEST, 0x33, 0x00, 0x01, 0x00, 0x04, 0x00,
 				0x01, 0x01, 0x00, 0x01 };
 	char buf[512];
-	uint32_t node, port;
+	__u32 node, port;
 	unsigned int msg_id, txn;
 	struct resp rs;
 	int n;
@@ -511,7 +512,7 @@ static void qc_iommu_dev(char *buf, size_t sz)
 static int poll_ind(int ms, unsigned int *event)
 {
 	char buf[1024];
-	uint32_t node, port;
+	__u32 node, port;
 	unsigned int msg_id, txn;
 	struct ind ind;
 	int n;
@@ -787,7 +788,7 @@ static int run_recv(int s, int txn, int ms)
 	static unsigned char buf[65536];
 	double t0 = now_ms();
 	unsigned int msg_id, t;
-	uint32_t node, port;
+	__u32 node, port;
 	int n, type, left;
 
 	while ((left = ms - (int)(now_ms() - t0)) > 0 && qrtr_poll(s, left) > 0) {
@@ -885,7 +886,7 @@ static void w_enable(struct wire *w, unsigned int txn)
  */
 static int bad_msg(struct wire *w, const char *cls, unsigned int txn)
 {
-	uint32_t x = 0x2545f491;
+	__u32 x = 0x2545f491;
 	size_t i;
 
 	if (!strcmp(cls, "short")) {		/* shorter than a QMI header */
