@@ -115,6 +115,7 @@ static void uob_qc_refuse(struct sockaddr_qrtr *sq, u16 txn_id, int err)
 
 	uob_qc_set_status(&resp, err);
 	uob_qc_qmi_send_resp(sq, txn_id, &resp);
+	uob_qc_qmi_flush();
 }
 
 static bool uob_qc_client_allowed(const struct sockaddr_qrtr *sq)
@@ -278,8 +279,9 @@ unlock:
 	 * DISCONNECT first, and the DSP would then get SUCCESS naming memory
 	 * that is gone.  Every teardown holds this lock, so the answer and a
 	 * DISCONNECT for this device never cross: both are queued on the one
-	 * ordered queue of qmi_transport.c, whose thread sends them without
-	 * waiting for QRTR's flow control, so nothing here waits for the DSP.
+	 * ordered queue of qmi_transport.c, and sent from it in that order
+	 * without waiting for QRTR's flow control (uob_qc_serve() sends the
+	 * answer once no lock is held), so nothing here waits for the DSP.
 	 */
 	uob_qc_answer(a, req, ret);
 	usb_unlock_device(udev);
@@ -345,7 +347,8 @@ static int uob_qc_admit(const struct sockaddr_qrtr *sq, enum uob_qmi_verdict v,
  * Return: the errno the answer carried (0: the request succeeded).
  *
  * Context: process context (the QMI core's worker, or a KUnit case); takes
- * the udev lock of the request's device, so the caller holds none.
+ * the udev lock of the request's device and sends the answer
+ * (uob_qc_qmi_flush()), so the caller holds no lock.
  */
 VISIBLE_IF_KUNIT int uob_qc_serve(struct sockaddr_qrtr *sq, u16 txn_id,
 				  struct uob_uaudio_req *req)
@@ -363,6 +366,7 @@ VISIBLE_IF_KUNIT int uob_qc_serve(struct sockaddr_qrtr *sq, u16 txn_id,
 	if (!a.sent)
 		uob_qc_answer(&a, req, err);
 	kfree(a.resp);
+	uob_qc_qmi_flush();	/* no lock held: the answer leaves from here */
 	return err;
 }
 

@@ -13,17 +13,23 @@
  * core's sock_lock.  Indications are sent by teardowns in hub_wq under the
  * udev lock, under ALSA's register_mutex and a PCM's open_mutex, and from
  * the PM notifier; responses from the QMI worker, under the udev lock.  So
- * both are only queued there (a copy, no lock but uob_qmi.lock), and one
- * thread, uob-qc-tx, which holds no other lock, sends them one at a time
- * in the order they were queued.  It sends with a signal pending, so that
- * qrtr_tx_wait() returns -ERESTARTSYS at once instead of sleeping when the
- * window is full; then it retries every UOB_QC_TX_RETRY_MS for up to
- * UOB_QC_TX_PATIENCE_MS and drops the message: counted in debugfs "qmi"
- * (send_failed for a response, ind_dropped for an indication, and
- * tx_window_full for either), logged once per interval.  A client it gave
- * up on gets one try per message until one goes through, so a stuck DSP
- * delays the others by one patience at most.  A full queue
- * (UOB_QC_TX_MAX) or no memory drops the new message, counted the same way.
+ * both are only queued there (a copy, no lock but uob_qmi.lock) and sent
+ * one at a time, in the order they were queued, by whoever holds
+ * uob_qmi.tx_lock and no other lock: the request handler once it has
+ * dropped the udev lock (uob_qc_qmi_flush(): one try each, so the answer
+ * leaves without a thread's wake-up), or the thread uob-qc-tx, which gets
+ * every indication and whatever a handler could not send at once.  Every
+ * try is made with TIF_NOTIFY_SIGNAL set (what set_notify_signal() sets
+ * to break a task out of interruptible waits: signal_pending() is true; a
+ * kernel thread or worker ignores real signals), so that qrtr_tx_wait() returns -ERESTARTSYS at
+ * once instead of sleeping when the window is full.  The thread then
+ * retries every UOB_QC_TX_RETRY_MS for up to UOB_QC_TX_PATIENCE_MS and
+ * drops the message: counted in debugfs "qmi" (send_failed for a
+ * response, ind_dropped for an indication, and tx_window_full for
+ * either), logged once per interval.  A client it gave up on gets one try
+ * per message until one goes through, so a stuck DSP delays the others by
+ * one patience at most.  A full queue (UOB_QC_TX_MAX) or no memory drops
+ * the new message, counted the same way.
  *
  * The order the DSP sees: messages leave in the order they were queued
  * and none overtakes another (later ones wait while an earlier one is
@@ -32,8 +38,10 @@
  * DSP before any indication that a teardown of that stream, which holds
  * the same lock, queues after it.
  *
- * Locking: uob_qmi.lock (a leaf spinlock) guards "up" and the queue.
- * Module exit clears "up" under it (nothing is queued from then on), lets
+ * Locking: uob_qmi.tx_lock (a mutex, taken with no other lock held; the
+ * request handler only tries it) makes one sender at a time and guards the
+ * stalled client; uob_qmi.lock (a leaf spinlock) guards "up" and the
+ * queue.  Module exit clears "up" under it (nothing is queued from then on), lets
  * the thread send what is queued (one try each) and stop, and only then
  * releases the handle.
  */
@@ -43,6 +51,7 @@
 #include <linux/jiffies.h>
 #include <linux/kthread.h>
 #include <linux/list.h>
+#include <linux/mutex.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/soc/qcom/qmi.h>
@@ -84,11 +93,13 @@ static struct {
 	unsigned int queued;
 	wait_queue_head_t wq;		/* the thread waits for work */
 	struct task_struct *thread;
-	/* the thread's own: the client it last gave up on */
+	struct mutex tx_lock;		/* the sender; stalled, is_stalled */
+	/* the client the senders last gave up on */
 	struct sockaddr_qrtr stalled;
 	bool is_stalled;
 } uob_qmi = {
 	.lock = __SPIN_LOCK_UNLOCKED(uob_qmi.lock),
+	.tx_lock = __MUTEX_INITIALIZER(uob_qmi.tx_lock),
 	.list = LIST_HEAD_INIT(uob_qmi.list),
 	.wq = __WAIT_QUEUE_HEAD_INITIALIZER(uob_qmi.wq),
 };
@@ -117,6 +128,15 @@ static struct uob_qc_tx *uob_qc_tx_pop(void)
 	return t;
 }
 
+/* @t back at the head of the queue: the next message to send */
+static void uob_qc_tx_unpop(struct uob_qc_tx *t)
+{
+	spin_lock(&uob_qmi.lock);
+	list_add(&t->node, &uob_qmi.list);
+	uob_qmi.queued++;
+	spin_unlock(&uob_qmi.lock);
+}
+
 /* -ERESTARTSYS: qrtr_tx_wait() with the window full; -ENOMEM: no send buffer */
 static bool uob_qc_tx_busy(int ret)
 {
@@ -125,18 +145,21 @@ static bool uob_qc_tx_busy(int ret)
 
 /* one attempt that cannot sleep on the client (see the top of this file) */
 static int uob_qc_tx_try(struct uob_qc_tx *t)
+	__must_hold(&uob_qmi.tx_lock)
 {
 	struct qmi_txn txn = { .id = t->txn_id };
 	int ret;
 
-	send_sig(SIGUSR1, current, 1);
+	lockdep_assert_held(&uob_qmi.tx_lock);
+	/* set_notify_signal() on ourselves: we run, so nothing to wake */
+	set_thread_flag(TIF_NOTIFY_SIGNAL);
 	if (t->is_ind)
 		ret = qmi_send_indication(&uob_qmi.qmi, &t->sq, UOB_QMI_UAUDIO_STREAM_IND,
 					  UOB_UAUDIO_IND_MAX_LEN, uob_uaudio_ind_ei, &t->ind);
 	else
 		ret = qmi_send_response(&uob_qmi.qmi, &t->sq, &txn, UOB_QMI_UAUDIO_STREAM_RESP,
 					UOB_UAUDIO_RESP_MAX_LEN, uob_uaudio_resp_ei, &t->resp);
-	flush_signals(current);
+	clear_notify_signal();
 	return ret;
 }
 
@@ -155,12 +178,34 @@ static void uob_qc_tx_lost(const struct sockaddr_qrtr *sq, bool is_ind, int err)
 }
 
 static bool uob_qc_tx_stalled(const struct sockaddr_qrtr *sq)
+	__must_hold(&uob_qmi.tx_lock)
 {
 	return uob_qmi.is_stalled && uob_qmi.stalled.sq_node == sq->sq_node &&
 	       uob_qmi.stalled.sq_port == sq->sq_port;
 }
 
+/* the outcome of @t's last try: @ret */
+static void uob_qc_tx_done(struct uob_qc_tx *t, int ret)
+	__must_hold(&uob_qmi.tx_lock)
+{
+	if (ret >= 0) {
+		if (uob_qc_tx_stalled(&t->sq))
+			uob_qmi.is_stalled = false;
+		if (t->is_ind)
+			atomic_inc(&uob_qc_indications);
+		return;
+	}
+	if (uob_qc_tx_busy(ret)) {
+		uob_qmi_count(UOB_QMI_CNT_TX_WINDOW_FULL);
+		uob_qmi.stalled = t->sq;
+		uob_qmi.is_stalled = true;
+	}
+	uob_qc_tx_lost(&t->sq, t->is_ind, ret);
+}
+
+/* the thread's send: retried while the client's window is full, for a while */
 static void uob_qc_tx_send(struct uob_qc_tx *t)
+	__must_hold(&uob_qmi.tx_lock)
 {
 	unsigned long end = jiffies + msecs_to_jiffies(UOB_QC_TX_PATIENCE_MS);
 	bool stalled = uob_qc_tx_stalled(&t->sq);
@@ -173,19 +218,7 @@ static void uob_qc_tx_send(struct uob_qc_tx *t)
 			break;
 		msleep(UOB_QC_TX_RETRY_MS);
 	}
-	if (ret >= 0) {
-		if (stalled)
-			uob_qmi.is_stalled = false;
-		if (t->is_ind)
-			atomic_inc(&uob_qc_indications);
-		return;
-	}
-	if (uob_qc_tx_busy(ret)) {
-		uob_qmi_count(UOB_QMI_CNT_TX_WINDOW_FULL);
-		uob_qmi.stalled = t->sq;
-		uob_qmi.is_stalled = true;
-	}
-	uob_qc_tx_lost(&t->sq, t->is_ind, ret);
+	uob_qc_tx_done(t, ret);
 }
 
 static void uob_qc_tx_set_up(bool up)
@@ -200,23 +233,22 @@ static int uob_qc_tx_thread(void *unused)
 {
 	struct uob_qc_tx *t;
 
-	/* a kernel thread ignores signals unless allowed; see uob_qc_tx_try() */
-	allow_signal(SIGUSR1);
 	for (;;) {
 		wait_event_idle(uob_qmi.wq, kthread_should_stop() || uob_qc_tx_pending());
-		t = uob_qc_tx_pop();
-		if (!t) {
-			if (kthread_should_stop())
-				return 0;
-			continue;
+		scoped_guard(mutex, &uob_qmi.tx_lock) {
+			t = uob_qc_tx_pop();
+			if (t) {
+				uob_qc_tx_send(t);
+				kfree(t);
+			}
 		}
-		uob_qc_tx_send(t);
-		kfree(t);
+		if (!t && kthread_should_stop())
+			return 0;
 	}
 }
 
-/* queue @t (freed here if it cannot be) */
-static int uob_qc_tx_queue(struct uob_qc_tx *t)
+/* queue @t (freed here if it cannot be); @wake: the thread sends it */
+static int uob_qc_tx_queue(struct uob_qc_tx *t, bool wake)
 {
 	int ret = 0;
 
@@ -234,7 +266,8 @@ static int uob_qc_tx_queue(struct uob_qc_tx *t)
 		kfree(t);
 		return ret;
 	}
-	wake_up(&uob_qmi.wq);
+	if (wake)
+		wake_up(&uob_qmi.wq);
 	return 0;
 }
 
@@ -310,12 +343,14 @@ bool uob_qc_qmi_local(const struct sockaddr_qrtr *sq)
  * @resp: the response (copied)
  *
  * Queues the response behind everything queued before it; it is sent in
- * that order, never waiting for the client.  One that is not sent (a client
- * that does not read: its QRTR window full or its socket's receive queue;
- * gone; the queue full) is counted in debugfs "qmi" as send_failed and
- * logged at most once per interval.
+ * that order, never waiting for the client, by the caller's
+ * uob_qc_qmi_flush() (or by uob-qc-tx where that cannot send it at once).
+ * One that is not sent (a client that does not read: its QRTR window full
+ * or its socket's receive queue; gone; the queue full) is counted in
+ * debugfs "qmi" as send_failed and logged at most once per interval.
  *
- * Context: process context; takes uob_qmi.lock.  Never waits for the client.
+ * Context: process context, any lock held (the udev lock); takes
+ * uob_qmi.lock.  The caller calls uob_qc_qmi_flush() once it holds no lock.
  */
 void uob_qc_qmi_send_resp(struct sockaddr_qrtr *sq, u16 txn_id,
 			  struct uob_uaudio_resp *resp)
@@ -331,7 +366,7 @@ void uob_qc_qmi_send_resp(struct sockaddr_qrtr *sq, u16 txn_id,
 	t->is_ind = false;
 	t->txn_id = txn_id;
 	t->resp = *resp;
-	ret = uob_qc_tx_queue(t);
+	ret = uob_qc_tx_queue(t, false);
 	if (ret)
 		uob_qc_tx_lost(sq, false, ret);
 }
@@ -363,8 +398,45 @@ int uob_qc_qmi_send_ind(struct sockaddr_qrtr *sq, const struct uob_uaudio_ind *i
 	t->sq = *sq;
 	t->is_ind = true;
 	t->ind = *ind;
-	ret = uob_qc_tx_queue(t);
+	ret = uob_qc_tx_queue(t, true);
 	if (ret && ret != -ESHUTDOWN)
 		uob_qc_tx_lost(sq, true, ret);
 	return ret;
+}
+
+/**
+ * uob_qc_qmi_flush() - send what is queued, from the caller
+ *
+ * Sends the queued messages in their order, one try each, never waiting
+ * for a client.  The first that cannot leave at once (its client's QRTR
+ * window is full) goes back to the head of the queue, and it and all
+ * behind it are left to uob-qc-tx, which retries it for a while (see the
+ * top of this file); so is everything while another sender is at work.
+ * A request handler calls this after its answer is queued, once it has
+ * dropped the udev lock: the answer then leaves without waiting for the
+ * thread to be woken and scheduled.
+ *
+ * Context: process context, no lock held; tries uob_qmi.tx_lock, takes
+ * uob_qmi.lock.  Never waits for a client or for the thread.
+ */
+void uob_qc_qmi_flush(void)
+{
+	struct uob_qc_tx *t;
+	int ret;
+
+	if (!mutex_trylock(&uob_qmi.tx_lock)) {
+		wake_up(&uob_qmi.wq);
+		return;
+	}
+	while ((t = uob_qc_tx_pop())) {
+		ret = uob_qc_tx_try(t);
+		if (uob_qc_tx_busy(ret) && !uob_qc_tx_stalled(&t->sq)) {
+			uob_qc_tx_unpop(t);
+			wake_up(&uob_qmi.wq);
+			break;
+		}
+		uob_qc_tx_done(t, ret);
+		kfree(t);
+	}
+	mutex_unlock(&uob_qmi.tx_lock);
 }

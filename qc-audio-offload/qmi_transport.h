@@ -22,6 +22,7 @@ void uob_qc_qmi_stop(void);
 bool uob_qc_qmi_local(const struct sockaddr_qrtr *sq);
 void uob_qc_qmi_send_resp(struct sockaddr_qrtr *sq, u16 txn_id,
 			  struct uob_uaudio_resp *resp);
+void uob_qc_qmi_flush(void);
 int uob_qc_qmi_send_ind(struct sockaddr_qrtr *sq, const struct uob_uaudio_ind *ind);
 
 #endif /* _UOB_QC_QMI_TRANSPORT_H */
