@@ -47,6 +47,12 @@ UOB_QC_OK := $(shell grep -qs '^CONFIG_QCOM_QMI_HELPERS=[ym]' $(KDIR)/include/co
 endif
 ifneq ($(UOB_QC_OK),)
 UOB_KCONFIG += CONFIG_SND_USB_AUDIO_QMI_BACKPORT=m
+# snd-usb-audio's private headers (sound/usb/*.h), for the backend that
+# calls its exports (qc-audio-offload/pcm.h): only from this kernel's own
+# source (KSRC, checked against it above, or a full build tree).
+UOB_SND_INC := $(firstword $(foreach d,$(KSRC) $(KDIR) $(realpath $(KDIR)/source),\
+	$(if $(wildcard $(d)/sound/usb/card.h),$(abspath $(d))/sound)))
+UOB_KCONFIG += UOB_SND_INC=$(UOB_SND_INC)
 else
 $(info qc-audio-offload: skipped: kernel $(KVER) exports no QMI helpers (CONFIG_QCOM_QMI_HELPERS) or no ALSA PCM)
 endif

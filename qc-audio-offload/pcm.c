@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * qc-audio-offload: the ALSA side, on 6.12's public interfaces.
+ * qc-audio-offload: the ALSA side, on 6.12's public interfaces: which card
+ * and PCM a request names.  How a stream's PCM is opened is the backend's
+ * (pcm.h): pcm_ioctl.c or pcm_direct.c.
  *
  * A card's PCM is looked up when a request names it: the card by number
  * (snd_card_ref()), then its PCM devices on the card's device list
@@ -16,11 +18,6 @@
  * USB Audio Class control interface (snd-usb-audio's cards hang on the
  * interface it probed, which for class devices is that one).
  *
- * A stream's substream is opened through a file of our own that sits on
- * the card's file list like any ALSA file (6.12's snd_pcm_attach_substream()
- * dereferences the file), and SNDRV_PCM_IOCTL_HW_PARAMS and _PREPARE make
- * snd-usb-audio select the altsetting and rate.
- *
  * Locking, on the request path (qmi_svc.c):
  *   card reference (dropped) -> udev device lock -> card reference -> (ALSA)
  * A card reference is never held while waiting for the udev lock:
@@ -32,10 +29,6 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/anon_inodes.h>
-#include <linux/file.h>
-#include <linux/fs.h>
-#include <linux/mutex.h>
 #include <linux/slab.h>
 #include <linux/usb.h>
 #include <linux/usb/audio.h>
@@ -169,52 +162,6 @@ void uob_qc_pcm_put(struct snd_pcm *pcm)
 	snd_card_unref(pcm->card);
 }
 
-/*
- * The file a stream's substream is opened through.  Like ALSA's own PCM
- * files it is on the card's file list (snd_card_file_add()); after a
- * disconnect ALSA swaps its f_op and still calls this release, so the card
- * file is given back here and only here.
- */
-static int uob_qc_pcm_file_release(struct inode *inode, struct file *file)
-{
-	struct snd_card *card = file->private_data;
-
-	if (card)
-		snd_card_file_remove(card, file);
-	return 0;
-}
-
-/*
- * No .owner: the driver holds the only reference to each file and drops it
- * with __fput_sync(), so the release above has run before a session ends
- * and nothing of ours is left to run after module unload, which stops
- * every session first.  (With .owner every active session would pin the
- * module and rmmod would be refused until the DSP let go.)
- */
-static const struct file_operations uob_qc_pcm_fops = {
-	.release = uob_qc_pcm_file_release,
-};
-
-/**
- * uob_qc_pcm_close() - close what uob_qc_pcm_open() opened
- * @ps: the opened substream
- *
- * Takes @ps->pcm->open_mutex, as snd_pcm_release() does.
- *
- * Context: process context; the caller holds the card's USB device lock
- * (or usbcore does, on its unbind paths).
- */
-void uob_qc_pcm_close(struct uob_qc_pcm_stream *ps)
-{
-	if (ps->substream) {
-		guard(mutex)(&ps->pcm->open_mutex);
-		snd_pcm_release_substream(ps->substream);
-	}
-	ps->substream = NULL;
-	__fput_sync(ps->file);	/* release gives the card file back, now */
-	ps->file = NULL;
-}
-
 static void uob_hw_set(struct snd_pcm_hw_params *p, snd_pcm_hw_param_t var,
 		       unsigned int val)
 {
@@ -229,61 +176,30 @@ static void uob_hw_set(struct snd_pcm_hw_params *p, snd_pcm_hw_param_t var,
 }
 
 /**
- * uob_qc_pcm_open() - open a PCM substream and let snd-usb-audio choose
- * @ps: filled with the open substream
- * @pcm: the PCM
- * @stream: SNDRV_PCM_STREAM_PLAYBACK or _CAPTURE
+ * uob_qc_pcm_params() - the hardware parameters of a DSP's stream
  * @format: the sample format
  * @channels: the channel count
  * @rate: the sample rate
+ * @period: frames per period, or 0 to leave it open
  *
- * Opens the substream through a file of our own, then HW_PARAMS with
- * exactly these parameters (interleaved access) and PREPARE: snd-usb-audio
- * selects the altsetting and rate, so the endpoint's ring exists.  The
- * host never plays from the PCM's buffer (the DSP streams from its own
- * transfer buffer), so it asks for two periods: left to ALSA's choice the
- * buffer is the largest snd-usb-audio allows (1024 periods, 192 KiB at
- * 48 kHz stereo S16), allocated and cleared at HW_PARAMS, its URBs set up
- * at PREPARE and all of it freed at close, on every stream cycle.
+ * Interleaved access, exactly @format, @channels and @rate, and two
+ * periods: snd-usb-audio's least.  The host never plays from the PCM's
+ * buffer (the DSP streams from its own transfer buffer): left to ALSA's
+ * choice the buffer would be the largest snd-usb-audio allows (1024
+ * periods, 192 KiB at 48 kHz stereo S16), with URBs to match, set up and
+ * freed on every stream cycle.
  *
- * Context: process context; the caller holds the card's USB device lock.
- * Takes @pcm->open_mutex.
+ * Context: process context.
  *
- * Return: 0, or a negative error with nothing left open.
+ * Return: the parameters (kfree() them), or NULL without memory.
  */
-int uob_qc_pcm_open(struct uob_qc_pcm_stream *ps, struct snd_pcm *pcm, int stream,
-		    snd_pcm_format_t format, unsigned int channels, unsigned int rate)
+struct snd_pcm_hw_params *uob_qc_pcm_params(snd_pcm_format_t format, unsigned int channels,
+					    unsigned int rate, unsigned int period)
 {
-	struct snd_pcm_hw_params *params;
-	int ret;
+	struct snd_pcm_hw_params *params = kzalloc_obj(*params, GFP_KERNEL);
 
-	ps->pcm = pcm;
-	ps->substream = NULL;
-	ps->file = anon_inode_getfile("uob-qc-pcm", &uob_qc_pcm_fops, NULL, O_RDWR);
-	if (IS_ERR(ps->file)) {
-		ret = PTR_ERR(ps->file);
-		ps->file = NULL;
-		return ret;
-	}
-	ret = snd_card_file_add(pcm->card, ps->file);
-	if (ret) {
-		__fput_sync(ps->file);
-		ps->file = NULL;
-		return ret;
-	}
-	ps->file->private_data = pcm->card;
-	scoped_guard(mutex, &pcm->open_mutex)
-		ret = snd_pcm_open_substream(pcm, stream, ps->file, &ps->substream);
-	if (ret) {
-		ps->substream = NULL;
-		goto close;
-	}
-
-	params = kzalloc_obj(*params, GFP_KERNEL);
-	if (!params) {
-		ret = -ENOMEM;
-		goto close;
-	}
+	if (!params)
+		return NULL;
 	_snd_pcm_hw_params_any(params);
 	snd_mask_leave(hw_param_mask(params, SNDRV_PCM_HW_PARAM_ACCESS),
 		       (__force unsigned int)SNDRV_PCM_ACCESS_RW_INTERLEAVED);
@@ -291,19 +207,8 @@ int uob_qc_pcm_open(struct uob_qc_pcm_stream *ps, struct snd_pcm *pcm, int strea
 		       (__force unsigned int)format);
 	uob_hw_set(params, SNDRV_PCM_HW_PARAM_CHANNELS, channels);
 	uob_hw_set(params, SNDRV_PCM_HW_PARAM_RATE, rate);
-	/* snd-usb-audio's least (periods_min); a period as ALSA chooses it */
 	uob_hw_set(params, SNDRV_PCM_HW_PARAM_PERIODS, 2);
-
-	ret = snd_pcm_kernel_ioctl(ps->substream, SNDRV_PCM_IOCTL_HW_PARAMS, params);
-	kfree(params);
-	if (ret)
-		goto close;
-	ret = snd_pcm_kernel_ioctl(ps->substream, SNDRV_PCM_IOCTL_PREPARE, NULL);
-	if (ret)
-		goto close;
-	return 0;
-
-close:
-	uob_qc_pcm_close(ps);
-	return ret;
+	if (period)
+		uob_hw_set(params, SNDRV_PCM_HW_PARAM_PERIOD_SIZE, period);
+	return params;
 }
