@@ -52,6 +52,10 @@ if ! make -C "$UOB_SCRATCH" KDIR="$obj" KSRC="$src" W=1 KCFLAGS=-Werror modules 
 	cat "$UOB_SCRATCH/build.log" >&2
 	uob_die "our modules do not build cleanly against $rel"
 fi
+# the backend mainline's driver has too (qc-audio-offload/pcm.h): snd-usb-audio's exports
+grep -q "qc-audio-offload: streams through snd-usb-audio's exports" "$UOB_SCRATCH/build.log" ||
+	uob_die "ours was built on ALSA's PCM core, not snd-usb-audio's exports (pcm_direct.c): $(
+		grep 'qc-audio-offload: streams' "$UOB_SCRATCH/build.log")"
 make -C "$obj" M="$UOB_SCRATCH/tests/parity/standin" W=1 KCFLAGS=-Werror modules \
 	>"$UOB_SCRATCH/standin.log" 2>&1 || { cat "$UOB_SCRATCH/standin.log" >&2; uob_die "stand-in build failed"; }
 cp "$UOB_SCRATCH"/usb-offload/usb-offload.ko "$UOB_SCRATCH"/xhci-sideband/xhci-sideband.ko \

@@ -86,6 +86,25 @@ P second-enable en en dis
 P si-malformed en:si=1500 en:si=0 en:si=3000 dis
 P si-endpoint en:si=1000 dis:si=1000
 P disable-nothing dis
+# the PCM is user space's or the DSP's, never both: an enable while user
+# space holds the PCM open is refused, and user space cannot open it while
+# it is offloaded (both drivers claim snd-usb-audio's substream)
+pcm=/dev/snd/pcmC0D0p
+sh -c "exec 3<$pcm && echo held >/tmp/held && sleep 4" &
+held=$!
+wait_for 50 [ -e /tmp/held ] || say "pcm-held-by-user: user space could not open $pcm"
+P pcm-held-by-user en dis
+wait $held
+rm -f /tmp/held
+: >/tmp/s.log
+uob-dsp run pcm-offloaded en mark:streaming sleep:2000 dis >>/tmp/s.log 2>&1 &
+pid=$!
+wait_for 200 grep -q 'uob-parity-mark: streaming' /tmp/s.log || say "pcm-offloaded: stream not started"
+ok_if "$impl: user space cannot open the PCM while it is offloaded" \
+	sh -c "! (exec 3<$pcm) 2>/dev/null"
+wait $pid
+grep '^uob-parity' /tmp/s.log
+ok_if "$impl: user space opens the PCM again once the DSP has disabled" sh -c "exec 3<$pcm"
 # the deliberate differences (README table)
 P si-not-endpoint en:si=2000 dis
 P disable-si en dis:si=2000 dis
