@@ -4,9 +4,9 @@
 the bench report (~/.cache/usb-offload-backport/bench/RESULTS.md).
 
   bench-stats.py CONSOLE_LOG...      (one log per boot, in boot order)
-  bench-stats.py --parity MAINLINE_LOG OURS_LOG
-                                     (scripts/bench-7.2.sh: the two boots of
-                                     the 7.2 parity kernel)
+  bench-stats.py --parity MAINLINE_LOG[,...] OURS_LOG[,...]
+                                     (scripts/bench-7.2.sh: the boots of the
+                                     7.2 parity kernel, per driver)
 
 Reads the lines of tests/bench-mod/uob-bench.ko ("uob-bench: getput: round
 R control=C pairs=P ns: counter=T ...", T = ns for P pairs) and of the QMI
@@ -15,7 +15,8 @@ prints markdown: ns per pair per variant, the per-round ratios (median and
 spread, per boot and over all boots) for power/control=on and auto, and the
 round trips side by side with their floors.  With --parity: ours against
 usbcore's own get/put ("intree") per round, and our QMI round trips against
-mainline's driver's.  Each target of issue 21 (<= 1.0) is one line
+mainline's driver's: median and p99 of all samples of a driver's boots
+("uob-bench: bench-samples: <what>: us ..."), and each boot's median.  Each target of issue 21 (<= 1.0) is one line
 "- target: <what> = <ratio> ...: met|NOT met", which scripts/bench.sh
 collects.  Reports; asserts nothing except that every boot produced its
 figures.
@@ -28,6 +29,7 @@ ROUND = re.compile(r"uob-bench: getput: round (\d+) control=(\w+) pairs=(\d+) ns
 DONE = re.compile(r"uob-bench: getput: done: .*errors=(\d+)")
 QMI = re.compile(r"uob-bench: bench: (.*) over (\d+) cycles: median ([0-9.]+) ms "
                  r"p99 ([0-9.]+) ms min ([0-9.]+) ms max ([0-9.]+) ms")
+SAMPLES = re.compile(r"uob-bench: bench-samples: (.*?):((?: \d+)+)\s*$")
 VARIANTS = ["counter", "noresume", "mutex", "seed", "mainline", "ours", "held"]
 RATIOS = [
     ("ours / seed", "ours", "seed", "get+put (0 -> 1 -> 0) against the seed's own work; target <= 1.0"),
@@ -46,7 +48,9 @@ def verdict(v, target):
     return f"met (<= {target})" if v <= target else f"NOT met (> {target})"
 
 
-def parse(path):
+def parse(path, samples=None):
+    """get/put rounds, QMI summaries and getput errors of one boot's log;
+    @samples (a dict), if given, gets each QMI sample list (ms) by name."""
     rounds = {}     # control -> [ {variant: ns per pair} ]
     qmi = {}
     errors = []
@@ -66,6 +70,10 @@ def parse(path):
             m = QMI.search(line)
             if m:
                 qmi[m.group(1)] = [int(m.group(2))] + [float(x) for x in m.group(3, 4, 5, 6)]
+                continue
+            m = SAMPLES.search(line)
+            if m and samples is not None:
+                samples[m.group(1)] = [int(x) / 1000 for x in m.group(2).split()]
     return rounds, qmi, errors
 
 
@@ -136,25 +144,47 @@ def main():
     return 0
 
 
-def parity(mainline_log, ours_log):
-    """The 7.2 part: get/put of ours against usbcore's own (both boots),
-    QMI round trips of ours against mainline's driver."""
-    boots = {"mainline": parse(mainline_log), "ours": parse(ours_log)}
-    bad = [k for k, (r, q, e) in boots.items()
-           if set(r) != {"on", "auto"} or len(e) != 2 or any(e)
-           or any("intree" not in x for c in r.values() for x in c)]
-    missing = [k for k, (r, q, e) in boots.items()
-               if not {"QMI enable round trip", "QMI disable round trip"} <= set(q)]
+def pct(v, p):
+    """The p-th percentile of @v as uob-stats.h takes it: sorted[n * p / 100]."""
+    v = sorted(v)
+    return v[min(len(v) - 1, len(v) * p // 100)]
+
+
+def parity(mainline_logs, ours_logs):
+    """The 7.2 part: get/put of ours against usbcore's own (all boots'
+    rounds), QMI round trips of ours against mainline's driver (all boots'
+    samples pooled; each boot's median beside)."""
+    qmi_names = ["QMI enable round trip", "QMI disable round trip"]
+    boots, pooled, per_boot, bad, missing = {}, {}, {}, [], []
+    for impl, logs in (("mainline", mainline_logs), ("ours", ours_logs)):
+        rounds, errors, pooled[impl], per_boot[impl] = {}, [], {q: [] for q in qmi_names}, []
+        for path in logs.split(","):
+            samples = {}
+            r, q, e = parse(path, samples)
+            if set(r) != {"on", "auto"} or len(e) != 2 or any(e) \
+               or any("intree" not in x for c in r.values() for x in c):
+                bad.append(path)
+            if not set(qmi_names) <= set(q) or not set(qmi_names) <= set(samples):
+                missing.append(path)
+                continue
+            for c, v in r.items():
+                rounds.setdefault(c, []).extend(v)
+            errors += e
+            for name in qmi_names:
+                pooled[impl][name] += samples[name]
+            per_boot[impl].append({name: q[name][1] for name in qmi_names})
+        boots[impl] = (rounds, None, errors)
     if bad or missing:
         print(f"bench-stats: get/put rounds (with intree, on and auto, no errors) missing in {bad}, "
-              f"QMI round trips missing in {missing}", file=sys.stderr)
+              f"QMI round trips or their samples missing in {missing}", file=sys.stderr)
         return 1
     first = boots["mainline"][0]["auto"][0]
-    n_rounds = len(boots["mainline"][0]["auto"])
+    n_rounds = len(boots["mainline"][0]["auto"]) // len(per_boot["mainline"])
     print("## 7.2: ours against mainline's own code, same kernel, same boot setup\n")
-    print(f"The parity kernel (7.2.11, modular, no lockdep/KASAN), q35 + QEMU's VT-d, two boots of one "
-          f"initramfs: *mainline* (mainline's snd-usb-audio-qmi + the q6usb stand-in) and *ours* (our "
-          f"three modules).  {n_rounds} interleaved rounds per boot and power/control setting; "
+    print(f"The parity kernel (7.2.11, modular, no lockdep/KASAN), q35 + QEMU's VT-d, "
+          f"{len(per_boot['mainline'])} boots each of one initramfs, alternating: *mainline* "
+          f"(mainline's snd-usb-audio-qmi + the q6usb stand-in) and *ours* (our three modules).  "
+          f"{n_rounds} interleaved rounds per boot and power/control setting; "
           f"*intree* is usbcore's own usb_offload_get()+usb_offload_put() (offload_lock, "
           f"pm_runtime_get_if_active, no device lock), *ours* our usb_offload_get()+put() with the "
           f"device lock held, both 0 -> 1 -> 0.\n")
@@ -176,25 +206,29 @@ def parity(mainline_log, ours_log):
         print(f"| {a} / {b_} | " + " | ".join(cells) + " |")
     print()
     print("### QMI enable/disable round trip from the same client (ms)\n")
-    print("| driver | request | cycles | median | p99 | min | max |")
-    print("|---|---|---:|---:|---:|---:|---:|")
-    for impl in boots:
+    print("All samples of a driver's boots pooled; then each boot's own median, in boot order.\n")
+    print("| driver | request | cycles | median | p99 | min | max | boots' medians |")
+    print("|---|---|---:|---:|---:|---:|---:|---|")
+    for impl in pooled:
         for what in ("enable", "disable"):
-            n, md, p99, mn, mx = boots[impl][1][f"QMI {what} round trip"]
-            print(f"| {impl} | {what} | {n} | {md:.3f} | {p99:.3f} | {mn:.3f} | {mx:.3f} |")
+            v = pooled[impl][f"QMI {what} round trip"]
+            meds = " / ".join(f"{b[f'QMI {what} round trip']:.3f}" for b in per_boot[impl])
+            print(f"| {impl} | {what} | {len(v)} | {pct(v, 50):.3f} | {pct(v, 99):.3f} | "
+                  f"{min(v):.3f} | {max(v):.3f} | {meds} |")
     print()
     print("Targets (issue 21: ours <= 1.0x mainline's):\n")
     for ctl in ("on", "auto"):
         v = [r["ours"] / r["intree"] for i in boots for r in boots[i][0][ctl]]
-        print(f"- target: 7.2 get+put ours / intree, control={ctl} = {med(v):.2f} over both boots' "
+        print(f"- target: 7.2 get+put ours / intree, control={ctl} = {med(v):.2f} over all boots' "
               f"rounds [{min(v):.2f}-{max(v):.2f}]: {verdict(med(v), 1.0)}")
     for what in ("enable", "disable"):
         q = f"QMI {what} round trip"
-        o, m = boots["ours"][1][q], boots["mainline"][1][q]
-        for k, idx in (("median", 1), ("p99", 2)):
-            r = o[idx] / m[idx]
+        o, m = pooled["ours"][q], pooled["mainline"][q]
+        for k, p in (("median", 50), ("p99", 99)):
+            r = pct(o, p) / pct(m, p)
             print(f"- target: 7.2 QMI {what} {k} ours / mainline = {r:.2f} "
-                  f"({o[idx]:.3f} / {m[idx]:.3f} ms, N={o[0]}/{m[0]}): {verdict(r, 1.0)}")
+                  f"({pct(o, p):.3f} / {pct(m, p):.3f} ms, N={len(o)}/{len(m)} over "
+                  f"{len(per_boot['ours'])}/{len(per_boot['mainline'])} boots): {verdict(r, 1.0)}")
     return 0
 
 

@@ -27,6 +27,6 @@ echo "uob-bench: $impl: kernel $(uname -r), clocksource $(cat /sys/devices/syste
 
 uob_bench_getput
 
-uob-dsp bench 0 "$N" 2>&1 | grep '^bench:' | sed 's/^/uob-bench: /'
+uob-dsp bench 0 "$N" 2>&1 | grep '^bench' | sed 's/^/uob-bench: /'
 echo "uob-bench: done"
 poweroff -f
