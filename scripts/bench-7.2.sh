@@ -7,7 +7,7 @@
 # 7.2.11, no lockdep/KASAN) on q35 with QEMU's VT-d, the DSP's IOMMU domain
 # a spare pci-testdev's, stream ID 7, as the parity-7.2 step boots it.
 # Boots of one kernel and one initramfs (tests/guest/bench72-init.sh),
-# UOB_BENCH_72_BOOTS (5) of each, alternating:
+# UOB_BENCH_72_BOOTS (5) of each, in ABBA order:
 #   mainline: mainline's snd-usb-audio-qmi (rebuilt with the one fix of
 #             tests/parity/mainline-period.patch, as scripts/parity.sh does:
 #             as shipped, its first enable divides by zero) and the
@@ -71,13 +71,16 @@ UOB_GUEST_STOCK_MODULES=(qmi_helpers)
 uob_guest_rig "$out" "$UOB_TOP/tests/guest/bench72-init.sh" "$kodir" \
 	"$kodir/q6usb-standin.ko" "$kodir/snd-usb-audio-qmi.ko" "$kodir/uob-bench.ko" >&2
 
-# Boots alternate (mainline, ours, mainline, ...): one boot's figures move
-# by 10-15% against the next one's on this TCG host, more than what is
-# compared, so each driver gets several boots spread over the run and the
+# Boots alternate in ABBA order (mainline, ours, ours, mainline, ...): one
+# boot's figures move by 10-15% against the next one's on this TCG host,
+# more than what is compared, so each driver gets several boots spread
+# evenly over the run (a drift over the run favours neither), and the
 # report pools their samples.
 logs_mainline='' logs_ours=''
 for b in $(seq 1 "$boots"); do
-	for impl in mainline ours; do
+	order="mainline ours"
+	[ $((b % 2)) = 1 ] || order="ours mainline"
+	for impl in $order; do
 		uob_log "boot $b/$boots: $rel with $impl's 0x41D service: get/put ($rounds rounds x $pairs pairs), $n QMI cycles"
 		start=$(date +%s)
 		log=$out/console-$impl-$b.log
