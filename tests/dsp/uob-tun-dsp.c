@@ -20,7 +20,10 @@
  *   uob-tun-dsp stuck CARD HOLD_MS
  *	enable a stream, then fill the kernel's tx window to this port (one
  *	RESUME_TX to start from 0, then 10 requests whose responses it never
- *	confirms) and STOP READING.  It holds the window full until SIGUSR1
+ *	confirms), send one more request, whose response cannot go through
+ *	the full window (the service must not wait on it: its request
+ *	handler would stop answering everyone), and STOP READING.  It holds
+ *	the window full until SIGUSR1
  *	(or HOLD_MS): then it reads what was queued, says whether the
  *	DISCONNECT indication came, confirms (RESUME_TX) and checks that the
  *	service answers again.  SIGTERM: exit at once (the node goes away,
@@ -369,6 +372,9 @@ static int stuck(int card, int hold_ms)
 		say("could not fill the kernel's tx window");
 		return -1;
 	}
+	if (send_req(&rq) < 0)
+		return -1;
+	say("stuck: one more request sent into the full window");
 	/* the test waits for this line */
 	say("stuck: not reading, not confirming (window full) for up to %d ms", hold_ms);
 	t0 = now_ms();

@@ -114,6 +114,7 @@ tun_replug() { say "host: replug"; }
 tun_event() {
 	te_name="stuck DSP: $1" te_why=$2 te_bound=$3 te_trigger=$4 te_done=$5 te_restore=$6
 	te_log=/tmp/tun.$$.log
+	te_s0=$(qmi_cnt send_failed)
 	uob-tun-dsp stuck 0 600000 >"$te_log" 2>&1 &
 	te_dsp=$!
 	if ! uob_wait_for 300 grep -q 'stuck: not reading' "$te_log"; then
@@ -159,6 +160,12 @@ tun_event() {
 	wait $te_trig
 	ok_if "$te_name: the DISCONNECT it could not take was dropped and counted (ind_dropped ${te_d0:-?} -> ${te_d1:-?})" \
 		tun_dropped_one
+	# the answer to the request sent into the full window: not waited on
+	# by the request handler (tun_unrelated's other client got answered),
+	# given up by uob-qc-tx after its patience
+	te_s1=$(qmi_cnt send_failed)
+	ok_if "$te_name: the answer that could not go through the full window was dropped and counted (send_failed ${te_s0:-?} -> ${te_s1:-?})" \
+		sh -c "[ -n '$te_s0' ] && [ '$te_s1' = $((te_s0 + 1)) ]"
 	te_n1=$(lc_teardowns "$te_why")
 	te_us=$(lc_teardown_us "$te_why")
 	ok_if "$te_name: one '$te_why' teardown, ${te_us:-?} us < 1 s" \
