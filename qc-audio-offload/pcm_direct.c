@@ -12,10 +12,10 @@
  * constraint rules and refinement, the buffer, and the file (about a third
  * of an enable's round trip on the emulated rig, docs/testing.md).
  *
- * Unlike mainline's driver, the substream is claimed the way snd-usb-audio's
+ * As mainline's driver does, the substream is claimed the way snd-usb-audio's
  * own open claims it (its "opened" flag, under the chip's mutex): user
- * space cannot open the PCM while the DSP streams on it, and an enable is
- * refused (-EBUSY) while user space has it open, as with pcm_ioctl.c.
+ * space cannot open the PCM while the DSP streams on it (its open fails,
+ * -EBUSY), and an enable is refused (-EBUSY) while user space has it open.
  *
  * snd-usb-audio's structures are private (the headers in sound/usb, which
  * no headers package ships); Kbuild builds this file only against those of
@@ -79,7 +79,9 @@ static bool uob_qc_subs_claim(struct snd_usb_substream *subs, bool claim)
  *
  * snd_usb_hw_free(): the endpoints are stopped and closed, which selects
  * altsetting 0 (unless the card is being disconnected, where usbcore drops
- * them), then the substream is given back.
+ * them), then the substream is given back.  A UAC3 power domain stays in
+ * D0 (snd_usb_pcm_close() puts it to D1 with a function snd-usb-audio does
+ * not export; mainline's driver leaves it too).
  *
  * Context: process context; the caller holds the card's USB device lock
  * (or usbcore does, on its unbind paths).  Takes the chip's mutex.
@@ -111,8 +113,9 @@ void uob_qc_pcm_close(struct uob_qc_pcm_stream *ps)
  * Takes the chip's mutex.
  *
  * Return: 0, or a negative error with nothing left taken: -ENODEV (not
- * snd-usb-audio's, no such direction, or the card is going), -EBUSY (the
- * substream is open), -EINVAL (no such format), or snd-usb-audio's error.
+ * snd-usb-audio's, no such direction, or the card is going), -EIO (the
+ * card is going, seen by its resume), -EBUSY (the substream is open),
+ * -EINVAL (no such format), or snd-usb-audio's error.
  */
 int uob_qc_pcm_open(struct uob_qc_pcm_stream *ps, struct snd_pcm *pcm, int stream,
 		    snd_pcm_format_t format, unsigned int channels, unsigned int rate)
@@ -138,10 +141,15 @@ int uob_qc_pcm_open(struct uob_qc_pcm_stream *ps, struct snd_pcm *pcm, int strea
 		ret = -ENOMEM;
 		goto suspend;
 	}
-	ret = snd_usb_hw_params(subs, params);	/* closes what it opened on error */
+	/*
+	 * On error it closes the endpoints it opened but may leave the format
+	 * chosen (and a UAC3 power domain in D0): ALSA's PCM core always
+	 * follows a failed HW_PARAMS with hw_free, so do the same.
+	 */
+	ret = snd_usb_hw_params(subs, params);
 	kfree(params);
 	if (ret)
-		goto suspend;
+		goto free;
 
 	ret = snd_usb_lock_shutdown(chip);
 	if (ret)
