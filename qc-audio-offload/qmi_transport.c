@@ -31,6 +31,14 @@
  * one patience at most.  A full queue (UOB_QC_TX_MAX) or no memory drops
  * the new message, counted the same way.
  *
+ * What the flag cannot cut short is a transport that blocks in a wait no
+ * signal ends: over GLINK (the ADSP of Qualcomm SoCs) a send may wait
+ * for room in the FIFO to the remote processor or for an intent.  The
+ * thread could always be held there; the request handler, sending its
+ * own answers, can now be too, as mainline's handler (which sends from
+ * the same QMI worker) always could.  It holds no lock of ours, usbcore's
+ * or ALSA's then: what waits with it is this service's next request.
+ *
  * The order the DSP sees: messages leave in the order they were queued
  * and none overtakes another (later ones wait while an earlier one is
  * retried); a dropped message is never sent later.  A response queued
@@ -128,7 +136,10 @@ static struct uob_qc_tx *uob_qc_tx_pop(void)
 	return t;
 }
 
-/* @t back at the head of the queue: the next message to send */
+/*
+ * @t back at the head of the queue: the next message to send (the queue
+ * may then hold one more than UOB_QC_TX_MAX, never more: one sender)
+ */
 static void uob_qc_tx_unpop(struct uob_qc_tx *t)
 {
 	spin_lock(&uob_qmi.lock);
@@ -148,18 +159,24 @@ static int uob_qc_tx_try(struct uob_qc_tx *t)
 	__must_hold(&uob_qmi.tx_lock)
 {
 	struct qmi_txn txn = { .id = t->txn_id };
+	bool mine;
 	int ret;
 
 	lockdep_assert_held(&uob_qmi.tx_lock);
-	/* set_notify_signal() on ourselves: we run, so nothing to wake */
-	set_thread_flag(TIF_NOTIFY_SIGNAL);
+	/*
+	 * set_notify_signal() on ourselves: we run, so nothing to wake.  One
+	 * set by someone else (kthread_stop() sets it on uob-qc-tx) is theirs
+	 * and stays.
+	 */
+	mine = !test_and_set_thread_flag(TIF_NOTIFY_SIGNAL);
 	if (t->is_ind)
 		ret = qmi_send_indication(&uob_qmi.qmi, &t->sq, UOB_QMI_UAUDIO_STREAM_IND,
 					  UOB_UAUDIO_IND_MAX_LEN, uob_uaudio_ind_ei, &t->ind);
 	else
 		ret = qmi_send_response(&uob_qmi.qmi, &t->sq, &txn, UOB_QMI_UAUDIO_STREAM_RESP,
 					UOB_UAUDIO_RESP_MAX_LEN, uob_uaudio_resp_ei, &t->resp);
-	clear_notify_signal();
+	if (mine)
+		clear_notify_signal();
 	return ret;
 }
 
@@ -417,7 +434,8 @@ int uob_qc_qmi_send_ind(struct sockaddr_qrtr *sq, const struct uob_uaudio_ind *i
  * thread to be woken and scheduled.
  *
  * Context: process context, no lock held; tries uob_qmi.tx_lock, takes
- * uob_qmi.lock.  Never waits for a client or for the thread.
+ * uob_qmi.lock.  Never waits on a client's QRTR window or for the thread
+ * (a transport that blocks: see the top of this file).
  */
 void uob_qc_qmi_flush(void)
 {
