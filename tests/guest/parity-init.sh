@@ -90,18 +90,23 @@ P disable-nothing dis
 # space holds the PCM open is refused, and user space cannot open it while
 # it is offloaded (both drivers claim snd-usb-audio's substream)
 pcm=/dev/snd/pcmC0D0p
-sh -c "exec 3<$pcm && echo held >/tmp/held && sleep 4" &
+ok_if "$impl: the PCM node $pcm exists" [ -c $pcm ]
+# held until killed: the enable must come while it is open
+sh -c "exec 3<$pcm && echo held >/tmp/held && exec sleep 1000" &
 held=$!
-wait_for 50 [ -e /tmp/held ] || say "pcm-held-by-user: user space could not open $pcm"
+wait_for 50 [ -e /tmp/held ] || fail "pcm-held-by-user: user space could not open $pcm"
 P pcm-held-by-user en dis
+ok_if "$impl: pcm-held-by-user: the enable is refused, -EBUSY" \
+	grep -q '"scn": "pcm-held-by-user", "step": 1, .*"internal_status": -16,' /tmp/p.log
+kill $held
 wait $held
 rm -f /tmp/held
 : >/tmp/s.log
 uob-dsp run pcm-offloaded en mark:streaming sleep:2000 dis >>/tmp/s.log 2>&1 &
 pid=$!
-wait_for 200 grep -q 'uob-parity-mark: streaming' /tmp/s.log || say "pcm-offloaded: stream not started"
-ok_if "$impl: user space cannot open the PCM while it is offloaded" \
-	sh -c "! (exec 3<$pcm) 2>/dev/null"
+wait_for 200 grep -q 'uob-parity-mark: streaming' /tmp/s.log || fail "pcm-offloaded: stream not started"
+ok_if "$impl: user space cannot open the PCM while it is offloaded (EBUSY)" \
+	sh -c "(exec 3<$pcm) 2>&1 | grep -qi 'resource busy'"
 wait $pid
 grep '^uob-parity' /tmp/s.log
 ok_if "$impl: user space opens the PCM again once the DSP has disabled" sh -c "exec 3<$pcm"
