@@ -7,7 +7,7 @@
 # 7.2.11, no lockdep/KASAN) on q35 with QEMU's VT-d, the DSP's IOMMU domain
 # a spare pci-testdev's, stream ID 7, as the parity-7.2 step boots it.
 # Boots of one kernel and one initramfs (tests/guest/bench72-init.sh),
-# UOB_BENCH_72_BOOTS (5) of each, in ABBA order:
+# UOB_BENCH_72_BOOTS (6, even: whole ABBA pairs) of each, in ABBA order:
 #   mainline: mainline's snd-usb-audio-qmi (rebuilt with the one fix of
 #             tests/parity/mainline-period.patch, as scripts/parity.sh does:
 #             as shipped, its first enable divides by zero) and the
@@ -19,7 +19,7 @@
 # (uob-dsp bench).  Output in $UOB_CACHE/bench-7.2/ (console-<impl>-<boot>.log,
 # RESULTS.md); the report goes to stdout.
 #   UOB_BENCH_N (1000), UOB_BENCH_PAIRS (20000), UOB_BENCH_ROUNDS (11),
-#   UOB_BENCH_72_BOOTS (5)
+#   UOB_BENCH_72_BOOTS (6)
 set -euo pipefail
 UOB_STEP=bench-7.2
 . "$(dirname "$0")/lib.sh"
@@ -28,7 +28,7 @@ UOB_STEP=bench-7.2
 n=${UOB_BENCH_N:-1000}
 pairs=${UOB_BENCH_PAIRS:-20000}
 rounds=${UOB_BENCH_ROUNDS:-11}
-boots=${UOB_BENCH_72_BOOTS:-5}
+boots=${UOB_BENCH_72_BOOTS:-6}
 uob_provision guest newer >&2
 
 obj=$("$UOB_TOP/scripts/parity-kernel.sh")
