@@ -45,6 +45,13 @@ struct uob_qc_card_match {
 	bool is_udev;			/* it is a USB device itself */
 };
 
+/*
+ * usbcore's bus, once a walk has found a USB device on it (usb_bus_type is
+ * not exported): then a card is checked without walking every device.
+ * usbcore cannot go before this module, which uses its exports.
+ */
+static const struct bus_type *uob_qc_usb_bus;
+
 static int uob_qc_card_match(struct usb_device *udev, void *data)
 {
 	struct uob_qc_card_match *m = data;
@@ -56,6 +63,30 @@ static int uob_qc_card_match(struct usb_device *udev, void *data)
 	return 0;
 }
 
+/*
+ * The USB device that @dev, a device of the USB bus, is an interface of.
+ * Only USB devices and interfaces are on that bus, and an interface has
+ * no child there, so a parent there is a USB device, and @dev is an
+ * interface unless it is of its parent's (a USB device's) type.
+ */
+static struct usb_device *uob_qc_intf_udev(struct device *dev)
+{
+	const struct bus_type *usb = READ_ONCE(uob_qc_usb_bus);
+	struct uob_qc_card_match m = { .dev = dev };
+
+	if (usb) {
+		if (dev->bus != usb || dev->parent->bus != usb ||
+		    dev->type == dev->parent->type)
+			return NULL;
+		return to_usb_device(dev->parent);
+	}
+	usb_for_each_dev(&m, uob_qc_card_match);
+	if (!m.parent || m.is_udev || dev->bus != m.parent->dev.bus)
+		return NULL;
+	WRITE_ONCE(uob_qc_usb_bus, m.parent->dev.bus);
+	return m.parent;
+}
+
 /**
  * uob_qc_pcm_card_udev() - the USB device of a USB audio card
  * @card: an ALSA card (referenced by the caller)
@@ -63,29 +94,31 @@ static int uob_qc_card_match(struct usb_device *udev, void *data)
  * The card's device must be a device of the USB bus that usbcore does not
  * list as a USB device, whose parent it does list -- an interface, as
  * usbcore's own usb_for_each_dev() tells, where the private device types
- * are not exported -- and that interface a USB Audio Class control
- * interface.
+ * are not exported (once it has told which bus is usbcore's, by the bus
+ * and the device types: uob_qc_intf_udev()) -- and that interface a USB
+ * Audio Class control interface.
  *
- * Context: process context; walks usbcore's devices (no lock of theirs).
+ * Context: process context; walks usbcore's devices (no lock of theirs)
+ * the first time only.
  *
  * Return: the device (not referenced: take one while @card is held), or
  * NULL if @card is not a USB audio card.
  */
 struct usb_device *uob_qc_pcm_card_udev(struct snd_card *card)
 {
-	struct uob_qc_card_match m = { .dev = card->dev };
 	struct usb_host_interface *alt;
+	struct usb_device *udev;
 
-	if (!m.dev || !m.dev->parent)
+	if (!card->dev || !card->dev->parent)
 		return NULL;
-	usb_for_each_dev(&m, uob_qc_card_match);
-	if (!m.parent || m.is_udev || m.dev->bus != m.parent->dev.bus)
+	udev = uob_qc_intf_udev(card->dev);
+	if (!udev)
 		return NULL;
-	alt = &to_usb_interface(m.dev)->altsetting[0];
+	alt = &to_usb_interface(card->dev)->altsetting[0];
 	if (alt->desc.bInterfaceClass != USB_CLASS_AUDIO ||
 	    alt->desc.bInterfaceSubClass != USB_SUBCLASS_AUDIOCONTROL)
 		return NULL;
-	return m.parent;
+	return udev;
 }
 
 /**
