@@ -34,6 +34,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libqrtr.h>
+#include <linux/types.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -59,11 +60,11 @@
 #define QRTR_VER_1	1
 
 struct hdr_v1 {		/* net/qrtr/af_qrtr.c's struct qrtr_hdr_v1, little endian */
-	uint32_t version, type, src_node, src_port, confirm_rx, size, dst_node, dst_port;
+	__u32 version, type, src_node, src_port, confirm_rx, size, dst_node, dst_port;
 };
 
 static int tun = -1;
-static uint32_t svc_port;
+static __u32 svc_port;
 static unsigned int txn_id = 0x100;
 static int confirm_rx = 1;	/* a well-behaved DSP confirms */
 static atomic_int got_usr1, got_term;	/* lock-free: set by a signal handler */
@@ -85,7 +86,7 @@ static void say(const char *fmt, ...)
 }
 
 /* one QRTR v1 packet from us to (dst_node, dst_port) */
-static int post(uint32_t type, uint32_t src_port, uint32_t dst_node, uint32_t dst_port,
+static int post(__u32 type, __u32 src_port, __u32 dst_node, __u32 dst_port,
 		const void *data, size_t len)
 {
 	unsigned char buf[sizeof(struct hdr_v1) + 512];
@@ -110,7 +111,7 @@ static int post(uint32_t type, uint32_t src_port, uint32_t dst_node, uint32_t ds
 	return 0;
 }
 
-static int post_ctrl(uint32_t cmd, uint32_t c1, uint32_t c2)
+static int post_ctrl(__u32 cmd, __u32 c1, __u32 c2)
 {
 	struct qrtr_ctrl_pkt pkt;
 
@@ -257,7 +258,7 @@ static int transact(const struct req *rq, struct resp *rs, int ms)
 
 static struct req stream_req(int card, int enable)
 {
-	struct req rq = { .enable = enable, .token = (uint32_t)card << 16,
+	struct req rq = { .enable = enable, .token = (__u32)card << 16,
 			  .fmt_valid = 1, .fmt = 2 /* S16_LE */, .ch_valid = 1, .ch = 2,
 			  .rate_valid = 1, .rate = 48000, .buf_valid = 1, .buf = 8192 };
 
@@ -274,11 +275,11 @@ static int enable(int card)
 	struct resp rs;
 
 	if (transact(&rq, &rs, 10000) < 0) {
-		say("enable card %d: no response", card);
+		say("%s card %d: no response", __func__, card);
 		return -1;
 	}
-	say("enable card %d: result %u error %u status %u slot %u interrupter %u",
-	    card, rs.resp.result, rs.resp.error, rs.status, rs.slot, rs.intr);
+	say("%s card %d: result %u error %u status %u slot %u interrupter %u",
+	    __func__, card, rs.resp.result, rs.resp.error, rs.status, rs.slot, rs.intr);
 	return rs.resp.result || rs.status ? -1 : 0;
 }
 
@@ -288,7 +289,7 @@ static int disable(int card)
 	struct resp rs;
 
 	if (transact(&rq, &rs, 10000) < 0) {
-		say("disable card %d: no response", card);
+		say("%s card %d: no response", __func__, card);
 		return -1;
 	}
 	return rs.resp.result || rs.status ? -1 : 0;
@@ -300,12 +301,12 @@ static int session(int card, int n)
 
 	for (i = 0; i < n; i++) {
 		if (enable(card) < 0 || disable(card) < 0) {
-			say("session: cycle %d failed", i);
+			say("%s: cycle %d failed", __func__, i);
 			return -1;
 		}
 	}
-	say("session: %d enable/disable cycles, %d responses, %d asked for confirm_rx (all confirmed)",
-	    n, seen.data, seen.confirm_asked);
+	say("%s: %d enable/disable cycles, %d responses, %d asked for confirm_rx (all confirmed)",
+	    __func__, n, seen.data, seen.confirm_asked);
 	/* more than the window went through: the kernel's flow control ran */
 	return seen.data > FLOW_HIGH && seen.confirm_asked > 0 ? 0 : -1;
 }
@@ -374,23 +375,23 @@ static int stuck(int card, int hold_ms)
 	}
 	if (send_req(&rq) < 0)
 		return -1;
-	say("stuck: one more request sent into the full window");
+	say("%s: one more request sent into the full window", __func__);
 	/* the test waits for this line */
-	say("stuck: not reading, not confirming (window full) for up to %d ms", hold_ms);
+	say("%s: not reading, not confirming (window full) for up to %d ms", __func__, hold_ms);
 	t0 = now_ms();
 	while (!got_usr1 && !got_term && now_ms() - t0 < hold_ms)
 		usleep(20000);
 	if (got_term) {
-		say("stuck: told to go away: closing the node");
+		say("%s: told to go away: closing the node", __func__);
 		return 0;
 	}
-	say("stuck for %.0f ms: reading again", now_ms() - t0);
+	say("%s for %.0f ms: reading again", __func__, now_ms() - t0);
 	memset(&seen, 0, sizeof(seen));
 	while ((type = recv_pkt(0, buf, sizeof(buf), &data, &len)) > 0)
 		if (type == QRTR_TYPE_DATA)
 			classify(data, len, &rs, &txn);
-	say("queued while stuck: %d data packet(s), %d indication(s), %d DISCONNECT(s)",
-	    seen.data, seen.indications, seen.disconnects);
+	say("queued while %s: %d data packet(s), %d indication(s), %d DISCONNECT(s)",
+	    __func__, seen.data, seen.indications, seen.disconnects);
 	confirm_rx = 1;
 	if (resume_tx() < 0 || transact(&rq, &rs, 5000) < 0) {
 		say("after RESUME_TX: the service does not answer");
