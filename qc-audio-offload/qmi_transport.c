@@ -21,8 +21,9 @@
  * every indication and whatever a handler could not send at once.  Every
  * try is made with TIF_NOTIFY_SIGNAL set (what set_notify_signal() sets
  * to break a task out of interruptible waits: signal_pending() is true; a
- * kernel thread or worker ignores real signals), so that qrtr_tx_wait() returns -ERESTARTSYS at
- * once instead of sleeping when the window is full.  The thread then
+ * kernel thread or worker ignores real signals), so that qrtr_tx_wait()
+ * returns -ERESTARTSYS at once instead of sleeping when the window is
+ * full.  The thread then
  * retries every UOB_QC_TX_RETRY_MS for up to UOB_QC_TX_PATIENCE_MS and
  * drops the message: counted in debugfs "qmi" (send_failed for a
  * response, ind_dropped for an indication, and tx_window_full for
@@ -49,12 +50,13 @@
  * Locking: uob_qmi.tx_lock (a mutex, taken with no other lock held; the
  * request handler only tries it) makes one sender at a time and guards the
  * stalled client; uob_qmi.lock (a leaf spinlock) guards "up" and the
- * queue.  Module exit clears "up" under it (nothing is queued from then on), lets
- * the thread send what is queued (one try each) and stop, and only then
- * releases the handle.
+ * queue.  Module exit clears "up" under it (nothing is queued from then
+ * on), lets the thread send what is queued (one try each) and stop, and
+ * only then releases the handle.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <kunit/visibility.h>
 #include <linux/delay.h>
 #include <linux/jiffies.h>
 #include <linux/kthread.h>
@@ -419,6 +421,30 @@ int uob_qc_qmi_send_ind(struct sockaddr_qrtr *sq, const struct uob_uaudio_ind *i
 	if (ret && ret != -ESHUTDOWN)
 		uob_qc_tx_lost(sq, true, ret);
 	return ret;
+}
+
+/*
+ * For the KUnit suite (tests/order.c): how many messages are queued, and
+ * the sender mutex taken and given back as another sender would.
+ */
+VISIBLE_IF_KUNIT __maybe_unused unsigned int uob_qc_qmi_queued(void)
+{
+	unsigned int queued;
+
+	spin_lock(&uob_qmi.lock);
+	queued = uob_qmi.queued;
+	spin_unlock(&uob_qmi.lock);
+	return queued;
+}
+
+VISIBLE_IF_KUNIT __maybe_unused void uob_qc_qmi_sender_lock(void)
+{
+	mutex_lock(&uob_qmi.tx_lock);
+}
+
+VISIBLE_IF_KUNIT __maybe_unused void uob_qc_qmi_sender_unlock(void)
+{
+	mutex_unlock(&uob_qmi.tx_lock);
 }
 
 /**

@@ -25,4 +25,10 @@ void uob_qc_qmi_send_resp(struct sockaddr_qrtr *sq, u16 txn_id,
 void uob_qc_qmi_flush(void);
 int uob_qc_qmi_send_ind(struct sockaddr_qrtr *sq, const struct uob_uaudio_ind *ind);
 
+#if IS_ENABLED(CONFIG_KUNIT)
+unsigned int uob_qc_qmi_queued(void);
+void uob_qc_qmi_sender_lock(void);
+void uob_qc_qmi_sender_unlock(void);
+#endif
+
 #endif /* _UOB_QC_QMI_TRANSPORT_H */

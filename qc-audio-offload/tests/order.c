@@ -22,6 +22,7 @@
 #include "../pcm.h"
 #include "../qc_audio_offload.h"
 #include "../qmi_svc.h"
+#include "../qmi_transport.h"
 #include "../stream.h"
 #include "qc_kunit.h"
 
@@ -375,4 +376,39 @@ void uob_qc_stream_intf_is_this_pcms(struct kunit *test)
 				p->want);
 	KUNIT_EXPECT_PTR_EQ(test, &f->ep[p->want], s->data_ep);
 	KUNIT_EXPECT_NULL(test, s->sync_ep);
+}
+
+/*
+ * A request's handler sends its own answer once it holds no lock
+ * (uob_qc_qmi_flush()): nothing of it is left queued when it returns.
+ * While another sender holds the sender mutex the handler does not wait
+ * for it: the answer stays queued and arrives once the mutex is free.
+ */
+void uob_qc_answer_sent_by_its_handler(struct kunit *test)
+{
+	struct uob_qc_rig *r = uob_qc_rig(test, UOB_KUNIT_ROOT_PORT);
+	struct uob_uaudio_resp resp;
+	struct uob_uaudio_req req;
+	struct qmi_txn txn;
+
+	/* a disable of nothing: answered (-EINVAL), changes nothing */
+	uob_qc_req_disable(&req, r->card);
+	KUNIT_ASSERT_GE(test, qmi_txn_init(&r->cli->qmi, &txn, uob_uaudio_resp_ei, &resp), 0);
+	uob_qc_serve(&r->cli->addr, txn.id, &req);
+	KUNIT_EXPECT_EQ_MSG(test, 0U, uob_qc_qmi_queued(),
+			    "the handler left its answer queued for the thread");
+	KUNIT_EXPECT_GE(test, qmi_txn_wait(&txn, UOB_QC_WAIT), 0);
+	KUNIT_EXPECT_EQ(test, -EINVAL, (int)resp.internal_status);
+
+	uob_qc_req_disable(&req, r->card);
+	KUNIT_ASSERT_GE(test, qmi_txn_init(&r->cli->qmi, &txn, uob_uaudio_resp_ei, &resp), 0);
+	uob_qc_qmi_sender_lock();	/* another sender at work */
+	uob_qc_serve(&r->cli->addr, txn.id, &req);
+	KUNIT_EXPECT_EQ_MSG(test, 1U, uob_qc_qmi_queued(),
+			    "the answer left while another sender held the mutex");
+	uob_qc_qmi_sender_unlock();
+	KUNIT_EXPECT_GE_MSG(test, qmi_txn_wait(&txn, UOB_QC_WAIT), 0,
+			    "the answer left queued never arrived");
+	KUNIT_EXPECT_EQ(test, -EINVAL, (int)resp.internal_status);
+	KUNIT_EXPECT_EQ(test, 0U, uob_qc_qmi_queued());
 }

@@ -133,6 +133,7 @@ void uob_qc_disable_after_sleep_disconnect(struct kunit *test);
 void uob_qc_refused_put_is_kept(struct kunit *test);
 void uob_qc_stream_end_during_controller_removal(struct kunit *test);
 void uob_qc_unload_tells_the_dsp(struct kunit *test);
+void uob_qc_answer_sent_by_its_handler(struct kunit *test);
 void uob_qc_idle_share_reused(struct kunit *test);
 void uob_qc_idle_short_after_long(struct kunit *test);
 void uob_qc_idle_needs_active_device(struct kunit *test);

@@ -337,6 +337,7 @@ static struct kunit_case uob_qc_cases[] = {
 	KUNIT_CASE(uob_qc_sleep_ends_idle_share),
 	KUNIT_CASE(uob_qc_unload_ends_idle_share),
 	KUNIT_CASE(uob_qc_sleep_notifier_takes_no_udev_lock),
+	KUNIT_CASE(uob_qc_answer_sent_by_its_handler),
 	KUNIT_CASE(uob_qc_request_waits_without_card_ref),
 	KUNIT_CASE(uob_qc_pcm_found_on_request),
 	KUNIT_CASE_PARAM(uob_qc_stream_intf_is_this_pcms, uob_qc_pick_gen_params),
