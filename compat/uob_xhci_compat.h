@@ -2,7 +2,7 @@
 /*
  * usb-offload-backport compat layer for xhci-hcd internals.  "xhci.h" is
  * either the target kernel's drivers/usb/host/xhci.h (a source tree) or the
- * one scripts/xhci-btf.sh generated from the kernel's BTF (only the members
+ * one scripts/btf-layouts.sh generated from the kernel's BTF (only the members
  * compat/xhci-btf.list names, at their offsets; UOB_XHCI_FROM_BTF).  Where
  * both exist, UOB_XHCI_BTF_CHECK: the source's layouts and API forms are
  * asserted to be the BTF's (uob_xhci_btf_check.h).
@@ -39,6 +39,19 @@
 #define EP_HAS_STREAMS			UOB_XHCI_EP_HAS_STREAMS
 #define XHCI_STATE_DYING		UOB_XHCI_STATE_DYING
 #define XHCI_STATE_REMOVING		UOB_XHCI_STATE_REMOVING
+
+/* the two helpers of xhci.h the module uses, which BTF cannot give */
+static inline struct xhci_hcd *hcd_to_xhci(struct usb_hcd *hcd)
+{
+	if (!usb_hcd_is_primary_hcd(hcd))
+		hcd = hcd->primary_hcd;
+	return (struct xhci_hcd *)hcd->hcd_priv;
+}
+
+static inline struct usb_hcd *xhci_to_hcd(struct xhci_hcd *xhci)
+{
+	return xhci->main_hcd;
+}
 #else
 static_assert(TRB_SEGMENT_SIZE == UOB_XHCI_TRB_SEGMENT_SIZE);
 static_assert(EP_HAS_STREAMS == UOB_XHCI_EP_HAS_STREAMS);

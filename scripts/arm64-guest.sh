@@ -116,7 +116,7 @@ uob_arm64_check_ko() {
 # CROSS_COMPILE) with xhci.h from the reference source; modpost resolves
 # every symbol (no KBUILD_MODPOST_WARN).  Copies them to OUTDIR/ko.
 # 16k: no source of that kernel here, so the xHCI layouts come from its
-# BTF (the image's vmlinuz and xhci-hcd.ko, scripts/xhci-btf.sh), and the
+# BTF (the image's vmlinuz and xhci-hcd.ko, scripts/btf-layouts.sh), and the
 # build runs in the trixie chroot (its gcc-14 and kbuild).
 uob_arm64_modules() {
 	local out=$1 dir=$UOB_CACHE/scratch/arm64-guest-$UOB_ARM64_FLAVOUR m

@@ -69,7 +69,7 @@ btf=$B
 # the BTF step alone, cold (its cache removed)
 rm -rf "$B/compat/generated/xhci-btf"
 t2=$(date +%s.%N)
-"$UOB_TOP/scripts/xhci-btf.sh" "$k" "$UOB_REF_KDIR" "$B/compat/generated" "$UOB_TOP/compat/xhci-btf.list" >/dev/null
+"$UOB_TOP/scripts/btf-layouts.sh" "$k" "$UOB_REF_KDIR" "$B/compat/generated" "$UOB_TOP/compat/xhci-btf.list" >/dev/null
 t3=$(date +%s.%N)
 uob_log "build from BTF: $(awk "BEGIN{printf \"%.1f\", $t1-$t0}") s in all, of which the BTF step (cold) $(awk "BEGIN{printf \"%.2f\", $t3-$t2}") s"
 # an edited source rebuilt in the same tree, with the BTF result cached (a

@@ -13,7 +13,7 @@
 # line for the build log).
 #
 # Order: KSRC=<tree>; a full build tree in KDIR; the target kernel's BTF
-# (scripts/xhci-btf.sh: the layouts generated from it); Debian's
+# (scripts/btf-layouts.sh: the layouts generated from it); Debian's
 # linux-source-X.Y of the same package version (headers extracted once into
 # the cache).  A source tree is cross-checked against the BTF when there is
 # one (UOB_XHCI_BTF=n: not; for tests that change a source on purpose).
@@ -63,7 +63,7 @@ fi
 rm -f "$out/uob_xhci_btf_check.h"
 btf="none=not used (UOB_XHCI_BTF=n)"
 if [ "${UOB_XHCI_BTF:-y}" != n ]; then
-	btf=$("$top/scripts/xhci-btf.sh" "$rel" "$kdir" "$out" "$top/compat/xhci-btf.list")
+	btf=$("$top/scripts/btf-layouts.sh" "$rel" "$kdir" "$out" "$top/compat/xhci-btf.list")
 fi
 
 srcver() {	# version of the kernel source tree $1

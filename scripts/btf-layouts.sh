@@ -1,39 +1,52 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# xhci-hcd's private layouts from the target kernel's BTF, for xhci-sideband
-# builds without the kernel source.
+# A module's private layouts from the target kernel's BTF: xhci-hcd's for
+# xhci-sideband (compat/xhci-btf.list), snd-usb-audio's for qc-audio-offload
+# (compat/snd-btf.list), for builds without the kernel source, and to
+# cross-check the source's headers where there is one.
 #
-#   xhci-btf.sh KVER KDIR OUTDIR LIST
+#   btf-layouts.sh KVER KDIR OUTDIR LIST
 #
-# Reads the BTF of xhci-hcd (split BTF on top of vmlinux's, or vmlinux's
-# own when xhci-hcd is built in) with bpftool, and for what LIST
-# (compat/xhci-btf.list) names writes
-#   OUTDIR/xhci-btf/xhci.h      the structures, each member at its BTF
-#                               offset, and the exports' prototypes as BTF
-#                               has them (used when there is no source)
-#   OUTDIR/uob_xhci_btf_check.h static asserts: every listed offset and
-#                               size, which the generated structures and,
-#                               when the source is used, the real xhci.h
-#                               must both pass; the exports' forms
+# LIST is compat/NAME-btf.list; it names the module ("module PATH", its .ko
+# under the tree without the suffix) and the header to write ("header
+# FILE"), then the members and functions (see the list).  Reads the
+# module's BTF (split BTF on top of vmlinux's, or vmlinux's own when the
+# module is built in) with bpftool, and writes
+#   OUTDIR/NAME-btf/FILE         the structures, each listed member at its
+#                                BTF offset, and the functions' prototypes
+#                                as BTF has them (used when there is no
+#                                source); it defines UOB_NAME_FROM_BTF
+#   OUTDIR/uob_NAME_btf_check.h  static asserts: every listed offset and
+#                                size, which the generated structures and,
+#                                when the source is used, its real headers
+#                                must both pass; the functions' forms
 # and prints one line: "ok=<where the BTF came from>", "none=<why there is
-# no BTF>" or "skip=<why this kernel's xhci-hcd does not fit>".
+# no BTF>" or "skip=<why this kernel's module does not fit>".
 #
-# Where the BTF comes from: UOB_BTF_VMLINUX / UOB_BTF_XHCI if set (files;
-# UOB_BTF_XHCI=builtin for an xhci-hcd inside vmlinux); else a full build
-# tree's KDIR/vmlinux and KDIR/drivers/usb/host/xhci-hcd.ko; else
+# Where the BTF comes from: UOB_BTF_VMLINUX / UOB_BTF_NAME (UOB_BTF_XHCI,
+# UOB_BTF_SND) if set (files; "builtin" for a module inside vmlinux); else
+# a full build tree's KDIR/vmlinux and KDIR/PATH.ko; else
 # /sys/kernel/btf/vmlinux for the running kernel or the vmlinux inside
 # /boot/vmlinuz-KVER (found by its compression magic, or the raw .BTF of
-# an uncompressed arm64 Image by its header), and xhci-hcd.ko
-# under /lib/modules/KVER.  Tools: bpftool, and zstd/xz/gzip to unpack.
+# an uncompressed arm64 Image by its header), and PATH.ko under
+# /lib/modules/KVER/kernel.  Tools: bpftool, and zstd/xz/gzip to unpack.
 # Results are kept while the inputs and LIST are unchanged.
 set -u
 kver=$1 kdir=$2 out=$3 list=$4
-gen=$out/xhci-btf
+name=$(basename "$list" -btf.list)
+NAME=$(echo "$name" | tr '[:lower:]' '[:upper:]')
+modpath=$(sed -n 's/^module[ \t]\+//p' "$list")
+header=$(sed -n 's/^header[ \t]\+//p' "$list")
+modname=${modpath##*/}
+gen=$out/$name-btf
+checkh=uob_${name}_btf_check.h
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/uob-btf.XXXXXX") || { echo "none=cannot create a temporary directory"; exit 0; }
 trap 'rm -rf "$tmp"' EXIT
 
 say() { echo "$1"; exit 0; }
+[ -n "$modpath" ] && [ -n "$header" ] ||
+	say "none=$list names no module or no header"
 command -v bpftool >/dev/null 2>&1 ||
 	say "none=bpftool is not installed (Debian: apt-get install bpftool)"
 
@@ -50,11 +63,12 @@ else
 fi
 [ -r "$vml" ] || say "none=no vmlinux BTF for $kver ($vml_desc is missing)"
 
-# xhci-hcd: its module file, or "builtin"
-xko=${UOB_BTF_XHCI:-}
+# the module: its file, or "builtin"
+modvar=UOB_BTF_$NAME
+xko=${!modvar:-}
 if [ -z "$xko" ]; then
-	for f in "$kdir/drivers/usb/host/xhci-hcd.ko" \
-		 /lib/modules/"$kver"/kernel/drivers/usb/host/xhci-hcd.ko{,.xz,.zst,.gz}; do
+	for f in "$kdir/$modpath.ko" \
+		 /lib/modules/"$kver"/kernel/"$modpath".ko{,.xz,.zst,.gz}; do
 		[ -f "$f" ] && { xko=$f; break; }
 	done
 	[ -n "$xko" ] || xko=builtin
@@ -62,14 +76,14 @@ fi
 
 key=$( { echo "$kver $vml $xko"; stat -L -c '%s %Y' "$vml" 2>/dev/null
 	 [ "$xko" = builtin ] || stat -L -c '%s %Y' "$xko"; cat "$list" "$0"; } | sha256sum | cut -d' ' -f1)
-# cached: the result, and the asserts (kept in $gen; xhci-source.sh removes
+# cached: the result, and the asserts (kept in $gen; *-source.sh removes
 # the copy in OUTDIR before each run, so a second make in the same tree
 # must get it back from here)
 if [ "$(cat "$gen/.uob-key" 2>/dev/null)" = "$key" ] && [ -f "$gen/result" ]; then
-	[ ! -f "$gen/check.h" ] || cp "$gen/check.h" "$out/uob_xhci_btf_check.h"
+	[ ! -f "$gen/check.h" ] || cp "$gen/check.h" "$out/$checkh"
 	cat "$gen/result"; exit 0
 fi
-rm -rf "$gen" "$out/uob_xhci_btf_check.h"
+rm -rf "$gen" "${out:?}/$checkh"
 
 # unpack(FILE DEST): DEST is FILE decompressed by its extension
 unpack() {
@@ -123,9 +137,9 @@ if ! bpftool btf dump file "$vml" format raw >"$tmp/base.raw" 2>/dev/null; then
 fi
 : >"$tmp/split.raw"
 if [ "$xko" != builtin ]; then
-	unpack "$xko" "$tmp/xhci-hcd.ko" ||
+	unpack "$xko" "$tmp/$modname.ko" ||
 		say "none=cannot unpack $xko"
-	bpftool -B "$vml" btf dump file "$tmp/xhci-hcd.ko" format raw >"$tmp/split.raw" 2>"$tmp/err" ||
+	bpftool -B "$vml" btf dump file "$tmp/$modname.ko" format raw >"$tmp/split.raw" 2>"$tmp/err" ||
 		say "none=$xko has no BTF on top of vmlinux's (CONFIG_DEBUG_INFO_BTF_MODULES): $(head -1 "$tmp/err")"
 fi
 
@@ -135,10 +149,11 @@ symvers=$kdir/Module.symvers
 [ -f "$symvers" ] || symvers=/dev/null
 
 mkdir -p "$gen"
-if ! awk -v list="$list" -v symvers="$symvers" -v hfile="$gen/xhci.h" \
-	-v cfile="$tmp/check.h" -v what="$kver" -f - "$tmp/base.raw" "$tmp/split.raw" \
+if ! awk -v list="$list" -v symvers="$symvers" -v hfile="$gen/$header" \
+	-v cfile="$tmp/check.h" -v what="$kver" -v NAME="$NAME" -v mod="$modname" \
+	-f - "$tmp/base.raw" "$tmp/split.raw" \
 	>"$tmp/result" 2>"$tmp/awk.err" <<'AWK'
-# Pass 1 (the raw dumps): every type by id; xhci-hcd's own (split) types
+# Pass 1 (the raw dumps): every type by id; the module's own (split) types
 # win over vmlinux's for a name.
 FNR == 1 { split_file = (FILENAME ~ /split\.raw$/) }
 /^\[[0-9]+\] / {
@@ -174,7 +189,7 @@ FNR == 1 { split_file = (FILENAME ~ /split\.raw$/) }
 	for (i = 2; i <= NF; i++) {
 		if ($i ~ /^type_id=/) mtype[cur, n] = substr($i, 9) + 0
 		if ($i ~ /^bits_offset=/) moff[cur, n] = substr($i, 13) + 0
-		if ($i ~ /^bitfield_size=/) mbits[cur, n] = substr($i, 15) + 0
+		if ($i ~ /^bitfield_size=/ && substr($i, 15) + 0) mbits[cur, n] = substr($i, 15) + 0
 	}
 	next
 }
@@ -215,9 +230,32 @@ function decl(t, d,   k) {
 		return tolower(k) " " name[t] " " d
 	}
 	if (k == "FWD") { tags["struct " name[t]] = 1; return "struct " name[t] " " d }
-	# an enum of xhci.h is unknown to the kernel headers: its integer
+	# an enum of a private header is unknown to the kernel's: its integer
 	if (k == "ENUM" || k == "ENUM64") return "u" (8 * sz[t]) " " d
 	fail("BTF kind " k " is not supported")
+}
+
+# A bit field: its storage unit (the size of its type, x86_64's and
+# arm64's ABI: little endian, a field never straddles its unit) at the
+# unit's offset, the bits before it unnamed.  offsetof() cannot name a bit
+# field: the check sets it to 1 in a constant and asserts which byte and
+# bit that sets (BUILD_BUG_ON: the compiler folds it, as in every kernel
+# build, -O2), in a function emitted and never called.
+function bitfield(s, sid, i,   u, base, r, t, out, m, byte) {
+	t = mtype[sid, i]; u = tsize(t); m = mname[sid, i]
+	base = int(moff[sid, i] / (8 * u)) * u
+	r = moff[sid, i] - 8 * base
+	if (r + mbits[sid, i] > 8 * u) fail("struct " s " member " m " straddles its unit")
+	out = ""
+	if (base) out = out "\t\t\tu8 __uob_pad_" m "[" base "];\n"
+	if (r) out = out "\t\t\t" decl(t, ": " r) ";\n"
+	out = out "\t\t\t" decl(t, m " : " mbits[sid, i]) ";\n\t\t};\n"
+	byte = base + int(r / 8)
+	chk = chk "/* " s "." m ": bit " r % 8 " of byte " byte " */\n"
+	chk = chk "static void __used uob_btf_bit_" s "_" m "(void)\n{\n"
+	chk = chk "\tBUILD_BUG_ON(((union { struct " s " s; u8 b[sizeof(struct " s ")]; })\n"
+	chk = chk "\t\t      { .s." m " = 1 }).b[" byte "] != " 2 ^ (r % 8) ");\n}\n"
+	return out
 }
 
 function member(sid, m,   i) {
@@ -235,8 +273,8 @@ END {
 	}
 	nexp = 0
 	for (e in exported) nexp++
-	chk = "/* Generated by scripts/xhci-btf.sh from the BTF of " what ": do not edit. */\n"
-	chk = chk "#ifndef _UOB_XHCI_BTF_CHECK_H\n#define _UOB_XHCI_BTF_CHECK_H\n\n#include <linux/build_bug.h>\n#include <linux/stddef.h>\n\n"
+	chk = "/* Generated by scripts/btf-layouts.sh from the BTF of " what ": do not edit. */\n"
+	chk = chk "#ifndef _UOB_" NAME "_BTF_CHECK_H\n#define _UOB_" NAME "_BTF_CHECK_H\n\n#include <linux/build_bug.h>\n#include <linux/stddef.h>\n#include <linux/types.h>\n\n"
 	nstruct = 0
 	while ((getline line < list) > 0) {
 		if (line ~ /^[ \t]*(#|$)/) continue
@@ -256,8 +294,8 @@ END {
 				chk = chk "#define " macro " 0\n"
 				continue
 			}
-			if ((sid, i) in mbits) fail("struct " s " member " m " is a bit field")
-			if (moff[sid, i] % 8) fail("struct " s " member " m " is not byte aligned")
+			if (!((sid, i) in mbits) && moff[sid, i] % 8)
+				fail("struct " s " member " m " is not byte aligned")
 			members[s, ++nm_of[s]] = i
 			chk = chk "#define " macro " 1\n"
 		} else if (w[1] == "func") {
@@ -275,14 +313,15 @@ END {
 	}
 	chk = chk "\n"
 
-	h = "/* Generated by scripts/xhci-btf.sh from the BTF of " what ": do not edit. */\n"
-	h = h "/*\n * The parts of xhci-hcd's drivers/usb/host/xhci.h that compat/xhci-btf.list\n"
+	nm = tolower(NAME)
+	h = "/* Generated by scripts/btf-layouts.sh from the BTF of " what ": do not edit. */\n"
+	h = h "/*\n * The parts of " mod "'s private headers that compat/" nm "-btf.list\n"
 	h = h " * names, for builds without the kernel source: each structure has only\n"
-	h = h " * those members, each at its offset in this kernel (uob_xhci_btf_check.h\n"
-	h = h " * asserts them), and the exports are declared as this kernel has them.\n */\n"
-	h = h "#ifndef _UOB_XHCI_BTF_H\n#define _UOB_XHCI_BTF_H\n\n"
-	h = h "#include <linux/gfp.h>\n#include <linux/spinlock.h>\n#include <linux/types.h>\n#include <linux/usb.h>\n#include <linux/usb/hcd.h>\n\n"
-	h = h "#define UOB_XHCI_FROM_BTF\t1\n\n"
+	h = h " * those members, each at its offset in this kernel (uob_" nm "_btf_check.h\n"
+	h = h " * asserts them), and the functions are declared as this kernel has them.\n */\n"
+	h = h "#ifndef _UOB_" NAME "_BTF_H\n#define _UOB_" NAME "_BTF_H\n\n"
+	h = h "#include <linux/gfp.h>\n#include <linux/mutex.h>\n#include <linux/spinlock.h>\n#include <linux/types.h>\n#include <linux/usb.h>\n#include <linux/usb/hcd.h>\n\n"
+	h = h "#define UOB_" NAME "_FROM_BTF\t1\n\n"
 	body = ""
 	for (j = 1; j <= nstruct; j++) {
 		s = order[j]; sid = sidof[s]
@@ -291,6 +330,10 @@ END {
 			i = members[s, k]
 			off = moff[sid, i] / 8
 			body = body "\t\tstruct {\n"
+			if ((sid, i) in mbits) {
+				body = body bitfield(s, sid, i)
+				continue
+			}
 			if (off) body = body "\t\t\tu8 __uob_pad_" mname[sid, i] "[" off "];\n"
 			body = body "\t\t\t" decl(mtype[sid, i], mname[sid, i]) ";\n\t\t};\n"
 			chk = chk "static_assert(offsetof(struct " s ", " mname[sid, i] ") == " off ");\n"
@@ -314,13 +357,8 @@ END {
 	fw = ""
 	for (t in tags) if (!(t in defined)) fw = fw t ";\n"
 	h = h fw "\n" body
-	h = h "\n/* Not layouts: the few helpers of xhci.h the module uses, written here. */\n"
-	h = h "static inline struct xhci_hcd *hcd_to_xhci(struct usb_hcd *hcd)\n{\n"
-	h = h "\tif (!usb_hcd_is_primary_hcd(hcd))\n\t\thcd = hcd->primary_hcd;\n"
-	h = h "\treturn (struct xhci_hcd *)hcd->hcd_priv;\n}\n\n"
-	h = h "static inline struct usb_hcd *xhci_to_hcd(struct xhci_hcd *xhci)\n{\n\treturn xhci->main_hcd;\n}\n\n"
-	h = h "#endif /* _UOB_XHCI_BTF_H */\n"
-	chk = chk "\n#endif /* _UOB_XHCI_BTF_CHECK_H */\n"
+	h = h "#endif /* _UOB_" NAME "_BTF_H */\n"
+	chk = chk "\n#endif /* _UOB_" NAME "_BTF_CHECK_H */\n"
 	printf "%s", h > hfile
 	printf "%s", chk > cfile
 	print "ok"
@@ -330,14 +368,14 @@ then
 	if ! grep -q '^skip=' "$tmp/result"; then
 		echo "skip=cannot read the BTF: $(head -3 "$tmp/awk.err" | tr '\n' ' ')" >"$tmp/result"
 	fi
-	rm -f "$gen/xhci.h"
+	rm -f "$gen/$header"
 fi
 if grep -qx ok "$tmp/result"; then
 	desc=$vml_desc
 	[ "$xko" = builtin ] || desc="$xko over $vml_desc"
 	echo "ok=$desc" >"$tmp/result"
-	cmp -s "$tmp/check.h" "$out/uob_xhci_btf_check.h" 2>/dev/null ||
-		cp "$tmp/check.h" "$out/uob_xhci_btf_check.h"
+	cmp -s "$tmp/check.h" "$out/$checkh" 2>/dev/null ||
+		cp "$tmp/check.h" "$out/$checkh"
 	cp "$tmp/check.h" "$gen/check.h"
 fi
 cp "$tmp/result" "$gen/result"
