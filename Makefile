@@ -47,12 +47,14 @@ UOB_QC_OK := $(shell grep -qs '^CONFIG_QCOM_QMI_HELPERS=[ym]' $(KDIR)/include/co
 endif
 ifneq ($(UOB_QC_OK),)
 UOB_KCONFIG += CONFIG_SND_USB_AUDIO_QMI_BACKPORT=m
-# snd-usb-audio's private headers (sound/usb/*.h), for the backend that
-# calls its exports (qc-audio-offload/pcm.h): only from this kernel's own
-# source (KSRC, checked against it above, or a full build tree).
-UOB_SND_INC := $(firstword $(foreach d,$(KSRC) $(KDIR) $(realpath $(KDIR)/source),\
-	$(if $(wildcard $(d)/sound/usb/card.h),$(abspath $(d))/sound)))
-UOB_KCONFIG += UOB_SND_INC=$(UOB_SND_INC)
+# snd-usb-audio's private layouts (sound/usb/*.h), for the backend that
+# calls its exports (qc-audio-offload/pcm.h): this kernel's own source
+# (KSRC, checked against it above, or a full build tree) or its BTF;
+# scripts/snd-source.sh decides; qc-audio-offload/Kbuild says which backend.
+UOB_SND_DUMMY := $(shell $(PROJECT_DIR)/scripts/snd-source.sh "$(KDIR)" "$(KSRC)" "$(UOB_GEN)")
+include $(UOB_GEN)/uob_snd.mk
+UOB_KCONFIG += UOB_SND_INC=$(UOB_SND_INC) UOB_SND_BTF_CHECK=$(UOB_SND_BTF_CHECK)
+$(info qc-audio-offload: snd-usb-audio's layouts: $(UOB_SND_MSG))
 else
 $(info qc-audio-offload: skipped: kernel $(KVER) exports no QMI helpers (CONFIG_QCOM_QMI_HELPERS) or no ALSA PCM)
 endif
@@ -83,8 +85,9 @@ help:
 	@echo "Building (KVER=$(KVER), KDIR=$(KDIR)):"
 	@echo "  make                   build the modules for KVER (default: running kernel)"
 	@echo "  make KVER=$(REF_KVER)   build for the reference kernel"
-	@echo "  make KSRC=<linux tree> take xhci.h from this source (default: a full tree"
-	@echo "                         in KDIR, else the kernel's BTF, else linux-source-X.Y)"
+	@echo "  make KSRC=<linux tree> take xhci.h and sound/usb/*.h from this source (default:"
+	@echo "                         a full tree in KDIR, else the kernel's BTF; for xhci.h"
+	@echo "                         else linux-source-X.Y), cross-checked against the BTF"
 	@echo "  make XHCI_SIDEBAND=n   build without xhci-sideband"
 	@echo "  make W=1               extra warnings (kbuild W=, C=, V= pass through)"
 	@echo "  make install           kbuild modules_install (INSTALL_MOD_PATH honoured)"

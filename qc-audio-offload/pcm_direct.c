@@ -18,8 +18,9 @@
  * -EBUSY), and an enable is refused (-EBUSY) while user space has it open.
  *
  * snd-usb-audio's structures are private (the headers in sound/usb, which
- * no headers package ships); Kbuild builds this file only against those of
- * the kernel's own source tree.
+ * no headers package ships): this file is built against those of the
+ * kernel's own source tree, or the layouts read from the kernel's BTF, and
+ * asserted against that BTF wherever there is one (compat/uob_snd_compat.h).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -31,14 +32,8 @@
 #include <sound/core.h>
 #include <sound/pcm.h>
 
-/* snd-usb-audio's private headers: -I<tree>/sound (Kbuild) */
-#include <usb/usbaudio.h>
-#include <usb/card.h>
-#include <usb/endpoint.h>
-#include <usb/pcm.h>
-#include <usb/power.h>
-
 #include <uob_compat.h>
+#include <uob_snd_compat.h>
 
 #include "pcm.h"
 

@@ -74,13 +74,16 @@ if [ -z "$xko" ]; then
 	[ -n "$xko" ] || xko=builtin
 fi
 
-key=$( { echo "$kver $vml $xko"; stat -L -c '%s %Y' "$vml" 2>/dev/null
+# (Module.symvers decides which functions are exports, below)
+key=$( { echo "$kver $vml $xko"; stat -L -c '%s %Y' "$vml" "$kdir/Module.symvers" 2>/dev/null
 	 [ "$xko" = builtin ] || stat -L -c '%s %Y' "$xko"; cat "$list" "$0"; } | sha256sum | cut -d' ' -f1)
 # cached: the result, and the asserts (kept in $gen; *-source.sh removes
 # the copy in OUTDIR before each run, so a second make in the same tree
-# must get it back from here)
-if [ "$(cat "$gen/.uob-key" 2>/dev/null)" = "$key" ] && [ -f "$gen/result" ]; then
-	[ ! -f "$gen/check.h" ] || cp "$gen/check.h" "$out/$checkh"
+# must get it back from here, with its time: what includes it is not
+# rebuilt)
+if [ "$(cat "$gen/.uob-key" 2>/dev/null)" = "$key" ] && [ -f "$gen/result" ] &&
+   { ! grep -q '^ok=' "$gen/result" || { [ -f "$gen/$header" ] && [ -f "$gen/check.h" ]; }; }; then
+	[ ! -f "$gen/check.h" ] || cp -p "$gen/check.h" "$out/$checkh"
 	cat "$gen/result"; exit 0
 fi
 rm -rf "$gen" "${out:?}/$checkh"
@@ -237,24 +240,31 @@ function decl(t, d,   k) {
 
 # A bit field: its storage unit (the size of its type, x86_64's and
 # arm64's ABI: little endian, a field never straddles its unit) at the
-# unit's offset, the bits before it unnamed.  offsetof() cannot name a bit
-# field: the check sets it to 1 in a constant and asserts which byte and
-# bit that sets (BUILD_BUG_ON: the compiler folds it, as in every kernel
-# build, -O2), in a function emitted and never called.
-function bitfield(s, sid, i,   u, base, r, t, out, m, byte) {
-	t = mtype[sid, i]; u = tsize(t); m = mname[sid, i]
+# unit's offset, the bits before it unnamed (as an unsigned integer of the
+# unit's size: "bool : 3" would not compile).  offsetof() cannot name a
+# bit field: the check fills the structure with ones, clears the field and
+# asserts every byte of the unit (BUILD_BUG_ON: the compiler folds it, as
+# in every kernel build, -O2), in a function emitted and never called.  So
+# its place, its width and its being a bit field of that unit are checked.
+function bitfield(s, sid, i,   u, base, r, w, t, out, m, k, bit, mk) {
+	t = mtype[sid, i]; u = tsize(t); m = mname[sid, i]; w = mbits[sid, i]
 	base = int(moff[sid, i] / (8 * u)) * u
 	r = moff[sid, i] - 8 * base
-	if (r + mbits[sid, i] > 8 * u) fail("struct " s " member " m " straddles its unit")
+	if (r + w > 8 * u) fail("struct " s " member " m " straddles its unit")
 	out = ""
 	if (base) out = out "\t\t\tu8 __uob_pad_" m "[" base "];\n"
-	if (r) out = out "\t\t\t" decl(t, ": " r) ";\n"
-	out = out "\t\t\t" decl(t, m " : " mbits[sid, i]) ";\n\t\t};\n"
-	byte = base + int(r / 8)
-	chk = chk "/* " s "." m ": bit " r % 8 " of byte " byte " */\n"
-	chk = chk "static void __used uob_btf_bit_" s "_" m "(void)\n{\n"
-	chk = chk "\tBUILD_BUG_ON(((union { struct " s " s; u8 b[sizeof(struct " s ")]; })\n"
-	chk = chk "\t\t      { .s." m " = 1 }).b[" byte "] != " 2 ^ (r % 8) ");\n}\n"
+	if (r) out = out "\t\t\tu" 8 * u " : " r ";\n"
+	out = out "\t\t\t" decl(t, m " : " w) ";\n\t\t};\n"
+	for (k = 0; k < u; k++) mk[k] = 0
+	for (bit = r; bit < r + w; bit++) mk[int(bit / 8)] += 2 ^ (bit % 8)
+	chk = chk "/* " s "." m ": bits " r " to " r + w - 1 " of the " u "-byte unit at " base " */\n"
+	chk = chk "static void __used uob_btf_bits_" s "_" m "(void)\n{\n"
+	chk = chk "\tunion { struct " s " s; u8 b[sizeof(struct " s ")]; } u = {\n"
+	chk = chk "\t\t.b = { [0 ... sizeof(struct " s ") - 1] = 0xff } };\n\n"
+	chk = chk "\tu.s." m " = 0;\n"
+	for (k = 0; k < u; k++)
+		chk = chk sprintf("\tBUILD_BUG_ON(u.b[%d] != 0x%02x);\n", base + k, 255 - mk[k])
+	chk = chk "}\n"
 	return out
 }
 
@@ -376,7 +386,7 @@ if grep -qx ok "$tmp/result"; then
 	echo "ok=$desc" >"$tmp/result"
 	cmp -s "$tmp/check.h" "$out/$checkh" 2>/dev/null ||
 		cp "$tmp/check.h" "$out/$checkh"
-	cp "$tmp/check.h" "$gen/check.h"
+	cp -p "$out/$checkh" "$gen/check.h"
 fi
 cp "$tmp/result" "$gen/result"
 echo "$key" >"$gen/.uob-key"

@@ -114,7 +114,8 @@ uob_scratch_build() {
 
 # The files a DKMS source tree (or the Debian package) carries.
 UOB_DKMS_FILES=(Makefile Kbuild dkms.conf VERSION compat include usb-offload
-		xhci-sideband qc-audio-offload scripts/xhci-source.sh scripts/btf-layouts.sh)
+		xhci-sideband qc-audio-offload scripts/xhci-source.sh scripts/btf-layouts.sh
+		scripts/snd-source.sh)
 
 # The newer kernel of the compile matrix (scripts/newer-build.sh): Debian's
 # own linux-source from trixie-backports, fetched from the archive and
