@@ -56,7 +56,17 @@ for k in $KVERS; do
 	mlog=/var/lib/dkms/usb-offload-backport/$VER/$k/x86_64/log/make.log
 	grep -F "xhci-sideband: xHCI layouts from the BTF of" "$mlog" | sed 's/^/# /' ||
 		die "$mlog does not say the layouts came from the BTF"
-	ok "$k without kernel source: $(cd "$mods" && ls | tr '\n' ' ')(layouts from BTF)"
+	# 6.16+ exports what mainline's driver calls: qc-audio-offload drives
+	# snd-usb-audio through it, on layouts from the same BTF
+	case $k in
+	6.1[6-9].*|6.[2-9][0-9].*|[7-9].*)
+		how="qc-audio-offload: streams through snd-usb-audio's exports"
+		grep -F "qc-audio-offload: snd-usb-audio's layouts: from the BTF of" "$mlog" | sed 's/^/# /' ||
+			die "$mlog does not say snd-usb-audio's layouts came from the BTF" ;;
+	*) how="qc-audio-offload: streams through ALSA's PCM core" ;;
+	esac
+	grep -F "$how" "$mlog" | sed 's/^/# /' || die "$mlog does not say '$how'"
+	ok "$k without kernel source: $(cd "$mods" && ls | tr '\n' ' ')(layouts from BTF; ${how#*: })"
 done
 
 # Signed with DKMS' own key, which it makes with openssl: the chroot has no
