@@ -13,8 +13,8 @@
  * once by every event that ends a stream (teardown.c: unbinds, reset,
  * unplug, controller removal; system sleep and module unload, which also
  * keep new ones from lingering), in the order a last stream gives it
- * back: the DSP's view of the event ring, the interrupter, the usage, the
- * sideband.
+ * back: the spare transfer buffer an idle share keeps (stream.c), the
+ * DSP's view of the event ring, the interrupter, the usage, the sideband.
  *
  * An idle share keeps its device awake: it holds a runtime-PM reference on
  * the udev, taken (without resuming) when the share goes idle, from an
@@ -186,6 +186,7 @@ static void uob_qc_dev_release(struct uob_qc_dev *d)
 		idle = d->idle;
 	}
 
+	uob_qc_xfer_spare_free(d);
 	uob_qc_dsp_unmap(&d->evt);
 	xhci_sideband_remove_interrupter(d->sb);
 	uob_qc_usage_put(d->udev, &d->pending);
@@ -536,6 +537,9 @@ void uob_qc_dev_show(struct seq_file *m)
 			   dev_name(&d->udev->dev), d->udev->slot_id, d->streams,
 			   xhci_sideband_interrupter_id(d->sb),
 			   d->evt.iova, &d->evt.dma, d->evt.size);
+		if (d->spare.buf)
+			seq_printf(m, " spare_xfer_iova=%#llx size=%u",
+				   d->spare.map.iova, d->spare.size);
 		if (d->idle)
 			seq_printf(m, " idle left_ms=%u",
 				   time_before(jiffies, d->idle_until) ?

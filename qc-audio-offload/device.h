@@ -21,6 +21,20 @@ struct uob_qc_pending_put;
 struct xhci_sideband;
 
 /**
+ * struct uob_qc_xfer_buf - a transfer buffer, as allocated and handed to the DSP
+ * @map: the DSP's mapping of it
+ * @buf: its CPU address (NULL: none)
+ * @dma: its DMA address
+ * @size: the size asked for (whole pages are allocated)
+ */
+struct uob_qc_xfer_buf {
+	struct uob_qc_map map;
+	void *buf;
+	dma_addr_t dma;
+	u32 size;
+};
+
+/**
  * struct uob_qc_dev - a USB device with offloaded streams
  * @node: in uob_qc_devs_list.list
  * @udev: the device (referenced); we hold one offload usage reference on it
@@ -30,6 +44,9 @@ struct xhci_sideband;
  *	then we hold a runtime-PM reference on @udev (see uob_qc_dev_linger())
  * @idle_until: when the idle work gives it back
  * @evt: the event ring as handed to the DSP
+ * @spare: the transfer buffer of a stream its client ended, kept mapped
+ *	with the share for the next enable asking for the same size
+ *	(stream.c); given back first when the share is (uob_qc_dev_release())
  * @pending: record for a usage put that is refused at teardown (see
  *	uob_qc_usage_put()); allocated here so that teardown never allocates
  *
@@ -44,6 +61,7 @@ struct uob_qc_dev {
 	bool idle;
 	unsigned long idle_until;
 	struct uob_qc_map evt;
+	struct uob_qc_xfer_buf spare;
 	struct uob_qc_pending_put *pending;
 };
 
@@ -63,6 +81,8 @@ void uob_qc_dev_exit(void);
 int uob_qc_dev_map_ring(struct uob_qc_dev *d, struct uob_qc_map *m, enum uob_qc_mem type,
 			struct sg_table *sgt);
 void uob_qc_dev_show(struct seq_file *m);
+/* stream.c: gives back a share's spare transfer buffer, if it has one */
+void uob_qc_xfer_spare_free(struct uob_qc_dev *d);
 
 #if IS_ENABLED(CONFIG_KUNIT)
 /* KUnit static stubs: the setup steps that can fail */

@@ -491,10 +491,30 @@ static void uob_qc_remove_ep(struct uob_qc_dev *d, struct usb_host_endpoint *ep,
 	xhci_sideband_remove_endpoint(d->sb, ep);
 }
 
-/* The transfer buffer (mainline: uaudio_transfer_buffer_setup). */
+/*
+ * The transfer buffer (mainline: uaudio_transfer_buffer_setup()), or the
+ * one the device's share kept from its last stream (uob_qc_xfer_free())
+ * if that has the size asked for: then nothing is allocated, mapped or,
+ * later, unmapped and freed on a disable/enable cycle (each unmap is an
+ * IOTLB invalidation, and the free another, in the controller's domain).
+ * Cleared as a new one is: it held the last stream's audio.  A spare of
+ * another size is given back.
+ */
 static int uob_qc_xfer_setup(struct uob_qc_stream *s, struct usb_device *udev, u32 size)
 {
+	struct uob_qc_xfer_buf *spare = &s->dev->spare;
 	int ret;
+
+	if (spare->buf && spare->size == size) {
+		s->xfer = spare->map;
+		s->xfer_buf = spare->buf;
+		s->xfer_dma = spare->dma;
+		s->xfer_size = size;
+		memset(spare, 0, sizeof(*spare));
+		memset(s->xfer_buf, 0, PAGE_ALIGN(size));
+		return 0;
+	}
+	uob_qc_xfer_spare_free(s->dev);
 
 	s->xfer_buf = uob_qc_xfer_alloc(udev, size, &s->xfer_dma);
 	if (!s->xfer_buf)
@@ -515,21 +535,63 @@ static int uob_qc_xfer_setup(struct uob_qc_stream *s, struct usb_device *udev, u
  * removed: then the endpoint may still read it until the controller
  * halts, and it is freed once the controller's driver has unbound (kept.c).
  */
-static void uob_qc_xfer_free(struct uob_qc_stream *s, struct usb_device *udev)
+static void uob_qc_xfer_buf_free(struct uob_qc_dev *d, struct uob_qc_xfer_buf *x)
+	__must_hold(&d->udev->dev.mutex)
 {
+	struct usb_device *udev = d->udev;
 	struct device *sysdev = udev->bus->sysdev;
-	size_t size = PAGE_ALIGN(s->xfer_size);
+	size_t size = PAGE_ALIGN(x->size);
 
-	uob_qc_dsp_unmap(&s->xfer);
+	uob_qc_dsp_unmap(&x->map);
 	atomic_dec(&uob_qc_counters.xfer_bufs);
-	if (uob_xhci_sideband_host_removing(s->dev->sb)) {
+	if (uob_xhci_sideband_host_removing(d->sb)) {
 		dev_info(&udev->dev,
-			 "offload stream %06x: transfer buffer kept until the controller being removed is gone\n",
-			 s->token);
-		uob_qc_keep_until_unbound(udev, sysdev, s->xfer_buf, s->xfer_dma, size);
+			 "offload: transfer buffer kept until the controller being removed is gone\n");
+		uob_qc_keep_until_unbound(udev, sysdev, x->buf, x->dma, size);
+	} else {
+		dmam_free_coherent(sysdev, size, x->buf, x->dma);
+	}
+	memset(x, 0, sizeof(*x));
+}
+
+/**
+ * uob_qc_xfer_spare_free() - give back the transfer buffer a share keeps
+ * @d: the device's share
+ *
+ * As a stream's own: the DSP's view, then the buffer (see
+ * uob_qc_xfer_buf_free()).  Its endpoint was dropped before it was kept.
+ *
+ * Context: the caller holds @d's udev lock.
+ */
+void uob_qc_xfer_spare_free(struct uob_qc_dev *d)
+	__must_hold(&d->udev->dev.mutex)
+{
+	device_lock_assert(&d->udev->dev);
+	if (d->spare.buf)
+		uob_qc_xfer_buf_free(d, &d->spare);
+}
+
+/*
+ * A stream's transfer buffer, once its endpoints are dropped: kept, still
+ * mapped, as the share's spare if the share may stay for the next enable
+ * (@linger) and keeps none yet; else given back.  A share that does not
+ * stay after all gives its spare back first (uob_qc_dev_release()).
+ */
+static void uob_qc_xfer_free(struct uob_qc_stream *s, bool linger)
+	__must_hold(&s->dev->udev->dev.mutex)
+{
+	struct uob_qc_dev *d = s->dev;
+	struct uob_qc_xfer_buf x = {
+		.map = s->xfer, .buf = s->xfer_buf, .dma = s->xfer_dma, .size = s->xfer_size,
+	};
+
+	memset(&s->xfer, 0, sizeof(s->xfer));
+	s->xfer_buf = NULL;
+	if (linger && !d->spare.buf && !uob_xhci_sideband_host_removing(d->sb)) {
+		d->spare = x;
 		return;
 	}
-	dmam_free_coherent(sysdev, size, s->xfer_buf, s->xfer_dma);
+	uob_qc_xfer_buf_free(d, &x);
 }
 
 /**
@@ -620,7 +682,7 @@ int uob_qc_enable(const struct uob_uaudio_req *req, struct snd_pcm *pcm,
 	return 0;
 
 free_xfer:
-	uob_qc_xfer_free(s, udev);
+	uob_qc_xfer_free(s, true);
 remove_sync:
 	uob_qc_remove_ep(s->dev, s->sync_ep, &s->sync_ring);
 remove_data:
@@ -673,7 +735,7 @@ static void uob_qc_stream_release(struct uob_qc_stream *s, bool linger)
 	if (s->sync_ep)
 		uob_qc_dsp_unmap(&s->sync_ring);
 	uob_qc_dsp_unmap(&s->data_ring);
-	uob_qc_xfer_free(s, d->udev);
+	uob_qc_xfer_free(s, linger);
 	uob_qc_dev_put(d, linger);
 	atomic_dec(&uob_qc_counters.streams);
 	kfree(s);

@@ -669,12 +669,12 @@ static void uob_qc_linger(struct kunit *test, unsigned int ms)
 
 /*
  * What is held while nothing streams and the share is idle: the usage,
- * the device, its interrupter and the event ring's mapping of @held (a
- * snapshot with one stream), the streams and transfer buffers of @none,
- * and one runtime-PM reference on the device more than @none (device.c:
- * the device, hence its controller, must not runtime-suspend meanwhile).
- * Every way the share ends puts that back: uob_qc_expect_same() compares
- * the count too.
+ * the device, its interrupter, the event ring's mapping and the last
+ * stream's transfer buffer (mapped: the share's spare) of @held (a
+ * snapshot with one stream), the streams of @none, and one runtime-PM
+ * reference on the device more than @none (device.c: the device, hence
+ * its controller, must not runtime-suspend meanwhile).  Every way the
+ * share ends puts that back: uob_qc_expect_same() compares the count too.
  */
 static void uob_qc_expect_idle(struct kunit *test, struct uob_qc_rig *r,
 			       const struct uob_qc_snap *none, const struct uob_qc_snap *held)
@@ -689,27 +689,43 @@ static void uob_qc_expect_idle(struct kunit *test, struct uob_qc_rig *r,
 			      "device not runtime-active while its share is idle");
 	KUNIT_EXPECT_EQ(test, held->devs, now.devs);
 	KUNIT_EXPECT_EQ(test, held->interrupters, now.interrupters);
-	KUNIT_EXPECT_EQ(test, none->mappings + 1, now.mappings);	/* the event ring */
+	/* the event ring and the spare transfer buffer */
+	KUNIT_EXPECT_EQ(test, none->mappings + 2, now.mappings);
 	KUNIT_EXPECT_EQ(test, none->streams, now.streams);
-	KUNIT_EXPECT_EQ(test, none->xfer_bufs, now.xfer_bufs);
+	KUNIT_EXPECT_EQ(test, none->xfer_bufs + 1, now.xfer_bufs);
+}
+
+/* the transfer buffer of the rig's (playback) stream */
+static u8 *uob_qc_xfer_of(struct kunit *test, struct uob_qc_rig *r)
+{
+	struct uob_qc_stream *s = uob_qc_find_stream(UOB_TOKEN(r->card, 0, 0));
+
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	return s->xfer_buf;
 }
 
 /*
  * Enable, disable, enable: the second enable gets the same interrupter and
- * event ring, the usage stays 1 in between; after the last disable it drops
- * to exactly where it was once the idle time is up, and not before.
+ * event ring, the usage stays 1 in between; the same transfer buffer too,
+ * cleared; after the last disable it drops to exactly where it was once
+ * the idle time is up, and not before.  An enable asking for another
+ * transfer buffer size gets a new one, and the spare goes.
  */
 void uob_qc_idle_share_reused(struct kunit *test)
 {
 	struct uob_qc_rig *r = uob_qc_rig(test, UOB_KUNIT_ROOT_PORT);
 	struct uob_qc_snap none, held;
 	struct uob_uaudio_resp a, b;
+	struct uob_uaudio_req req;
+	u8 *buf;
 
 	uob_qc_linger(test, 1000);
 	uob_qc_snap(r, &none);
 	uob_qc_enable_ok(test, r, &a);
 	uob_qc_snap(r, &held);
 	KUNIT_EXPECT_EQ(test, none.usage + 1, held.usage);
+	/* what the last stream's audio left in it */
+	memset(uob_qc_xfer_of(test, r), 0x5a, a.xhci_mem_info.xfer_buff.size);
 	uob_qc_disable_ok(test, r);
 	uob_qc_expect_idle(test, r, &none, &held);
 
@@ -717,6 +733,19 @@ void uob_qc_idle_share_reused(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, a.interrupter_num, b.interrupter_num);
 	KUNIT_EXPECT_EQ(test, a.xhci_mem_info.evt_ring.iova, b.xhci_mem_info.evt_ring.iova);
 	KUNIT_EXPECT_EQ(test, a.xhci_mem_info.evt_ring.dma, b.xhci_mem_info.evt_ring.dma);
+	KUNIT_EXPECT_EQ(test, a.xhci_mem_info.xfer_buff.iova, b.xhci_mem_info.xfer_buff.iova);
+	KUNIT_EXPECT_EQ(test, a.xhci_mem_info.xfer_buff.dma, b.xhci_mem_info.xfer_buff.dma);
+	buf = uob_qc_xfer_of(test, r);
+	KUNIT_EXPECT_NULL_MSG(test, memchr_inv(buf, 0, b.xhci_mem_info.xfer_buff.size),
+			      "a reused transfer buffer still holds the last stream's audio");
+	uob_qc_expect_same(test, r, &held);
+	uob_qc_disable_ok(test, r);
+
+	/* another size: the spare is given back, one buffer is held */
+	uob_qc_req_enable(&req, r->card, 0);
+	req.xfer_buff_size = 16384;
+	KUNIT_ASSERT_EQ(test, 0, uob_qc_call(r, &req, &b));
+	KUNIT_EXPECT_EQ(test, 16384U, b.xhci_mem_info.xfer_buff.size);
 	uob_qc_expect_same(test, r, &held);
 	uob_qc_disable_ok(test, r);
 	uob_qc_expect_idle(test, r, &none, &held);

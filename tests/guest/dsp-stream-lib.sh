@@ -73,9 +73,10 @@ play_once() {
 		sh -c "[ '$(field errors)' = 0 ] && [ '$(field bad_events)' = 0 ]"
 	if [ "${2:-}" = kept ]; then
 		# the next play starts on the device's share kept idle: the same
-		# interrupter, its event ring where this play's consumer left it
+		# interrupter, its event ring where this play's consumer left it,
+		# and this play's transfer buffer as its spare
 		ok_if "${P}play $pn: only the device's idle share left" sh -c \
-			"grep -q 'counters: streams=0 devs=1 .* xfer_bufs=0 ' $QC_STATE && grep -q '^device 1-1 .* idle' $QC_STATE"
+			"grep -q 'counters: streams=0 devs=1 .* xfer_bufs=1 ' $QC_STATE && grep -q '^device 1-1 .* spare_xfer_iova=.* idle' $QC_STATE"
 		ok_if "${P}play $pn: usage 1 while the share is idle" [ "$(usage_of 1-1)" = 1 ]
 	else
 		# idle waits for the share qc-audio-offload keeps idle_ms after the disable
