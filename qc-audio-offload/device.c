@@ -295,6 +295,53 @@ void uob_qc_dev_put(struct uob_qc_dev *d, bool linger)
 }
 
 /**
+ * uob_qc_dev_spare_keep() - keep a stream's transfer buffer as the share's spare
+ * @d: the device's share, with the stream that held @x as its last
+ * @x: the buffer, still mapped for the DSP; its endpoints are dropped
+ *
+ * Context: the caller holds @d's udev lock; takes the list lock (debugfs
+ * reads the spare under it).
+ *
+ * Return: kept (the share owns @x now), or false: the share keeps one
+ * already, or no idle share will stay (idle_ms 0, system sleep or module
+ * unload), and @x is the caller's to give back.
+ */
+bool uob_qc_dev_spare_keep(struct uob_qc_dev *d, const struct uob_qc_xfer_buf *x)
+	__must_hold(&d->udev->dev.mutex)
+{
+	device_lock_assert(&d->udev->dev);
+	if (d->streams != 1 || !READ_ONCE(uob_qc_idle_ms))
+		return false;
+	guard(mutex)(&uob_qc_devs_list.lock);
+	if (d->spare.buf || uob_qc_devs_list.no_linger)
+		return false;
+	d->spare = *x;
+	return true;
+}
+
+/**
+ * uob_qc_dev_spare_take() - take the share's spare transfer buffer
+ * @d: the device's share
+ * @size: only a spare of this size; 0: any
+ * @x: filled with the spare, which is the caller's now
+ *
+ * Context: the caller holds @d's udev lock; takes the list lock.
+ *
+ * Return: whether there was one (of @size).
+ */
+bool uob_qc_dev_spare_take(struct uob_qc_dev *d, u32 size, struct uob_qc_xfer_buf *x)
+	__must_hold(&d->udev->dev.mutex)
+{
+	device_lock_assert(&d->udev->dev);
+	guard(mutex)(&uob_qc_devs_list.lock);
+	if (!d->spare.buf || (size && d->spare.size != size))
+		return false;
+	*x = d->spare;
+	memset(&d->spare, 0, sizeof(d->spare));
+	return true;
+}
+
+/**
  * uob_qc_dev_release_idle() - give back @udev's idle share now
  * @udev: the device
  * @expired: only if its idle time is up (the idle work)
@@ -538,7 +585,7 @@ void uob_qc_dev_show(struct seq_file *m)
 			   xhci_sideband_interrupter_id(d->sb),
 			   d->evt.iova, &d->evt.dma, d->evt.size);
 		if (d->spare.buf)
-			seq_printf(m, " spare_xfer_iova=%#llx size=%u",
+			seq_printf(m, " spare_xfer_iova=%#llx spare_xfer_size=%u",
 				   d->spare.map.iova, d->spare.size);
 		if (d->idle)
 			seq_printf(m, " idle left_ms=%u",

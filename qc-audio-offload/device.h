@@ -44,14 +44,15 @@ struct uob_qc_xfer_buf {
  *	then we hold a runtime-PM reference on @udev (see uob_qc_dev_linger())
  * @idle_until: when the idle work gives it back
  * @evt: the event ring as handed to the DSP
- * @spare: the transfer buffer of a stream its client ended, kept mapped
- *	with the share for the next enable asking for the same size
- *	(stream.c); given back first when the share is (uob_qc_dev_release())
+ * @spare: the transfer buffer of the last stream, ended by its client,
+ *	kept mapped with the share for the next enable asking for the same
+ *	size (stream.c); given back first when the share is
+ *	(uob_qc_dev_release())
  * @pending: record for a usage put that is refused at teardown (see
  *	uob_qc_usage_put()); allocated here so that teardown never allocates
  *
  * Everything but @node is changed only with @udev's device lock held;
- * @node, @idle and @idle_until also under uob_qc_devs_list.lock.
+ * @node, @idle, @idle_until and @spare also under uob_qc_devs_list.lock.
  */
 struct uob_qc_dev {
 	struct list_head node;
@@ -81,6 +82,8 @@ void uob_qc_dev_exit(void);
 int uob_qc_dev_map_ring(struct uob_qc_dev *d, struct uob_qc_map *m, enum uob_qc_mem type,
 			struct sg_table *sgt);
 void uob_qc_dev_show(struct seq_file *m);
+bool uob_qc_dev_spare_keep(struct uob_qc_dev *d, const struct uob_qc_xfer_buf *x);
+bool uob_qc_dev_spare_take(struct uob_qc_dev *d, u32 size, struct uob_qc_xfer_buf *x);
 /* stream.c: gives back a share's spare transfer buffer, if it has one */
 void uob_qc_xfer_spare_free(struct uob_qc_dev *d);
 

@@ -12,10 +12,12 @@
  *
  * The order a stream ends in is mainline's, against a DSP that has TRBs
  * queued: first the endpoint is stopped and dropped, then what it could
- * reach is unmapped and freed (rings' DSP mappings, the transfer buffer),
- * then the interrupter is removed (its event ring freed), then the usage
- * put.  6.12 has no xhci_stop_endpoint_sync(), so the sideband cannot stop
- * an endpoint; what stops it is the altsetting change snd-usb-audio makes
+ * reach is unmapped and freed (rings' DSP mappings, the transfer buffer,
+ * which a stream its client ended leaves, still mapped, to the device's
+ * idle share for the next enable: device.c), then the interrupter is
+ * removed (its event ring freed), then the usage put.  6.12 has no
+ * xhci_stop_endpoint_sync(), so the sideband cannot stop an endpoint;
+ * what stops it is the altsetting change snd-usb-audio makes
  * when the PCM is closed: usb_set_interface(intf, 0) drops the endpoint
  * with a Configure Endpoint command, which the controller completes only
  * once the endpoint is stopped.  When usbcore refuses that (the interface
@@ -492,29 +494,69 @@ static void uob_qc_remove_ep(struct uob_qc_dev *d, struct usb_host_endpoint *ep,
 }
 
 /*
+ * Give back a transfer buffer: the DSP's view now; the buffer too, unless
+ * its endpoint may still read it (@dropped false) while the controller is
+ * being removed: then it is freed once the controller's driver has
+ * unbound (kept.c), after the controller halted.
+ */
+static void uob_qc_xfer_buf_free(struct uob_qc_dev *d, struct uob_qc_xfer_buf *x, bool dropped)
+	__must_hold(&d->udev->dev.mutex)
+{
+	struct usb_device *udev = d->udev;
+	struct device *sysdev = udev->bus->sysdev;
+	size_t size = PAGE_ALIGN(x->size);
+
+	uob_qc_dsp_unmap(&x->map);
+	atomic_dec(&uob_qc_counters.xfer_bufs);
+	if (!dropped && uob_xhci_sideband_host_removing(d->sb)) {
+		dev_info(&udev->dev,
+			 "offload: transfer buffer kept until the controller being removed is gone\n");
+		uob_qc_keep_until_unbound(udev, sysdev, x->buf, x->dma, size);
+	} else {
+		dmam_free_coherent(sysdev, size, x->buf, x->dma);
+	}
+}
+
+/**
+ * uob_qc_xfer_spare_free() - give back the transfer buffer a share keeps
+ * @d: the device's share
+ *
+ * The DSP's view, then the buffer: its endpoint was dropped before it was
+ * kept (uob_qc_xfer_free()).
+ *
+ * Context: the caller holds @d's udev lock.
+ */
+void uob_qc_xfer_spare_free(struct uob_qc_dev *d)
+	__must_hold(&d->udev->dev.mutex)
+{
+	struct uob_qc_xfer_buf x;
+
+	if (uob_qc_dev_spare_take(d, 0, &x))
+		uob_qc_xfer_buf_free(d, &x, true);
+}
+
+/*
  * The transfer buffer (mainline: uaudio_transfer_buffer_setup()), or the
  * one the device's share kept from its last stream (uob_qc_xfer_free())
  * if that has the size asked for: then nothing is allocated, mapped or,
  * later, unmapped and freed on a disable/enable cycle (each unmap is an
  * IOTLB invalidation, and the free another, in the controller's domain).
  * Cleared as a new one is: it held the last stream's audio.  A spare of
- * another size is given back.
+ * another size is given back once the new buffer is mapped.
  */
 static int uob_qc_xfer_setup(struct uob_qc_stream *s, struct usb_device *udev, u32 size)
 {
-	struct uob_qc_xfer_buf *spare = &s->dev->spare;
+	struct uob_qc_xfer_buf x;
 	int ret;
 
-	if (spare->buf && spare->size == size) {
-		s->xfer = spare->map;
-		s->xfer_buf = spare->buf;
-		s->xfer_dma = spare->dma;
+	if (uob_qc_dev_spare_take(s->dev, size, &x)) {
+		s->xfer = x.map;
+		s->xfer_buf = x.buf;
+		s->xfer_dma = x.dma;
 		s->xfer_size = size;
-		memset(spare, 0, sizeof(*spare));
 		memset(s->xfer_buf, 0, PAGE_ALIGN(size));
 		return 0;
 	}
-	uob_qc_xfer_spare_free(s->dev);
 
 	s->xfer_buf = uob_qc_xfer_alloc(udev, size, &s->xfer_dma);
 	if (!s->xfer_buf)
@@ -527,71 +569,30 @@ static int uob_qc_xfer_setup(struct uob_qc_stream *s, struct usb_device *udev, u
 		return ret;
 	}
 	atomic_inc(&uob_qc_counters.xfer_bufs);
+	uob_qc_xfer_spare_free(s->dev);
 	return 0;
 }
 
 /*
- * The DSP's view goes now; the buffer too, unless the controller is being
- * removed: then the endpoint may still read it until the controller
- * halts, and it is freed once the controller's driver has unbound (kept.c).
+ * A stream's transfer buffer, given back: kept, still mapped, as the
+ * share's spare if its endpoints are dropped (@keep: the release of a
+ * stream its client ended) and the share may stay idle with it as its
+ * last stream (uob_qc_dev_spare_keep()); else freed.  A share that does
+ * not stay after all gives its spare back first (uob_qc_dev_release()).
  */
-static void uob_qc_xfer_buf_free(struct uob_qc_dev *d, struct uob_qc_xfer_buf *x)
-	__must_hold(&d->udev->dev.mutex)
-{
-	struct usb_device *udev = d->udev;
-	struct device *sysdev = udev->bus->sysdev;
-	size_t size = PAGE_ALIGN(x->size);
-
-	uob_qc_dsp_unmap(&x->map);
-	atomic_dec(&uob_qc_counters.xfer_bufs);
-	if (uob_xhci_sideband_host_removing(d->sb)) {
-		dev_info(&udev->dev,
-			 "offload: transfer buffer kept until the controller being removed is gone\n");
-		uob_qc_keep_until_unbound(udev, sysdev, x->buf, x->dma, size);
-	} else {
-		dmam_free_coherent(sysdev, size, x->buf, x->dma);
-	}
-	memset(x, 0, sizeof(*x));
-}
-
-/**
- * uob_qc_xfer_spare_free() - give back the transfer buffer a share keeps
- * @d: the device's share
- *
- * As a stream's own: the DSP's view, then the buffer (see
- * uob_qc_xfer_buf_free()).  Its endpoint was dropped before it was kept.
- *
- * Context: the caller holds @d's udev lock.
- */
-void uob_qc_xfer_spare_free(struct uob_qc_dev *d)
-	__must_hold(&d->udev->dev.mutex)
-{
-	device_lock_assert(&d->udev->dev);
-	if (d->spare.buf)
-		uob_qc_xfer_buf_free(d, &d->spare);
-}
-
-/*
- * A stream's transfer buffer, once its endpoints are dropped: kept, still
- * mapped, as the share's spare if the share may stay for the next enable
- * (@linger) and keeps none yet; else given back.  A share that does not
- * stay after all gives its spare back first (uob_qc_dev_release()).
- */
-static void uob_qc_xfer_free(struct uob_qc_stream *s, bool linger)
+static void uob_qc_xfer_free(struct uob_qc_stream *s, bool keep)
 	__must_hold(&s->dev->udev->dev.mutex)
 {
-	struct uob_qc_dev *d = s->dev;
 	struct uob_qc_xfer_buf x = {
 		.map = s->xfer, .buf = s->xfer_buf, .dma = s->xfer_dma, .size = s->xfer_size,
 	};
 
 	memset(&s->xfer, 0, sizeof(s->xfer));
 	s->xfer_buf = NULL;
-	if (linger && !d->spare.buf && !uob_xhci_sideband_host_removing(d->sb)) {
-		d->spare = x;
+	if (keep && !uob_xhci_sideband_host_removing(s->dev->sb) &&
+	    uob_qc_dev_spare_keep(s->dev, &x))
 		return;
-	}
-	uob_qc_xfer_buf_free(d, &x);
+	uob_qc_xfer_buf_free(s->dev, &x, false);
 }
 
 /**
@@ -682,7 +683,7 @@ int uob_qc_enable(const struct uob_uaudio_req *req, struct snd_pcm *pcm,
 	return 0;
 
 free_xfer:
-	uob_qc_xfer_free(s, true);
+	uob_qc_xfer_free(s, false);
 remove_sync:
 	uob_qc_remove_ep(s->dev, s->sync_ep, &s->sync_ring);
 remove_data:

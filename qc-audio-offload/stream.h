@@ -61,7 +61,10 @@ struct uob_qc_stream {
 	bool park_seen;
 };
 
-/* Counters of what streams hold: must return to 0. */
+/*
+ * Counters of what streams hold: must return to 0 once no stream and no
+ * idle share is left (an idle share keeps a transfer buffer, device.c).
+ */
 struct uob_qc_counters {
 	atomic_t xfer_bufs;
 	atomic_t streams;

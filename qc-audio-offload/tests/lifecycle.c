@@ -695,6 +695,15 @@ static void uob_qc_expect_idle(struct kunit *test, struct uob_qc_rig *r,
 	KUNIT_EXPECT_EQ(test, none->xfer_bufs + 1, now.xfer_bufs);
 }
 
+/* uob_qc_xfer_alloc(), counted */
+static atomic_t uob_qc_xfer_allocs;
+
+static void *uob_qc_counted_xfer_alloc(struct usb_device *udev, size_t size, dma_addr_t *dma)
+{
+	atomic_inc(&uob_qc_xfer_allocs);
+	return dmam_alloc_coherent(udev->bus->sysdev, PAGE_ALIGN(size), dma, GFP_KERNEL);
+}
+
 /* the transfer buffer of the rig's (playback) stream */
 static u8 *uob_qc_xfer_of(struct kunit *test, struct uob_qc_rig *r)
 {
@@ -707,9 +716,9 @@ static u8 *uob_qc_xfer_of(struct kunit *test, struct uob_qc_rig *r)
 /*
  * Enable, disable, enable: the second enable gets the same interrupter and
  * event ring, the usage stays 1 in between; the same transfer buffer too,
- * cleared; after the last disable it drops to exactly where it was once
- * the idle time is up, and not before.  An enable asking for another
- * transfer buffer size gets a new one, and the spare goes.
+ * not allocated again, cleared; an enable asking for another size gets a
+ * new one, and the spare goes.  After the last disable the usage drops to
+ * exactly where it was once the idle time is up, and not before.
  */
 void uob_qc_idle_share_reused(struct kunit *test)
 {
@@ -719,7 +728,10 @@ void uob_qc_idle_share_reused(struct kunit *test)
 	struct uob_uaudio_req req;
 	u8 *buf;
 
-	uob_qc_linger(test, 1000);
+	/* long enough for a slow run: the share must still be there */
+	uob_qc_linger(test, 60000);
+	atomic_set(&uob_qc_xfer_allocs, 0);
+	kunit_activate_static_stub(test, uob_qc_xfer_alloc, uob_qc_counted_xfer_alloc);
 	uob_qc_snap(r, &none);
 	uob_qc_enable_ok(test, r, &a);
 	uob_qc_snap(r, &held);
@@ -729,24 +741,29 @@ void uob_qc_idle_share_reused(struct kunit *test)
 	uob_qc_disable_ok(test, r);
 	uob_qc_expect_idle(test, r, &none, &held);
 
-	uob_qc_enable_ok(test, r, &b);
+	/* in this thread: the allocation's stub counts only here */
+	uob_qc_enable_here(test, r, &b);
 	KUNIT_EXPECT_EQ(test, a.interrupter_num, b.interrupter_num);
 	KUNIT_EXPECT_EQ(test, a.xhci_mem_info.evt_ring.iova, b.xhci_mem_info.evt_ring.iova);
 	KUNIT_EXPECT_EQ(test, a.xhci_mem_info.evt_ring.dma, b.xhci_mem_info.evt_ring.dma);
 	KUNIT_EXPECT_EQ(test, a.xhci_mem_info.xfer_buff.iova, b.xhci_mem_info.xfer_buff.iova);
 	KUNIT_EXPECT_EQ(test, a.xhci_mem_info.xfer_buff.dma, b.xhci_mem_info.xfer_buff.dma);
+	KUNIT_EXPECT_EQ_MSG(test, 0, atomic_read(&uob_qc_xfer_allocs),
+			    "the idle share's transfer buffer was not reused");
 	buf = uob_qc_xfer_of(test, r);
 	KUNIT_EXPECT_NULL_MSG(test, memchr_inv(buf, 0, b.xhci_mem_info.xfer_buff.size),
 			      "a reused transfer buffer still holds the last stream's audio");
 	uob_qc_expect_same(test, r, &held);
 	uob_qc_disable_ok(test, r);
 
-	/* another size: the spare is given back, one buffer is held */
+	/* another size: a new buffer, the spare given back, one held */
 	uob_qc_req_enable(&req, r->card, 0);
-	req.xfer_buff_size = 16384;
+	req.xfer_buff_size = a.xhci_mem_info.xfer_buff.size + PAGE_SIZE;
 	KUNIT_ASSERT_EQ(test, 0, uob_qc_call(r, &req, &b));
-	KUNIT_EXPECT_EQ(test, 16384U, b.xhci_mem_info.xfer_buff.size);
+	KUNIT_EXPECT_EQ(test, req.xfer_buff_size, b.xhci_mem_info.xfer_buff.size);
+	KUNIT_EXPECT_EQ(test, 1, atomic_read(&uob_qc_xfer_allocs));
 	uob_qc_expect_same(test, r, &held);
+	WRITE_ONCE(uob_qc_idle_ms, 1000);
 	uob_qc_disable_ok(test, r);
 	uob_qc_expect_idle(test, r, &none, &held);
 

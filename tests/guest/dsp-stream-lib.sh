@@ -76,7 +76,7 @@ play_once() {
 		# interrupter, its event ring where this play's consumer left it,
 		# and this play's transfer buffer as its spare
 		ok_if "${P}play $pn: only the device's idle share left" sh -c \
-			"grep -q 'counters: streams=0 devs=1 .* xfer_bufs=1 ' $QC_STATE && grep -q '^device 1-1 .* spare_xfer_iova=.* idle' $QC_STATE"
+			"grep -q 'counters: streams=0 devs=1 .* xfer_bufs=1 ' $QC_STATE && grep -q '^device 1-1 .* spare_xfer_iova=.* spare_xfer_size=[0-9]* idle' $QC_STATE"
 		ok_if "${P}play $pn: usage 1 while the share is idle" [ "$(usage_of 1-1)" = 1 ]
 	else
 		# idle waits for the share qc-audio-offload keeps idle_ms after the disable

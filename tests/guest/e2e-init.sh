@@ -115,7 +115,7 @@ ok_if "idle pm: no interrupter freed by a controller reinit" \
 # the dequeue pointer inside the event ring the share holds (its DMA
 # address, from debugfs; the enable's iova matched it above)
 edma=$(grep -o '^device 1-1 .* evt_dma=0x[0-9a-f]*' $QC_STATE | grep -o '0x[0-9a-f]*$')
-esize=$(grep -o '^device 1-1 .* size=[0-9]*' $QC_STATE | grep -o '[0-9]*$')
+esize=$(grep -o '^device 1-1 .* evt_dma=0x[0-9a-f]* size=[0-9]*' $QC_STATE | grep -o '[0-9]*$')
 bar=$(awk 'NR == 1 { print $1 }' "$(readlink -f /sys/bus/usb/devices/usb1/..)/resource")
 say "host: xhci-ir $bar ${i6:-0} ${edma:-0} ${esize:-0} idle pm: the share's event ring is that of the controller's interrupter"
 sleep 5
