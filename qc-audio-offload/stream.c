@@ -542,7 +542,9 @@ void uob_qc_xfer_spare_free(struct uob_qc_dev *d)
  * later, unmapped and freed on a disable/enable cycle (each unmap is an
  * IOTLB invalidation, and the free another, in the controller's domain).
  * Cleared as a new one is: it held the last stream's audio.  A spare of
- * another size is given back once the new buffer is mapped.
+ * another size is given back first: the new buffer then takes the IOVAs
+ * from the bottom again, where the spare's were, as without a spare
+ * (docs/mainline.md, row 13; a failed allocation leaves none kept).
  */
 static int uob_qc_xfer_setup(struct uob_qc_stream *s, struct usb_device *udev, u32 size)
 {
@@ -557,6 +559,7 @@ static int uob_qc_xfer_setup(struct uob_qc_stream *s, struct usb_device *udev, u
 		memset(s->xfer_buf, 0, PAGE_ALIGN(size));
 		return 0;
 	}
+	uob_qc_xfer_spare_free(s->dev);
 
 	s->xfer_buf = uob_qc_xfer_alloc(udev, size, &s->xfer_dma);
 	if (!s->xfer_buf)
@@ -569,7 +572,6 @@ static int uob_qc_xfer_setup(struct uob_qc_stream *s, struct usb_device *udev, u
 		return ret;
 	}
 	atomic_inc(&uob_qc_counters.xfer_bufs);
-	uob_qc_xfer_spare_free(s->dev);
 	return 0;
 }
 
