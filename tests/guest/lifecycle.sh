@@ -269,6 +269,10 @@ lc_s3_inflight() {
 	ok_if "$lc_name: nothing left" idle
 	uob_wait_for 30 grep -q "pending_puts=0 " $QC_STATE
 	ok_if "$lc_name: no put pending" grep -q "pending_puts=0 " $QC_STATE
+	# the last sleep re-enumerates the device (persist 0): it and its card
+	# may still be on their way back (seen on trixie: usage empty, then
+	# the new session's enable -ENODEV)
+	uob_wait_for 300 lc_card_ready
 	ok_if "$lc_name: usage back to $lc_u0" [ "$(usage_of 1-1)" = "$lc_u0" ]
 	uob-dsp session 0 >/dev/null 2>&1
 	ok_if "$lc_name: a new session works" [ $? -eq 0 ]
