@@ -27,7 +27,9 @@
  *
  * Locking: a device's state is created, changed and freed only with its
  * udev device lock held.  uob_qc_devs_list.lock protects the list, each
- * entry's idle mark and deadline, and the no-linger flag; a leaf lock,
+ * entry's idle mark, deadline and spare transfer buffer (changed under
+ * both locks: uob_qc_dev_spare_keep/take()), and the no-linger flag; a
+ * leaf lock,
  * never held across a call.  The idle work holds nothing of ours when it
  * takes a udev lock, and nothing that holds a udev lock waits for it
  * (module exit cancels it holding none): a teardown gives back the share
